@@ -1,0 +1,391 @@
+/**
+ * One ZMTP connection, sans-I/O: the staged greeting, the mechanism
+ * handshake (or the identity exchange of ZMTP 1.0 / 2.0 peers), the
+ * socket-type check, and then traffic. The caller moves bytes: it calls
+ * `start()` when the stream opens, `feed()` with every chunk received, and
+ * writes whatever `handler.send` is given. Nothing here throws at the
+ * caller for bad input; fatal problems arrive once, through `onError`.
+ */
+import { type Allocator, concatBytes, defaultAlloc } from "./bytes.js";
+import { type Command, decodeCommand, encodeCommand, MAX_PING_CONTEXT, parseCommandBody } from "./commands.js";
+import { ProtocolError, WireError } from "./errors.js";
+import { FLAG_COMMAND, FLAG_MORE, FrameDecoder, FrameEncoder, type Framing } from "./frames.js";
+import { GreetingExchange, type PeerGreeting } from "./greeting.js";
+import type { Mechanism } from "./mechanism.js";
+import type { Metadata, MetadataInput } from "./metadata.js";
+import { NullMechanism } from "./null-mechanism.js";
+import { type PlainAuthenticator, PlainClientMechanism, PlainServerMechanism } from "./plain-mechanism.js";
+import { isCompatible, isSocketTypeName, type SocketTypeName } from "./socket-types.js";
+
+/** Which mechanism a connection uses, and its credentials. */
+export type MechanismOptions =
+  | { readonly type: "NULL" }
+  | { readonly type: "PLAIN"; readonly username: Uint8Array | string; readonly password: Uint8Array | string }
+  | { readonly type: "PLAIN"; readonly server: true; readonly authenticate: PlainAuthenticator; readonly asServerByte?: boolean }
+  /** Any other mechanism (CURVE, ...): a factory for a fresh state machine per connection. */
+  | { readonly type: "custom"; readonly name: string; readonly create: (properties: MetadataInput) => Mechanism };
+
+export interface ConnectionOptions {
+  /** Our socket type: sent as Socket-Type, checked against the peer's. */
+  socketType: SocketTypeName;
+  /** Our routing id: sent as Identity by REQ, DEALER and ROUTER; the identity frame for 1.0/2.0 peers. */
+  routingId?: Uint8Array;
+  /** Extra READY properties, names starting with "X-" (libzmq's ZMQ_METADATA). */
+  metadata?: MetadataInput;
+  /** Default NULL. */
+  mechanism?: MechanismOptions;
+  /** Accept ZMTP 1.0 / 2.0 peers (NULL mechanism only, as libzmq). Default true. */
+  legacy?: boolean;
+  /** Largest accepted frame in bytes; -1 (default) for no limit. */
+  maxMessageSize?: number;
+  /** The peer's address, for authenticators. */
+  peerAddress?: string;
+  /** Allocates buffers; Node callers pass `Buffer.allocUnsafe` so frames are Buffers. */
+  alloc?: Allocator;
+}
+
+/** What the handshake learnt about the peer. */
+export interface PeerInfo {
+  readonly greeting: PeerGreeting;
+  /** "ZMTP/3.1", "ZMTP/3.0", "ZMTP/2.0" or "ZMTP/1.0". */
+  readonly protocol: string;
+  readonly framing: Framing;
+  /** The peer's Socket-Type, when it said. */
+  readonly socketType: SocketTypeName | undefined;
+  /** The peer's Identity property or identity frame (empty when none). */
+  readonly routingId: Uint8Array;
+  /** Every property the peer sent (empty for 1.0 / 2.0 peers). */
+  readonly properties: Metadata;
+  /** The authenticated user id, "" when none. */
+  readonly userId: string;
+}
+
+export interface ConnectionHandler {
+  /** Bytes to write to the peer, in order. */
+  send(chunk: Uint8Array): void;
+  /** The handshake finished; traffic may flow. */
+  onReady(peer: PeerInfo): void;
+  /** A whole message from the peer. */
+  onMessage(frames: Uint8Array[]): void;
+  /** A command after the handshake: PING (already answered with PONG), PONG, SUBSCRIBE, CANCEL. */
+  onCommand(command: Command): void;
+  /** The connection must close: bad bytes, a refused handshake, or an ERROR from the peer. Called once. */
+  onError(error: WireError): void;
+}
+
+/** Socket types that send an Identity property in READY (libzmq). */
+const SENDS_IDENTITY: ReadonlySet<SocketTypeName> = new Set(["REQ", "DEALER", "ROUTER"]);
+
+/** Our READY / INITIATE properties, in libzmq's order. */
+export function ownProperties(options: Pick<ConnectionOptions, "socketType" | "routingId" | "metadata">): [string, Uint8Array | string][] {
+  const props: [string, Uint8Array | string][] = [["Socket-Type", options.socketType]];
+  if (SENDS_IDENTITY.has(options.socketType)) props.push(["Identity", options.routingId ?? new Uint8Array(0)]);
+  for (const [name, value] of options.metadata ?? []) props.push([name, value]);
+  return props;
+}
+
+function createMechanism(options: MechanismOptions, properties: MetadataInput, address: string | undefined): Mechanism {
+  switch (options.type) {
+    case "NULL":
+      return new NullMechanism(properties);
+    case "PLAIN":
+      return "server" in options
+        ? new PlainServerMechanism({ authenticate: options.authenticate, address, asServerByte: options.asServerByte }, properties)
+        : new PlainClientMechanism(options, properties);
+    case "custom":
+      return options.create(properties);
+  }
+}
+
+/** Input queued while an authenticator decides, at most this many bytes. */
+const MAX_HANDSHAKE_BACKLOG = 1 << 20;
+
+const enum Phase {
+  Greeting,
+  Handshake,
+  Identity,
+  Traffic,
+  Failed,
+}
+
+export class ZmtpConnection {
+  private readonly options: ConnectionOptions;
+  private readonly handler: ConnectionHandler;
+  private readonly alloc: Allocator;
+  private readonly greeting: GreetingExchange;
+  private readonly mechanism: Mechanism;
+  private phase = Phase.Greeting;
+  private peerGreeting: PeerGreeting | undefined;
+  private decoder: FrameDecoder | undefined;
+  private encoderInstance: FrameEncoder | undefined;
+  private waiting = false;
+  private backlog: { command: boolean; frames: Uint8Array[] }[] = [];
+  private backlogBytes = 0;
+  /** Frames of an encrypted multipart message being reassembled. */
+  private unwrapped: Uint8Array[] = [];
+  peer: PeerInfo | undefined;
+
+  constructor(options: ConnectionOptions, handler: ConnectionHandler) {
+    this.options = options;
+    this.handler = handler;
+    this.alloc = options.alloc ?? defaultAlloc;
+    const mechanismOptions = options.mechanism ?? { type: "NULL" };
+    this.mechanism = createMechanism(mechanismOptions, ownProperties(options), options.peerAddress);
+    this.greeting = new GreetingExchange({
+      mechanism: this.mechanism.name,
+      socketType: options.socketType,
+      asServer: this.mechanism.asServer,
+      identity: options.routingId,
+      legacy: options.legacy,
+    });
+  }
+
+  /** True once the handshake is complete. */
+  get ready(): boolean {
+    return this.phase === Phase.Traffic;
+  }
+
+  /** The encoder for traffic, once the greeting has fixed the framing. */
+  get encoder(): FrameEncoder {
+    if (!this.encoderInstance) {
+      throw new WireError("EINVAL", "The connection has no encoder before the greeting completes", { field: "phase" });
+    }
+    return this.encoderInstance;
+  }
+
+  /** Call when the stream opens: sends the first greeting bytes. */
+  start(): void {
+    this.handler.send(this.greeting.start());
+  }
+
+  /** Feeds bytes from the peer. Never throws for bad input: see `onError`. */
+  feed(chunk: Uint8Array): void {
+    if (this.phase === Phase.Failed) return;
+    try {
+      if (this.phase === Phase.Greeting) {
+        const step = this.greeting.feed(chunk);
+        if (step.send) this.handler.send(step.send);
+        if (!step.peer) return;
+        this.afterGreeting(step.peer);
+        if (step.peer.rest.length > 0) this.decoder!.feed(step.peer.rest);
+        return;
+      }
+      this.decoder!.feed(chunk);
+    } catch (error) {
+      this.failWith(error);
+    }
+  }
+
+  /** Encodes messages for the peer (wrapped by an encrypting mechanism); write the chunks in order. */
+  encodeMessages(messages: readonly (readonly Uint8Array[])[]): Uint8Array[] {
+    const m = this.mechanism;
+    if (!m.wrapFrame) return this.encoder.encodeMessages(messages);
+    const wrapped: Uint8Array[][] = [];
+    for (const frames of messages) {
+      frames.forEach((body, i) => wrapped.push([m.wrapFrame!({ body, flags: i < frames.length - 1 ? FLAG_MORE : 0 })]));
+    }
+    return this.encoder.encodeMessages(wrapped);
+  }
+
+  /** Encodes a command for the peer (ZMTP 3.x only). */
+  encodeCommand(command: Command): Uint8Array {
+    const body = encodeCommand(command);
+    const m = this.mechanism;
+    if (m.wrapFrame) return concatBytes(this.encoder.encodeMessages([[m.wrapFrame({ body, flags: FLAG_COMMAND })]]));
+    return this.encoder.encodeCommand(body);
+  }
+
+  /** Stops the connection: no more callbacks. */
+  close(): void {
+    this.phase = Phase.Failed;
+  }
+
+  private afterGreeting(greeting: PeerGreeting): void {
+    this.peerGreeting = greeting;
+    const { framing } = greeting;
+    this.encoderInstance = new FrameEncoder({ framing, alloc: this.alloc });
+    this.decoder = new FrameDecoder(
+      { onMessage: (frames) => this.onFrames(frames), onCommand: (body) => this.onCommandFrame(body) },
+      { framing, maxMessageSize: this.options.maxMessageSize, alloc: this.alloc },
+    );
+    if (framing === "zmtp3") {
+      this.phase = Phase.Handshake;
+      this.pump();
+      return;
+    }
+    this.phase = Phase.Identity;
+    // Versioned 1.0 / 2.0 peers (their greeting named a socket type) get our
+    // identity as an ordinary first frame; unversioned 1.0 peers already had
+    // it with the greeting.
+    if (greeting.socketType !== undefined) {
+      this.checkSocketType(greeting.socketType);
+      for (const c of this.encoderInstance.encodeMessage([this.options.routingId ?? new Uint8Array(0)])) this.handler.send(c);
+    }
+  }
+
+  private onFrames(frames: Uint8Array[]): void {
+    if (this.phase === Phase.Traffic) {
+      if (this.mechanism.unwrapFrame) this.unwrap(frames);
+      else this.handler.onMessage(frames);
+      return;
+    }
+    if (this.waiting) return this.queue(false, frames);
+    if (this.phase === Phase.Identity) {
+      const routingId = frames[0]!;
+      this.finish(this.peerGreeting!.socketType, routingId, new Map());
+      if (frames.length > 1) this.handler.onMessage(frames.slice(1));
+      return;
+    }
+    throw new WireError("ZMTP_UNEXPECTED_COMMAND", "Peer sent a message before the handshake completed", {
+      field: "frame",
+      value: "message",
+      protocolError: ProtocolError.ZMTP_UNEXPECTED_COMMAND,
+    });
+  }
+
+  private onCommandFrame(body: Uint8Array): void {
+    if (this.phase === Phase.Traffic) return this.trafficCommand(body);
+    if (this.waiting) return this.queue(true, [body]);
+    const result = this.mechanism.processCommand(body);
+    if (result !== undefined) {
+      this.waiting = true;
+      result.then(
+        () => this.resume(),
+        (error: unknown) => this.failWith(error),
+      );
+      return;
+    }
+    this.pump();
+  }
+
+  private queue(command: boolean, frames: Uint8Array[]): void {
+    for (const f of frames) this.backlogBytes += f.length;
+    if (this.backlogBytes > MAX_HANDSHAKE_BACKLOG) {
+      throw new WireError("ZMTP_UNEXPECTED_COMMAND", `Peer sent over ${MAX_HANDSHAKE_BACKLOG} bytes before the handshake completed`, {
+        field: "backlog",
+        value: this.backlogBytes,
+        protocolError: ProtocolError.ZMTP_UNEXPECTED_COMMAND,
+      });
+    }
+    this.backlog.push({ command, frames });
+  }
+
+  private resume(): void {
+    if (this.phase === Phase.Failed) return;
+    this.waiting = false;
+    try {
+      this.pump();
+      const backlog = this.backlog;
+      this.backlog = [];
+      this.backlogBytes = 0;
+      for (let i = 0; i < backlog.length; i++) {
+        if ((this.phase as Phase) === Phase.Failed) return;
+        if (this.waiting) {
+          this.backlog.push(...backlog.slice(i));
+          return;
+        }
+        const item = backlog[i]!;
+        if (item.command) this.onCommandFrame(item.frames[0]!);
+        else this.onFrames(item.frames);
+      }
+    } catch (error) {
+      this.failWith(error);
+    }
+  }
+
+  /** Sends what the mechanism has to say, and finishes or fails the handshake. */
+  private pump(): void {
+    const m = this.mechanism;
+    for (let body = m.nextCommand(); body !== undefined; body = m.nextCommand()) {
+      this.handler.send(this.encoderInstance!.encodeCommand(body));
+    }
+    if (m.status === "error") throw m.error!;
+    if (m.status !== "ready") return;
+    const props = m.peerProperties;
+    const typeValue = props.get("Socket-Type");
+    let socketType: SocketTypeName | undefined;
+    if (typeValue !== undefined) {
+      let name = "";
+      for (const b of typeValue) name += String.fromCharCode(b);
+      if (!isSocketTypeName(name)) {
+        throw new WireError("ZMTP_BAD_SOCKET_TYPE", `Peer's Socket-Type ${JSON.stringify(name)} is not a socket type`, {
+          field: "Socket-Type",
+          value: name,
+          protocolError: ProtocolError.ZMTP_INVALID_METADATA,
+        });
+      }
+      socketType = name;
+      this.checkSocketType(socketType);
+    }
+    this.finish(socketType, props.get("Identity") ?? new Uint8Array(0), props);
+  }
+
+  private checkSocketType(peer: SocketTypeName): void {
+    if (!isCompatible(this.options.socketType, peer)) {
+      throw new WireError("ZMTP_INCOMPATIBLE_SOCKET_TYPE", `A ${this.options.socketType} socket cannot talk to a ${peer} peer`, {
+        field: "Socket-Type",
+        value: peer,
+        protocolError: ProtocolError.ZMTP_INVALID_METADATA,
+      });
+    }
+  }
+
+  private finish(socketType: SocketTypeName | undefined, routingId: Uint8Array, properties: Metadata): void {
+    const greeting = this.peerGreeting!;
+    this.phase = Phase.Traffic;
+    this.peer = {
+      greeting,
+      protocol: `ZMTP/${greeting.major}.${greeting.framing === "zmtp3" ? greeting.minor : 0}`,
+      framing: greeting.framing,
+      socketType,
+      routingId,
+      properties,
+      userId: this.mechanism.userId,
+    };
+    this.handler.onReady(this.peer);
+  }
+
+  private trafficCommand(body: Uint8Array): void {
+    if (this.mechanism.unwrapFrame) return this.unwrap([body]);
+    this.command(body);
+  }
+
+  private command(body: Uint8Array): void {
+    const command = decodeCommand(parseCommandBody(body));
+    // libzmq drops any other command after the handshake.
+    if (command === undefined || command.name === "READY" || command.name === "ERROR") return;
+    if (command.name === "PING") {
+      const pong = this.encodeCommand({ name: "PONG", context: command.context.subarray(0, MAX_PING_CONTEXT) });
+      this.handler.send(pong);
+    }
+    this.handler.onCommand(command);
+  }
+
+  private unwrap(frames: Uint8Array[]): void {
+    for (const outer of frames) {
+      const { body, flags } = this.mechanism.unwrapFrame!(outer);
+      if ((flags & FLAG_COMMAND) !== 0) {
+        this.command(body);
+        continue;
+      }
+      this.unwrapped.push(body);
+      if ((flags & FLAG_MORE) === 0) {
+        const message = this.unwrapped;
+        this.unwrapped = [];
+        this.handler.onMessage(message);
+      }
+    }
+  }
+
+  private failWith(error: unknown): void {
+    if (this.phase === Phase.Failed) return;
+    this.phase = Phase.Failed;
+    const wireError = WireError.is(error)
+      ? error
+      : new WireError("ZMTP_BAD_FRAME", `Connection failed on a non-protocol error (a handler threw?): ${String(error)}`, {
+          field: "internal",
+          value: String(error),
+        });
+    this.handler.onError(wireError);
+  }
+}

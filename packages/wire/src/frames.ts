@@ -1,0 +1,380 @@
+/**
+ * ZMTP framing: an encoder that writes whole messages into as few buffers as
+ * possible, and a streaming decoder that takes arbitrary chunks and yields
+ * whole multipart messages and commands.
+ *
+ * Three framings share the code (chosen by the greeting):
+ *  - "zmtp3": RFC 23/37. flags(1) size(1 | 8 BE) body; MORE 0x01, LONG 0x02, COMMAND 0x04.
+ *  - "zmtp2": RFC 15. The same layout without commands (COMMAND is refused).
+ *  - "zmtp1": RFC 13. length(1 | 0xFF + 8 BE, counting the flags byte) flags(1) body; MORE 0x01.
+ */
+import { type Allocator, defaultAlloc, readU32, writeU64 } from "./bytes.js";
+import { ProtocolError, WireError, hexByte } from "./errors.js";
+
+export type Framing = "zmtp3" | "zmtp2" | "zmtp1";
+
+export const FLAG_MORE = 0x01;
+export const FLAG_LONG = 0x02;
+export const FLAG_COMMAND = 0x04;
+
+/** The largest frame body this implementation accepts (2 GiB - 1), whatever maxMessageSize says. */
+export const MAX_FRAME_SIZE = 0x7fffffff;
+
+/** Bodies at least this large are passed through by reference instead of copied. */
+const DEFAULT_COPY_THRESHOLD = 8192;
+
+export interface FrameEncoderOptions {
+  /** Default "zmtp3". */
+  framing?: Framing;
+  /** Allocates output buffers; Node callers may pass `Buffer.allocUnsafe`. */
+  alloc?: Allocator;
+  /** Bodies of at least this many bytes are emitted as their own chunk, not copied. Default 8192. */
+  copyThreshold?: number;
+}
+
+function headerSize(framing: Framing, size: number): number {
+  if (framing === "zmtp1") return size + 1 < 255 ? 2 : 10;
+  return size > 255 ? 9 : 2;
+}
+
+/**
+ * Encodes messages (arrays of frames) and commands. Output is a list of
+ * chunks to write in order (or join): one buffer holding every header and
+ * every small body, interleaved with large bodies passed by reference.
+ */
+export class FrameEncoder {
+  readonly framing: Framing;
+  private readonly alloc: Allocator;
+  private readonly copyThreshold: number;
+
+  constructor(options: FrameEncoderOptions = {}) {
+    this.framing = options.framing ?? "zmtp3";
+    this.alloc = options.alloc ?? defaultAlloc;
+    this.copyThreshold = options.copyThreshold ?? DEFAULT_COPY_THRESHOLD;
+  }
+
+  /** Encodes one multipart message. */
+  encodeMessage(frames: readonly Uint8Array[]): Uint8Array[] {
+    return this.encodeMessages([frames]);
+  }
+
+  /** Encodes many messages into as few chunks as possible. */
+  encodeMessages(messages: readonly (readonly Uint8Array[])[]): Uint8Array[] {
+    const framing = this.framing;
+    const threshold = this.copyThreshold;
+    let copied = 0;
+    for (const frames of messages) {
+      if (frames.length === 0) {
+        throw new WireError("EINVAL", "A message needs at least one frame, got 0", { field: "frames", value: 0 });
+      }
+      for (const f of frames) {
+        copied += headerSize(framing, f.length);
+        if (f.length < threshold) copied += f.length;
+      }
+    }
+    const out = this.alloc(copied);
+    const chunks: Uint8Array[] = [];
+    let pos = 0;
+    let runStart = 0;
+    for (const frames of messages) {
+      const last = frames.length - 1;
+      for (let i = 0; i <= last; i++) {
+        const body = frames[i]!;
+        const size = body.length;
+        pos = writeHeader(out, pos, framing, size, i < last ? FLAG_MORE : 0);
+        if (size < threshold) {
+          if (size <= 32) {
+            for (let j = 0; j < size; j++) out[pos + j] = body[j]!;
+          } else {
+            out.set(body, pos);
+          }
+          pos += size;
+        } else {
+          if (pos > runStart) chunks.push(out.subarray(runStart, pos));
+          chunks.push(body);
+          runStart = pos;
+        }
+      }
+    }
+    if (pos > runStart || chunks.length === 0) chunks.push(out.subarray(runStart, pos));
+    return chunks;
+  }
+
+  /** Encodes a command frame from its body (see encodeCommandBody). Not available in ZMTP 1.0/2.0. */
+  encodeCommand(body: Uint8Array): Uint8Array {
+    if (this.framing !== "zmtp3") {
+      throw new WireError("EINVAL", `Commands cannot be sent with ${this.framing} framing`, {
+        field: "framing",
+        value: this.framing,
+      });
+    }
+    const out = this.alloc(headerSize("zmtp3", body.length) + body.length);
+    const pos = writeHeader(out, 0, "zmtp3", body.length, FLAG_COMMAND);
+    out.set(body, pos);
+    return out;
+  }
+}
+
+/** Writes a frame header; `flags` holds MORE and/or COMMAND. Returns the position after it. */
+export function writeHeader(out: Uint8Array, pos: number, framing: Framing, size: number, flags: number): number {
+  if (framing === "zmtp1") {
+    const length = size + 1;
+    if (length < 255) {
+      out[pos++] = length;
+    } else {
+      out[pos++] = 0xff;
+      writeU64(out, pos, length);
+      pos += 8;
+    }
+    out[pos++] = flags & FLAG_MORE;
+    return pos;
+  }
+  if (size > 255) {
+    out[pos++] = flags | FLAG_LONG;
+    writeU64(out, pos, size);
+    return pos + 8;
+  }
+  out[pos++] = flags;
+  out[pos++] = size;
+  return pos;
+}
+
+/** Where a decoder delivers what it decodes. */
+export interface FrameSink {
+  /** A whole multipart message. Frames are views into received chunks when they lay inside one. */
+  onMessage(frames: Uint8Array[]): void;
+  /** A command frame's body (ZMTP 3.x only). */
+  onCommand(body: Uint8Array): void;
+}
+
+export interface FrameDecoderOptions {
+  /** Default "zmtp3". */
+  framing?: Framing;
+  /** Largest frame body accepted, in bytes, as libzmq's ZMQ_MAXMSGSIZE; -1 (default) for no limit. */
+  maxMessageSize?: number;
+  /** Allocates bodies that span chunks; Node callers may pass `Buffer.allocUnsafe`. */
+  alloc?: Allocator;
+}
+
+const enum State {
+  Header,
+  Body,
+}
+
+/** Bodies up to this size that span chunks are allocated at once; larger ones grow as bytes arrive. */
+const PREALLOCATE_LIMIT = 256 * 1024;
+
+/**
+ * A streaming frame decoder. `feed()` takes chunks of any size and calls the
+ * sink for each whole message or command. Malformed input throws a
+ * WireError, after which the decoder refuses further input.
+ *
+ * Memory held is bounded by the bytes actually received: a length field is
+ * never trusted to size an allocation beyond PREALLOCATE_LIMIT.
+ */
+export class FrameDecoder {
+  readonly framing: Framing;
+  private readonly sink: FrameSink;
+  private readonly maxSize: number;
+  private readonly alloc: Allocator;
+
+  private state = State.Header;
+  private readonly header = new Uint8Array(10);
+  private headerHave = 0;
+  private flags = 0;
+  private size = 0;
+  // A body that spans chunks: either one preallocated buffer or a list of parts.
+  private body: Uint8Array | null = null;
+  private parts: Uint8Array[] | null = null;
+  private bodyHave = 0;
+  private frames: Uint8Array[] = [];
+  private failure: WireError | null = null;
+
+  constructor(sink: FrameSink, options: FrameDecoderOptions = {}) {
+    this.sink = sink;
+    this.framing = options.framing ?? "zmtp3";
+    const max = options.maxMessageSize ?? -1;
+    if (!Number.isInteger(max) || max < -1) {
+      throw new WireError("EINVAL", `maxMessageSize must be an integer >= -1, got ${max}`, {
+        field: "maxMessageSize",
+        value: max,
+      });
+    }
+    this.maxSize = max;
+    this.alloc = options.alloc ?? defaultAlloc;
+  }
+
+  /** Bytes held for a frame that has not fully arrived (headers and partial bodies). */
+  get buffered(): number {
+    let n = this.headerHave + this.bodyHave;
+    for (const f of this.frames) n += f.length;
+    return n;
+  }
+
+  /** True when no partial frame or message is held. */
+  get idle(): boolean {
+    return this.state === State.Header && this.headerHave === 0 && this.frames.length === 0;
+  }
+
+  /** Decodes a chunk. Throws WireError on malformed input; the decoder is then closed. */
+  feed(chunk: Uint8Array): void {
+    if (this.failure) throw this.failure;
+    try {
+      this.run(chunk);
+    } catch (error) {
+      if (WireError.is(error)) this.failure = error;
+      throw error;
+    }
+  }
+
+  private run(chunk: Uint8Array): void {
+    const n = chunk.length;
+    let pos = 0;
+    while (pos < n) {
+      if (this.state === State.Header) {
+        if (this.headerHave === 0 && this.framing !== "zmtp1") {
+          // Fast path: the whole ZMTP 2/3 header is inside this chunk.
+          const flags = chunk[pos]!;
+          if ((flags & FLAG_LONG) === 0) {
+            if (pos + 2 <= n) {
+              this.beginFrame(flags, chunk[pos + 1]!);
+              pos += 2;
+            } else {
+              this.header[0] = flags;
+              this.headerHave = 1;
+              pos++;
+              continue;
+            }
+          } else if (pos + 9 <= n) {
+            this.beginFrame(flags, this.readLongSize(chunk, pos + 1));
+            pos += 9;
+          } else {
+            pos = this.stashHeader(chunk, pos);
+            continue;
+          }
+        } else {
+          pos = this.stashHeader(chunk, pos);
+        }
+        if ((this.state as State) !== State.Body) continue;
+      }
+      // State.Body
+      const remaining = this.size - this.bodyHave;
+      if (this.body === null && this.parts === null) {
+        if (n - pos >= remaining) {
+          this.endFrame(chunk.subarray(pos, pos + remaining));
+          pos += remaining;
+          continue;
+        }
+        if (this.size <= PREALLOCATE_LIMIT) this.body = this.alloc(this.size);
+        else this.parts = [];
+      }
+      const take = Math.min(remaining, n - pos);
+      if (this.body !== null) this.body.set(chunk.subarray(pos, pos + take), this.bodyHave);
+      else this.parts!.push(chunk.subarray(pos, pos + take));
+      this.bodyHave += take;
+      pos += take;
+      if (this.bodyHave === this.size) {
+        let whole: Uint8Array;
+        if (this.body !== null) {
+          whole = this.body;
+        } else {
+          whole = this.alloc(this.size);
+          let offset = 0;
+          for (const p of this.parts!) {
+            whole.set(p, offset);
+            offset += p.length;
+          }
+        }
+        this.body = null;
+        this.parts = null;
+        this.bodyHave = 0;
+        this.endFrame(whole);
+      }
+    }
+  }
+
+  /** Copies header bytes into the scratch header until it is whole; then begins the frame. */
+  private stashHeader(chunk: Uint8Array, pos: number): number {
+    const h = this.header;
+    if (this.headerHave === 0) h[this.headerHave++] = chunk[pos++]!;
+    const need = this.headerLength(h[0]!);
+    while (this.headerHave < need && pos < chunk.length) h[this.headerHave++] = chunk[pos++]!;
+    if (this.headerHave < need) return pos;
+    this.headerHave = 0;
+    if (this.framing === "zmtp1") {
+      const length = h[0] === 0xff ? this.readLongSize(h, 1) : h[0]!;
+      if (length === 0) {
+        throw new WireError("ZMTP_BAD_FRAME", "ZMTP 1.0 frame length 0 leaves no room for the flags byte", {
+          field: "length",
+          value: 0,
+          protocolError: ProtocolError.ZMTP_UNSPECIFIED,
+        });
+      }
+      this.beginFrame(h[need - 1]! & FLAG_MORE, length - 1);
+    } else {
+      this.beginFrame(h[0]!, (h[0]! & FLAG_LONG) !== 0 ? this.readLongSize(h, 1) : h[1]!);
+    }
+    return pos;
+  }
+
+  private headerLength(first: number): number {
+    if (this.framing === "zmtp1") return first === 0xff ? 10 : 2;
+    return (first & FLAG_LONG) !== 0 ? 9 : 2;
+  }
+
+  private readLongSize(bytes: Uint8Array, offset: number): number {
+    const hi = readU32(bytes, offset);
+    const lo = readU32(bytes, offset + 4);
+    if (hi !== 0 || lo > MAX_FRAME_SIZE) {
+      const shown = hi === 0 ? String(lo) : (BigInt(hi) * 0x100000000n + BigInt(lo)).toString();
+      throw new WireError("ZMTP_FRAME_TOO_LARGE", `Frame length ${shown} exceeds the largest supported frame (${MAX_FRAME_SIZE} bytes)`, {
+        field: "size",
+        value: shown,
+      });
+    }
+    return lo;
+  }
+
+  private beginFrame(flags: number, size: number): void {
+    if ((flags & FLAG_COMMAND) !== 0 && this.framing !== "zmtp3") {
+      throw new WireError("ZMTP_BAD_FRAME", `Frame flags ${hexByte(flags)} set COMMAND, which ${this.framing} framing does not have`, {
+        field: "flags",
+        value: flags,
+        protocolError: ProtocolError.ZMTP_UNSPECIFIED,
+      });
+    }
+    if (this.maxSize >= 0 && size > this.maxSize) {
+      throw new WireError("ZMTP_FRAME_TOO_LARGE", `Frame of ${size} bytes exceeds maxMessageSize ${this.maxSize}`, {
+        field: "size",
+        value: size,
+      });
+    }
+    this.flags = flags;
+    this.size = size;
+    this.state = State.Body;
+    if (size === 0) {
+      this.endFrame(this.alloc(0));
+    }
+  }
+
+  private endFrame(body: Uint8Array): void {
+    this.state = State.Header;
+    const flags = this.flags;
+    if ((flags & FLAG_COMMAND) !== 0) {
+      this.sink.onCommand(body);
+      return;
+    }
+    if ((flags & FLAG_MORE) !== 0) {
+      this.frames.push(body);
+      return;
+    }
+    if (this.frames.length === 0) {
+      this.sink.onMessage([body]);
+    } else {
+      const frames = this.frames;
+      frames.push(body);
+      this.frames = [];
+      this.sink.onMessage(frames);
+    }
+  }
+}

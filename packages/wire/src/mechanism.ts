@@ -1,0 +1,87 @@
+/**
+ * The security-mechanism interface (RFC 23 §"Authentication and
+ * Confidentiality"). A mechanism is a state machine that the connection
+ * drives after the greeting: it asks for the next command to send, hands
+ * over each command the peer sent, and reads the status. NULL and PLAIN
+ * live in this package; CURVE plugs into the same interface.
+ */
+import { WireError } from "./errors.js";
+import type { Metadata } from "./metadata.js";
+
+
+export type MechanismStatus = "handshaking" | "ready" | "error";
+
+/** One frame as an encrypting mechanism sees it: the body and MORE / COMMAND flags. */
+export interface PlainFrame {
+  readonly body: Uint8Array;
+  /** FLAG_MORE and/or FLAG_COMMAND, in the ZMTP header's bit positions. */
+  readonly flags: number;
+}
+
+export interface Mechanism {
+  /** The name sent in the greeting ("NULL", "PLAIN", ...). */
+  readonly name: string;
+  /** The greeting's as-server byte. */
+  readonly asServer: boolean;
+  /** "ready" once both sides finished the handshake; "error" once it failed (see `error`). */
+  readonly status: MechanismStatus;
+  /** Why the handshake failed. */
+  readonly error: WireError | undefined;
+  /** The properties the peer sent (READY or INITIATE). */
+  readonly peerProperties: Metadata;
+  /** The authenticated user id (server side), "" otherwise. */
+  readonly userId: string;
+  /** The next command frame body to send, or undefined when nothing is due now. */
+  nextCommand(): Uint8Array | undefined;
+  /**
+   * Processes a command frame body from the peer. May return a promise (a
+   * server waiting for its authenticator); the caller then asks for
+   * `nextCommand()` again once it settles. Throws WireError for bad input.
+   */
+  processCommand(body: Uint8Array): void | Promise<void>;
+  /** Encrypting mechanisms: wraps one outgoing frame into the body of a data frame. */
+  wrapFrame?(frame: PlainFrame): Uint8Array;
+  /** Encrypting mechanisms: unwraps one incoming data frame body. */
+  unwrapFrame?(body: Uint8Array): PlainFrame;
+}
+
+
+
+/** Shared bookkeeping for mechanisms: status, error, peer properties. */
+export abstract class MechanismBase {
+  abstract readonly name: string;
+  abstract readonly asServer: boolean;
+  peerProperties: Metadata = new Map();
+  userId = "";
+  error: WireError | undefined = undefined;
+  protected done = false;
+
+  get status(): MechanismStatus {
+    if (this.error) return "error";
+    return this.done ? "ready" : "handshaking";
+  }
+
+  protected fail(error: WireError): never {
+    this.error = error;
+    throw error;
+  }
+}
+
+/** The error for a command that is not the one the handshake expects. */
+export function unexpectedCommand(mechanism: string, name: string, expected: string, protocolError: number): WireError {
+  return new WireError("ZMTP_UNEXPECTED_COMMAND", `${mechanism} handshake expected ${expected}, got ${JSON.stringify(name)}`, {
+    field: "command",
+    value: name,
+    protocolError,
+  });
+}
+
+/** The error for an ERROR command received during a handshake. */
+export function peerError(mechanism: string, reason: string): WireError {
+  const auth = reason === "300" || reason === "400" || reason === "500";
+  return new WireError(
+    auth ? "ZMTP_AUTH_FAILED" : "ZMTP_PEER_ERROR",
+    `${mechanism} handshake: peer sent ERROR ${JSON.stringify(reason)}`,
+    { field: "reason", value: reason, ...(auth ? { status: reason } : {}) },
+  );
+}

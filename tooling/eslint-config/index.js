@@ -1,0 +1,87 @@
+// Shared ESLint flat config for zmq-ts packages.
+//
+//   import { config } from "@zmq/eslint-config";
+//   export default config({ agnostic: true, tsconfigRootDir: import.meta.dirname });
+//
+// `agnostic: true` marks a runtime-agnostic package (DESIGN.md §1.4): its
+// sources may not import `node:*` modules or touch `Buffer` / `process`.
+import js from "@eslint/js";
+import globals from "globals";
+import tseslint from "typescript-eslint";
+
+const nodeBuiltins = [
+  "assert", "buffer", "child_process", "crypto", "dgram", "dns", "events", "fs",
+  "fs/promises", "http", "https", "net", "os", "path", "process", "stream",
+  "string_decoder", "timers", "tls", "url", "util", "worker_threads", "zlib",
+];
+
+/**
+ * @param {{ agnostic?: boolean, tsconfigRootDir: string, ignores?: string[] }} options
+ */
+export function config({ agnostic = false, tsconfigRootDir, ignores = [] }) {
+  const agnosticRules = agnostic
+    ? [
+        {
+          files: ["src/**/*.ts"],
+          ignores: ["src/**/*.test.ts", "src/test-support/**"],
+          rules: {
+            "no-restricted-imports": [
+              "error",
+              {
+                patterns: [
+                  { group: ["node:*"], message: "Runtime-agnostic package: no node:* imports." },
+                ],
+                paths: nodeBuiltins.map((name) => ({
+                  name,
+                  message: "Runtime-agnostic package: no Node built-in modules.",
+                })),
+              },
+            ],
+            "no-restricted-globals": [
+              "error",
+              { name: "Buffer", message: "Runtime-agnostic package: use Uint8Array." },
+              { name: "process", message: "Runtime-agnostic package: no process global." },
+              { name: "require", message: "ES modules only." },
+              { name: "__dirname", message: "ES modules only." },
+            ],
+          },
+        },
+      ]
+    : [];
+
+  return tseslint.config(
+    { ignores: ["dist/**", "node_modules/**", "coverage/**", "reports/**", ...ignores] },
+    js.configs.recommended,
+    ...tseslint.configs.recommendedTypeChecked,
+    {
+      languageOptions: {
+        parserOptions: { projectService: true, tsconfigRootDir },
+        globals: agnostic ? { ...globals.es2022 } : { ...globals.es2022, ...globals.node },
+      },
+      rules: {
+        "@typescript-eslint/no-floating-promises": "error",
+        "@typescript-eslint/no-misused-promises": "error",
+        "@typescript-eslint/consistent-type-imports": "error",
+        "@typescript-eslint/no-unused-vars": [
+          "error",
+          { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+        ],
+        "no-constant-condition": ["error", { checkLoops: false }],
+      },
+    },
+    {
+      files: ["**/*.js", "**/*.mjs"],
+      ...tseslint.configs.disableTypeChecked,
+      languageOptions: { globals: { ...globals.node } },
+    },
+    {
+      files: ["src/**/*.test.ts"],
+      rules: {
+        "@typescript-eslint/no-non-null-assertion": "off",
+        "@typescript-eslint/no-unsafe-assignment": "off",
+        "@typescript-eslint/no-unsafe-member-access": "off",
+      },
+    },
+    ...agnosticRules,
+  );
+}
