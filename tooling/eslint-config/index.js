@@ -72,7 +72,11 @@ export function config({ agnostic = false, tsconfigRootDir, ignores = [] }) {
     {
       files: ["**/*.js", "**/*.mjs"],
       ...tseslint.configs.disableTypeChecked,
-      languageOptions: { globals: { ...globals.node } },
+      languageOptions: {
+        ...tseslint.configs.disableTypeChecked.languageOptions,
+        parserOptions: { projectService: false, project: null },
+        globals: { ...globals.node },
+      },
     },
     {
       files: ["src/**/*.test.ts"],

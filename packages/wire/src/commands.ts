@@ -43,6 +43,20 @@ export function encodeCommandBody(name: string, data: Uint8Array = new Uint8Arra
   return out;
 }
 
+/**
+ * libzmq 4.3.x's PLAIN and CURVE servers write their ERROR command's name
+ * with a C hex escape that swallows the "E" ("\x05E" is 0x5E), so the body
+ * on the wire is `5E 'RROR' reason-len reason`. Seen from libzmq 4.3.5;
+ * read it as the ERROR it means so the status (400, 500) reaches the user.
+ */
+const LIBZMQ_MANGLED_ERROR = [0x5e, 0x52, 0x52, 0x4f, 0x52];
+
+function isLibzmqMangledError(body: Uint8Array): boolean {
+  if (body.length < LIBZMQ_MANGLED_ERROR.length + 1 || body.length > 0x5e) return false;
+  for (let i = 0; i < LIBZMQ_MANGLED_ERROR.length; i++) if (body[i] !== LIBZMQ_MANGLED_ERROR[i]) return false;
+  return true;
+}
+
 /** Splits a command frame body into name and data. */
 export function parseCommandBody(body: Uint8Array): RawCommand {
   if (body.length === 0) {
@@ -53,6 +67,7 @@ export function parseCommandBody(body: Uint8Array): RawCommand {
     });
   }
   const nameLength = body[0]!;
+  if (isLibzmqMangledError(body)) return { name: "ERROR", data: body.subarray(LIBZMQ_MANGLED_ERROR.length) };
   if (nameLength === 0 || 1 + nameLength > body.length) {
     throw new WireError(
       "ZMTP_MALFORMED_COMMAND",

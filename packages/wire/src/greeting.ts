@@ -251,10 +251,11 @@ export class GreetingExchange {
   private legacyV1(parts: Uint8Array[], chunk: Uint8Array, pos: number): GreetingStep {
     this.stage = Stage.Done;
     const received = concat(this.got.subarray(0, this.have), chunk.subarray(pos));
-    return { send: join(parts), peer: this.legacyPeer(parts, 1, undefined, received) };
+    const peer = this.legacyPeer(parts, 1, undefined, received);
+    return { send: join(parts), peer };
   }
 
-  private legacyPeer(parts: Uint8Array[], major: 1 | 2 | number, socketType: SocketTypeName | undefined, rest: Uint8Array): PeerGreeting {
+  private legacyPeer(parts: Uint8Array[], major: number, socketType: SocketTypeName | undefined, rest: Uint8Array): PeerGreeting {
     this.refuseLegacy(`${major}.0`);
     if (socketType === undefined) {
       // Unversioned 1.0: our signature already served as the identity frame's
