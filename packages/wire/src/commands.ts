@@ -4,7 +4,7 @@
  * SUBSCRIBE, CANCEL, PING, PONG). Mechanism-specific commands (HELLO,
  * WELCOME, INITIATE) live with their mechanism.
  */
-import { fromAscii, utf8, writeAscii } from "./bytes.js";
+import { fromAscii, fromUtf8, utf8, writeAscii } from "./bytes.js";
 import { ProtocolError, WireError } from "./errors.js";
 import { decodeMetadata, encodeMetadata, type Metadata, type MetadataInput } from "./metadata.js";
 
@@ -149,7 +149,7 @@ export function decodeCommand(raw: RawCommand): Command | undefined {
           { field: "reason length", value: length, protocolError: ProtocolError.ZMTP_MALFORMED_COMMAND_ERROR },
         );
       }
-      return { name: "ERROR", reason: fromAscii(data, 1, 1 + length) };
+      return { name: "ERROR", reason: fromUtf8(data.subarray(1, 1 + length)) };
     }
     case "SUBSCRIBE":
     case "CANCEL":

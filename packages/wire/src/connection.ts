@@ -63,7 +63,7 @@ export interface PeerInfo {
 export interface ConnectionHandler {
   /** Bytes to write to the peer, in order. */
   send(chunk: Uint8Array): void;
-  /** The handshake finished; traffic may flow. */
+  /** The handshake finished; traffic may flow (our handshake bytes were all handed to send() before this). */
   onReady(peer: PeerInfo): void;
   /** A whole message from the peer. */
   onMessage(frames: Uint8Array[]): void;
@@ -123,6 +123,12 @@ export class ZmtpConnection {
   private backlogBytes = 0;
   /** Frames of an encrypted multipart message being reassembled. */
   private unwrapped: Uint8Array[] = [];
+  /** Depth of feed() / resume() calls under way; sends wait in the outbox meanwhile. */
+  private busy = 0;
+  private started = false;
+  private outbox: Uint8Array[] = [];
+  private flushing = false;
+  private inbox: Uint8Array[] = [];
   peer: PeerInfo | undefined;
 
   constructor(options: ConnectionOptions, handler: ConnectionHandler) {
@@ -155,24 +161,70 @@ export class ZmtpConnection {
 
   /** Call when the stream opens: sends the first greeting bytes. */
   start(): void {
+    if (this.started) return;
+    this.started = true;
     this.handler.send(this.greeting.start());
   }
 
   /** Feeds bytes from the peer. Never throws for bad input: see `onError`. */
   feed(chunk: Uint8Array): void {
     if (this.phase === Phase.Failed) return;
+    if (this.busy > 0) {
+      // Re-entered from a handler: keep the order, handle it after the chunk in hand.
+      this.inbox.push(chunk);
+      return;
+    }
+    this.busy++;
     try {
-      if (this.phase === Phase.Greeting) {
-        const step = this.greeting.feed(chunk);
-        if (step.send) this.handler.send(step.send);
-        if (!step.peer) return;
-        this.afterGreeting(step.peer);
-        if (step.peer.rest.length > 0) this.decoder!.feed(step.peer.rest);
-        return;
+      // Bytes before start(): our signature must still go first.
+      if (!this.started) {
+        this.started = true;
+        this.out(this.greeting.start());
       }
-      this.decoder!.feed(chunk);
+      this.process(chunk);
+      for (let next = this.inbox.shift(); next !== undefined; next = this.inbox.shift()) {
+        if ((this.phase as Phase) === Phase.Failed) break;
+        this.process(next);
+      }
     } catch (error) {
       this.failWith(error);
+    } finally {
+      this.inbox.length = 0;
+      this.busy--;
+      if (this.busy === 0) this.flushOutbox();
+    }
+  }
+
+  private process(chunk: Uint8Array): void {
+    if (this.phase === Phase.Greeting) {
+      const step = this.greeting.feed(chunk);
+      if (step.send) this.out(step.send);
+      if (!step.peer) return;
+      this.afterGreeting(step.peer);
+      if (step.peer.rest.length > 0) this.decoder!.feed(step.peer.rest);
+      return;
+    }
+    this.decoder!.feed(chunk);
+  }
+
+  /**
+   * Bytes for the peer. While feed() runs, and while queued bytes are being
+   * flushed, they wait in a FIFO outbox, so that a handler that delivers
+   * synchronously to a peer which answers at once never re-enters this
+   * connection half-way through a state change, nor reorders its bytes.
+   */
+  private out(chunk: Uint8Array): void {
+    if ((this.busy > 0 && this.phase !== Phase.Traffic) || this.flushing) this.outbox.push(chunk);
+    else this.handler.send(chunk);
+  }
+
+  private flushOutbox(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      for (let chunk = this.outbox.shift(); chunk !== undefined; chunk = this.outbox.shift()) this.handler.send(chunk);
+    } finally {
+      this.flushing = false;
     }
   }
 
@@ -219,7 +271,7 @@ export class ZmtpConnection {
     // it with the greeting.
     if (greeting.socketType !== undefined) {
       this.checkSocketType(greeting.socketType);
-      for (const c of this.encoderInstance.encodeMessage([this.options.routingId ?? new Uint8Array(0)])) this.handler.send(c);
+      for (const c of this.encoderInstance.encodeMessage([this.options.routingId ?? new Uint8Array(0)])) this.out(c);
     }
   }
 
@@ -273,6 +325,7 @@ export class ZmtpConnection {
   private resume(): void {
     if (this.phase === Phase.Failed) return;
     this.waiting = false;
+    this.busy++;
     try {
       this.pump();
       const backlog = this.backlog;
@@ -290,6 +343,9 @@ export class ZmtpConnection {
       }
     } catch (error) {
       this.failWith(error);
+    } finally {
+      this.busy--;
+      if (this.busy === 0) this.flushOutbox();
     }
   }
 
@@ -297,7 +353,7 @@ export class ZmtpConnection {
   private pump(): void {
     const m = this.mechanism;
     for (let body = m.nextCommand(); body !== undefined; body = m.nextCommand()) {
-      this.handler.send(this.encoderInstance!.encodeCommand(body));
+      this.out(this.encoderInstance!.encodeCommand(body));
     }
     if (m.status === "error") throw m.error!;
     if (m.status !== "ready") return;
@@ -342,6 +398,8 @@ export class ZmtpConnection {
       properties,
       userId: this.mechanism.userId,
     };
+    // Our last handshake bytes go before anything the application sends from onReady.
+    this.flushOutbox();
     this.handler.onReady(this.peer);
   }
 
@@ -355,8 +413,7 @@ export class ZmtpConnection {
     // libzmq drops any other command after the handshake.
     if (command === undefined || command.name === "READY" || command.name === "ERROR") return;
     if (command.name === "PING") {
-      const pong = this.encodeCommand({ name: "PONG", context: command.context.subarray(0, MAX_PING_CONTEXT) });
-      this.handler.send(pong);
+      this.out(this.encodeCommand({ name: "PONG", context: command.context.subarray(0, MAX_PING_CONTEXT) }));
     }
     this.handler.onCommand(command);
   }
@@ -380,6 +437,8 @@ export class ZmtpConnection {
   private failWith(error: unknown): void {
     if (this.phase === Phase.Failed) return;
     this.phase = Phase.Failed;
+    // What was queued (an ERROR command, say) goes out before the caller closes the stream.
+    this.flushOutbox();
     const wireError = WireError.is(error)
       ? error
       : new WireError("ZMTP_BAD_FRAME", `Connection failed on a non-protocol error (a handler threw?): ${String(error)}`, {

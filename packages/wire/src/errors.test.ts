@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   FrameDecoder,
   type FrameDecoderOptions,
+  FrameEncoder,
   GreetingExchange,
   WireError,
   decodeCommand,
@@ -59,6 +60,16 @@ describe("frame errors", () => {
     expect(() => decoder.feed(Uint8Array.of(0, 1, 9))).toThrow(WireError);
     const again = thrown(() => decoder.feed(Uint8Array.of(0, 0)));
     expect(again.code).toBe("ZMTP_FRAME_TOO_LARGE");
+  });
+
+  it("hands over a body that arrives as a chunk of its own without copying it", () => {
+    const body = new Uint8Array(100_000).fill(3);
+    const chunks = new FrameEncoder().encodeMessage([body]);
+    expect(chunks).toHaveLength(2);
+    const got: Uint8Array[] = [];
+    const decoder = new FrameDecoder({ onMessage: (m) => got.push(...m), onCommand: () => {} });
+    for (const c of chunks) decoder.feed(c);
+    expect(got[0]!.buffer).toBe(body.buffer);
   });
 
   it("holds a truncated frame without delivering it", () => {
@@ -136,6 +147,11 @@ describe("command errors", () => {
     long[0] = 0x5e;
     long.set([0x52, 0x52, 0x4f, 0x52], 1);
     expect(parseCommandBody(long).name.length).toBe(94);
+  });
+
+  it("carries an ERROR reason as UTF-8 both ways", () => {
+    const raw = parseCommandBody(encodeCommand({ name: "ERROR", reason: "café" }));
+    expect(decodeCommand(raw)).toEqual({ name: "ERROR", reason: "café" });
   });
 
   it("leaves unknown commands to the caller", () => {

@@ -256,6 +256,8 @@ export class FrameDecoder {
           pos = this.stashHeader(chunk, pos);
         }
         if ((this.state as State) !== State.Body) continue;
+        // A header that ends the chunk: the body may arrive as a chunk of its own, so wait for it uncopied.
+        if (pos === n) break;
       }
       // State.Body
       const remaining = this.size - this.bodyHave;

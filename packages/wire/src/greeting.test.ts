@@ -186,3 +186,28 @@ describe("ZmtpConnection with 3.x peers", () => {
     expect(log.errors.map((e) => [e.code, e.status])).toEqual([["ZMTP_AUTH_FAILED", "500"]]);
   });
 });
+
+describe("ZmtpConnection re-entrancy", () => {
+  it("completes when each side's send feeds the other synchronously", () => {
+    const ready: string[] = [];
+    const errors: string[] = [];
+    const messages: string[] = [];
+    const conns: { a?: ZmtpConnection; b?: ZmtpConnection } = {};
+    const handler = (name: string, peer: () => ZmtpConnection) => ({
+      send: (chunk: Uint8Array) => peer().feed(chunk),
+      onReady: (p: PeerInfo) => ready.push(`${name}:${p.socketType}`),
+      onMessage: (m: Uint8Array[]) => messages.push(`${name}<-${Buffer.from(m[0]!).toString()}`),
+      onCommand: () => {},
+      onError: (e: WireError) => errors.push(`${name}:${e.code}:${e.message}`),
+    });
+    const a = (conns.a = new ZmtpConnection({ socketType: "DEALER" }, handler("a", () => conns.b!)));
+    conns.b = new ZmtpConnection({ socketType: "ROUTER" }, handler("b", () => a));
+    a.start();
+    conns.b.start();
+    expect(errors).toEqual([]);
+    expect(ready.sort()).toEqual(["a:ROUTER", "b:DEALER"]);
+    for (const c of a.encodeMessages([[Buffer.from("from a")]])) conns.b.feed(c);
+    for (const c of conns.b.encodeMessages([[Buffer.from("from b")]])) a.feed(c);
+    expect(messages.sort()).toEqual(["a<-from b", "b<-from a"]);
+  });
+});

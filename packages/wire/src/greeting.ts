@@ -144,6 +144,7 @@ export class GreetingExchange {
 
   /** Feeds bytes from the peer. Throws WireError for a greeting this side refuses. */
   feed(chunk: Uint8Array): GreetingStep {
+    if (!this.started) throw new WireError("EINVAL", "Call start() and send its bytes before feeding the peer's", { field: "start" });
     if (this.stage === Stage.Done) {
       throw new WireError("EINVAL", "The greeting is complete; feed the frame decoder instead", { field: "stage" });
     }
