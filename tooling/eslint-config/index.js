@@ -67,6 +67,8 @@ export function config({ agnostic = false, tsconfigRootDir, ignores = [] }) {
           { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
         ],
         "no-constant-condition": ["error", { checkLoops: false }],
+        // Rejections pass caught values and AbortSignal reasons through unchanged.
+        "@typescript-eslint/prefer-promise-reject-errors": "off",
       },
     },
     {

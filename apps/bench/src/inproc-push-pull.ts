@@ -1,0 +1,92 @@
+// Push -> Pull over inproc, 64-byte messages: zmq-ts and zeromq.js run the
+// same loop in the same process, one after the other, three trials each;
+// the median counts. A sender awaits every send(); a receiver uses
+// for await. Prints msgs/s for both and the ratio.
+//
+//   pnpm --filter @zmq/bench bench:inproc [--seconds 2]
+import { Context } from "@zmq/kernel";
+import { Pull, Push } from "@zmq/pattern-pipeline";
+import { inproc } from "@zmq/transport-inproc";
+import * as zmq from "zeromq";
+import { type Row, markdown, writeResults } from "./report.js";
+
+interface Sender {
+  send(msg: Uint8Array): Promise<void>;
+  close(): void;
+}
+interface Receiver extends AsyncIterable<unknown> {
+  close(): void;
+}
+interface Impl {
+  name: string;
+  make(endpoint: string): Promise<[Sender, Receiver]>;
+}
+
+const args = process.argv.slice(2);
+const seconds = Number(args[args.indexOf("--seconds") + 1] ?? 1.5) || 1.5;
+
+const ourContext = new Context({ transports: [inproc()] });
+const impls: Impl[] = [
+  {
+    name: "zmq-ts",
+    make: async (endpoint) => {
+      const pull = new Pull({ context: ourContext });
+      await pull.bind(endpoint);
+      const push = new Push({ context: ourContext });
+      push.connect(endpoint);
+      return [push, pull];
+    },
+  },
+  {
+    name: "zeromq.js",
+    make: async (endpoint) => {
+      const pull = new zmq.Pull();
+      await pull.bind(endpoint);
+      const push = new zmq.Push();
+      push.connect(endpoint);
+      return [push, pull];
+    },
+  },
+];
+
+let trial = 0;
+async function run(impl: Impl, size: number): Promise<number> {
+  const [push, pull] = await impl.make(`inproc://bench-${++trial}`);
+  const msg = new Uint8Array(size);
+  const stop = new Uint8Array(0);
+  let received = 0;
+  const receiving = (async () => {
+    for await (const m of pull) {
+      if ((m as Uint8Array[])[0]!.length === 0) break;
+      received++;
+    }
+  })();
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  while (performance.now() < end) for (let i = 0; i < 1000; i++) await push.send(msg);
+  await push.send(stop);
+  await receiving;
+  const elapsed = (performance.now() - start) / 1000;
+  push.close();
+  pull.close();
+  return received / elapsed;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const rows: Row[] = [];
+for (const size of [64]) {
+  const results = new Map<string, number[]>();
+  for (let t = 0; t < 3; t++) {
+    for (const impl of impls) {
+      const list = results.get(impl.name) ?? [];
+      list.push(await run(impl, size));
+      results.set(impl.name, list);
+    }
+  }
+  rows.push({ case: `inproc Push→Pull, ${size} B`, ours: median(results.get("zmq-ts")!), zeromq: median(results.get("zeromq.js")!), unit: "msgs/s" });
+}
+
+const title = "Push/Pull over inproc";
+console.log(markdown(title, rows));
+writeResults("inproc-push-pull", title, rows);

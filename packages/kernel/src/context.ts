@@ -1,0 +1,67 @@
+/**
+ * A Context holds the transports its sockets may use, by URL scheme, and
+ * per-transport state (such as the inproc endpoint registry). Sockets in
+ * different Contexts share nothing.
+ */
+import { ZmqError } from "./errors.js";
+import { type FrameCodec, plainFrames } from "./msg.js";
+import { TRANSPORT_API_VERSION, type Transport } from "./transport.js";
+
+export interface ContextOptions {
+  /** The transports sockets of this Context may bind and connect with. */
+  transports?: readonly Transport[];
+  /** How frames are made; @zmq/zeromq passes one that makes Node Buffers. */
+  frames?: FrameCodec;
+}
+
+export class Context {
+  readonly frames: FrameCodec;
+  private readonly transports = new Map<string, Transport>();
+  private readonly stateByKey = new Map<object, unknown>();
+
+  constructor(options: ContextOptions = {}) {
+    this.frames = options.frames ?? plainFrames;
+    for (const t of options.transports ?? []) this.use(t);
+  }
+
+  /** Adds a transport (replacing one with the same scheme). */
+  use(transport: Transport): this {
+    const version: number = transport.apiVersion;
+    if (version !== TRANSPORT_API_VERSION) {
+      throw new ZmqError(
+        "EINVAL",
+        `Transport for "${String((transport as { scheme?: unknown }).scheme)}" implements transport API ${version}; this kernel speaks ${TRANSPORT_API_VERSION}`,
+      );
+    }
+    this.transports.set(transport.scheme, transport);
+    return this;
+  }
+
+  /** The schemes this Context can use. */
+  get schemes(): string[] {
+    return [...this.transports.keys()];
+  }
+
+  /** The transport for a scheme; EPROTONOSUPPORT naming the scheme and how to add it. */
+  transport(scheme: string, address?: string): Transport {
+    const t = this.transports.get(scheme);
+    if (t) return t;
+    const pkg = ["tcp", "ipc", "inproc"].includes(scheme) ? `@zmq/transport-${scheme}` : `a transport package for "${scheme}"`;
+    throw new ZmqError(
+      "EPROTONOSUPPORT",
+      `Protocol not supported: this Context has no transport for "${scheme}://" (it has ${this.schemes.map((s) => `${s}://`).join(", ") || "none"}); ` +
+        `add one with new Context({ transports: [...] }) from ${pkg}, or use @zmq/zeromq whose default Context has tcp, ipc and inproc`,
+      address,
+    );
+  }
+
+  /** Per-Context state for a transport, made on first use. */
+  state<T>(key: object, init: () => T): T {
+    let value = this.stateByKey.get(key) as T | undefined;
+    if (value === undefined) {
+      value = init();
+      this.stateByKey.set(key, value);
+    }
+    return value;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The one error class of the kernel, shaped like zeromq.js's errors: an
+ * `Error` with `code`, `errno` and, for endpoint operations, `address`.
+ */
+
+/** The errno values zeromq.js reports (Linux numbering; ZeroMQ's own for EFSM, ETERM ...). */
+export const Errno = {
+  ENOENT: 2,
+  EBADF: 9,
+  EAGAIN: 11,
+  EBUSY: 16,
+  EINVAL: 22,
+  EPROTONOSUPPORT: 93,
+  ENOTSUP: 95,
+  EADDRINUSE: 98,
+  EADDRNOTAVAIL: 99,
+  ECONNREFUSED: 111,
+  EHOSTUNREACH: 113,
+  EFSM: 156384763,
+  ENOCOMPATPROTO: 156384764,
+  ETERM: 156384765,
+} as const;
+
+export type ErrorCode = keyof typeof Errno;
+
+/** libzmq's messages (zmq_strerror), which zeromq.js passes through. */
+export const ErrorMessages: Readonly<Record<ErrorCode, string>> = {
+  ENOENT: "No such endpoint",
+  EBADF: "Socket is closed",
+  EAGAIN: "Operation was not possible or timed out",
+  EBUSY: "Device or resource busy",
+  EINVAL: "Invalid argument",
+  EPROTONOSUPPORT: "Protocol not supported",
+  ENOTSUP: "Operation not supported",
+  EADDRINUSE: "Address already in use",
+  EADDRNOTAVAIL: "Cannot assign requested address",
+  ECONNREFUSED: "Connection refused",
+  EHOSTUNREACH: "Host unreachable",
+  EFSM: "Operation cannot be accomplished in current state",
+  ENOCOMPATPROTO: "The protocol is not compatible with the socket type",
+  ETERM: "Context was terminated",
+};
+
+const BRAND = Symbol.for("@zmq/kernel.ZmqError");
+
+export class ZmqError extends Error {
+  readonly code: ErrorCode;
+  readonly errno: number;
+  /** The endpoint involved, for bind / connect / unbind / disconnect errors. */
+  readonly address: string | undefined;
+
+  constructor(code: ErrorCode, message: string = ErrorMessages[code], address?: string) {
+    super(message);
+    this.name = "ZmqError";
+    this.code = code;
+    this.errno = Errno[code];
+    this.address = address;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** True for a ZmqError from any installed copy of @zmq/kernel. */
+  static is(error: unknown): error is ZmqError {
+    return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[BRAND] === true;
+  }
+}
+
+/** True when `error` is a ZmqError (from any copy of the kernel) with that code. */
+export function isZmqError(error: unknown, code?: ErrorCode): error is ZmqError {
+  return ZmqError.is(error) && (code === undefined || error.code === code);
+}
+
+/** Renders a value for an error message. */
+export function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (value instanceof Uint8Array) return `<${value.length} bytes>`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * @zmq/kernel: the socket kernel every zmq-ts package composes through.
+ * Runtime-agnostic: no Node built-ins.
+ */
+export { Context, type ContextOptions } from "./context.js";
+export { parseEndpoint } from "./endpoint.js";
+export { type ErrorCode, Errno, ErrorMessages, ZmqError, isZmqError } from "./errors.js";
+export { type FrameCodec, type MessageLike, type Msg, plainFrames } from "./msg.js";
+export { type Event, type EventError, type EventOfType, type EventType, Observer } from "./observer.js";
+export { type BaseOptionName, type BaseOptions, OptionStore, baseOptionSpecs, checks, validateOption } from "./options.js";
+export { Pipe, type PipeOwner, lowWaterMark, pipePair } from "./pipe.js";
+export { Queue } from "./queue.js";
+export {
+  type EndpointHandle,
+  type OperationOptions,
+  SocketBase,
+  type SocketOptions,
+  setDefaultContextProvider,
+} from "./socket-base.js";
+export { Distributor } from "./strategies/distributor.js";
+export { FairQueue } from "./strategies/fair-queue.js";
+export { LoadBalancer } from "./strategies/load-balancer.js";
+export {
+  type ByteStream,
+  type ByteStreamHandlers,
+  type ConnectOptions,
+  type Endpoint,
+  type ListenOptions,
+  type Listener,
+  type MessageBinding,
+  type MessageConnection,
+  type MessageTransport,
+  type PipeHost,
+  type StreamError,
+  type StreamTransport,
+  TRANSPORT_API_VERSION,
+  type Transport,
+} from "./transport.js";

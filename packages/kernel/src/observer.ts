@@ -1,0 +1,132 @@
+/**
+ * Monitor events, shaped like zeromq.js's Observer: `socket.events` is
+ * async-iterable and has `on` / `off` / `receive`. Events are buffered
+ * (at most 1000, the newest dropped beyond, like a monitor socket's HWM)
+ * only while nobody listens.
+ */
+import { ZmqError } from "./errors.js";
+import { Queue } from "./queue.js";
+
+export type EventType =
+  | "accept"
+  | "accept:error"
+  | "bind"
+  | "bind:error"
+  | "connect"
+  | "connect:delay"
+  | "connect:retry"
+  | "close"
+  | "close:error"
+  | "disconnect"
+  | "end"
+  | "handshake"
+  | "handshake:error:protocol"
+  | "handshake:error:auth"
+  | "handshake:error:other"
+  | "unknown";
+
+/** The error carried by *:error events. */
+export interface EventError {
+  readonly code: string;
+  readonly errno: number;
+  readonly message: string;
+  /** For handshake:error:auth, the ZAP status (300, 400 or 500). */
+  readonly status?: number;
+}
+
+interface EventAddress {
+  readonly address: string;
+}
+
+export type Event =
+  | ({ readonly type: "accept" | "bind" | "connect" | "connect:delay" | "close" | "disconnect" | "handshake" } & EventAddress)
+  | ({ readonly type: "connect:retry"; readonly interval: number } & EventAddress)
+  | ({
+      readonly type: "accept:error" | "bind:error" | "close:error" | "handshake:error:protocol" | "handshake:error:auth" | "handshake:error:other";
+      readonly error: EventError;
+    } & EventAddress)
+  | { readonly type: "end" }
+  | { readonly type: "unknown" };
+
+export type EventOfType<T extends EventType> = Extract<Event, { type: T }>;
+
+const MAX_BUFFERED = 1000;
+
+export class Observer implements AsyncIterable<Event> {
+  private readonly listeners = new Map<EventType, Set<(event: never) => void>>();
+  private readonly buffered = new Queue<Event>();
+  private readonly waiting = new Queue<{ resolve: (e: Event) => void; reject: (e: unknown) => void }>();
+  private isClosed = false;
+
+  /** True once the observer or its socket was closed. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Calls `listener` for every event of that type. */
+  on<T extends EventType>(type: T, listener: (event: EventOfType<T>) => void): this {
+    let set = this.listeners.get(type);
+    if (!set) this.listeners.set(type, (set = new Set()));
+    set.add(listener);
+    return this;
+  }
+
+  off<T extends EventType>(type: T, listener: (event: EventOfType<T>) => void): this {
+    this.listeners.get(type)?.delete(listener);
+    return this;
+  }
+
+  /** The next event; rejects with EAGAIN once the observer is closed and drained. */
+  receive(): Promise<Event> {
+    const event = this.buffered.shift();
+    if (event) return Promise.resolve(event);
+    if (this.isClosed) return Promise.reject(new ZmqError("EAGAIN"));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  /** Stops observing: no new events; pending receives end. */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    for (let w = this.waiting.shift(); w; w = this.waiting.shift()) w.reject(new ZmqError("EAGAIN"));
+  }
+
+  /** Emits an event (the kernel and transports call this). */
+  emit(event: Event): void {
+    if (this.isClosed) return;
+    const set = this.listeners.get(event.type);
+    if (set) for (const l of [...set]) (l as (e: Event) => void)(event);
+    const waiter = this.waiting.shift();
+    if (waiter) {
+      waiter.resolve(event);
+      return;
+    }
+    // Keep it for receive() or an iterator, unless only listeners consume events.
+    if ((this.iterating > 0 || !this.hasListeners()) && this.buffered.length < MAX_BUFFERED) this.buffered.push(event);
+  }
+
+  private iterating = 0;
+
+  private hasListeners(): boolean {
+    for (const set of this.listeners.values()) if (set.size > 0) return true;
+    return false;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Event, void, undefined> {
+    this.iterating++;
+    try {
+      while (true) {
+        let event: Event;
+        try {
+          event = await this.receive();
+        } catch {
+          return;
+        }
+        yield event;
+        if (event.type === "end") return;
+      }
+    } finally {
+      this.iterating--;
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import type { Msg } from "./msg.js";
+import { type Pipe, type PipeOwner, lowWaterMark, pipePair } from "./pipe.js";
+import { Queue } from "./queue.js";
+
+function recorder(): PipeOwner & { log: string[] } {
+  const log: string[] = [];
+  return {
+    log,
+    readActivated: (p: Pipe) => log.push(`read:${p.id}`),
+    writeActivated: (p: Pipe) => log.push(`write:${p.id}`),
+    pipeTerminated: (p: Pipe) => log.push(`terminated:${p.id}`),
+  };
+}
+
+const msg = (n: number): Msg => [Uint8Array.of(n)];
+const flush = () => new Promise<void>((r) => queueMicrotask(r));
+
+describe("pipePair", () => {
+  it("computes libzmq's low-water mark", () => {
+    expect([1, 2, 3, 10, 1000, 1001].map(lowWaterMark)).toEqual([1, 1, 2, 5, 500, 501]);
+  });
+
+  it("refuses writes at the HWM and write-activates after (hwm + 1) >> 1 reads", () => {
+    const [a, b] = pipePair(10, 10);
+    const owner = recorder();
+    a.owner = owner;
+    for (let i = 0; i < 10; i++) expect(a.write(msg(i))).toBe(true);
+    expect(a.write(msg(10))).toBe(false);
+    expect(a.checkWrite()).toBe(false);
+    for (let i = 0; i < 4; i++) b.read();
+    expect(owner.log).toEqual([]);
+    b.read();
+    expect(owner.log).toEqual([`write:${a.id}`]);
+    expect(a.write(msg(11))).toBe(true);
+  });
+
+  it("never blocks with HWM 0", () => {
+    const [a, b] = pipePair(0);
+    for (let i = 0; i < 100_000; i++) expect(a.write(msg(i & 0xff))).toBe(true);
+    expect(b.pending).toBe(100_000);
+  });
+
+  it("read-activates a reader that found its queue empty, once", () => {
+    const [a, b] = pipePair(5);
+    const owner = recorder();
+    b.owner = owner;
+    a.write(msg(1));
+    expect(owner.log).toEqual([]); // b never found it empty
+    expect(b.read()).toEqual(msg(1));
+    expect(b.read()).toBeUndefined();
+    a.write(msg(2));
+    a.write(msg(3));
+    expect(owner.log).toEqual([`read:${b.id}`]);
+  });
+
+  it("end(): the peer reads what was written, then terminates", async () => {
+    const [a, b] = pipePair(5);
+    const owner = recorder();
+    b.owner = owner;
+    a.write(msg(1));
+    a.write(msg(2));
+    a.end();
+    expect(a.terminated).toBe(true);
+    expect(a.write(msg(3))).toBe(false);
+    expect(b.read()).toEqual(msg(1));
+    expect(b.read()).toEqual(msg(2));
+    expect(b.read()).toBeUndefined();
+    expect(owner.log).toEqual([]);
+    await flush();
+    expect(owner.log).toEqual([`terminated:${b.id}`]);
+  });
+
+  it("terminate(): drops what the peer has not read", async () => {
+    const [a, b] = pipePair(5);
+    const owner = recorder();
+    b.owner = owner;
+    a.write(msg(1));
+    a.terminate();
+    expect(b.pending).toBe(0);
+    expect(b.read()).toBeUndefined();
+    await flush();
+    expect(owner.log).toEqual([`terminated:${b.id}`]);
+    expect(b.terminated).toBe(true);
+  });
+
+  it("expire(): after end(), drops what is left when linger runs out", async () => {
+    const [a, b] = pipePair(5);
+    const owner = recorder();
+    b.owner = owner;
+    a.write(msg(1));
+    a.write(msg(2));
+    a.end();
+    expect(b.read()).toEqual(msg(1));
+    a.expire();
+    expect(b.read()).toBeUndefined();
+    await flush();
+    expect(owner.log).toEqual([`terminated:${b.id}`]);
+  });
+
+  it("writes to a closed peer are refused", () => {
+    const [a, b] = pipePair(5);
+    b.end();
+    expect(a.write(msg(1))).toBe(false);
+  });
+});
+
+describe("Queue", () => {
+  it("grows and keeps FIFO order across wrap-around", () => {
+    const q = new Queue<number>(2);
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 7; i++) q.push(round * 10 + i);
+      for (let i = 0; i < 5; i++) expect(q.shift()).toBe(round * 10 + i);
+      expect(q.peek()).toBe(round * 10 + 5);
+      q.shift();
+      q.shift();
+    }
+    expect(q.length).toBe(0);
+    expect(q.shift()).toBeUndefined();
+  });
+
+  it("removes matching items in order", () => {
+    const q = new Queue<number>();
+    for (let i = 0; i < 10; i++) q.push(i);
+    expect(q.removeWhere((n) => n % 3 === 0)).toBe(4);
+    expect([...q]).toEqual([1, 2, 4, 5, 7, 8]);
+  });
+});

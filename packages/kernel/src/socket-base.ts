@@ -1,0 +1,614 @@
+/**
+ * SocketBase: the public socket API (zeromq.js v6 shape) and the machinery
+ * every socket type shares: endpoints, pipes, pending sends and receives,
+ * timeouts, linger and monitor events. A socket type is a small subclass
+ * that implements the protected hooks with the routing strategies.
+ */
+import { isCompatible, type SocketTypeName, SocketTypes } from "@zmq/wire";
+import type { Context } from "./context.js";
+import { parseEndpoint } from "./endpoint.js";
+import { ZmqError, show } from "./errors.js";
+import type { MessageLike, Msg } from "./msg.js";
+import { Observer } from "./observer.js";
+import { type BaseOptionName, type BaseOptions, OptionStore } from "./options.js";
+import type { Pipe, PipeOwner } from "./pipe.js";
+import { Queue } from "./queue.js";
+import type { MessageBinding, MessageConnection, PipeHost } from "./transport.js";
+
+export interface SocketOptions extends Partial<BaseOptions> {
+  /** The Context whose transports this socket uses. */
+  context?: Context;
+}
+
+/** Per-call options of send() and receive(). */
+export interface OperationOptions {
+  /** Aborts the operation: its promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+interface Pending<T> {
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+interface PendingSend extends Pending<void> {
+  msg: Msg;
+}
+
+/** A binding or connection this socket holds, by endpoint. */
+export interface EndpointHandle {
+  close(): void;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** The context used when a socket is made without one: set by @zmq/zeromq, empty otherwise. */
+let fallbackContext: (() => Context) | undefined;
+
+/** Lets an all-in-one package choose the Context for sockets made without one. */
+export function setDefaultContextProvider(provider: () => Context): void {
+  fallbackContext = provider;
+}
+
+export abstract class SocketBase implements PipeOwner, PipeHost, AsyncIterable<Msg> {
+  readonly context: Context;
+  readonly socketType: SocketTypeName;
+  /** The option values; read them through the socket's properties. */
+  protected readonly options: OptionStore;
+  /** Every pipe attached to this socket. */
+  protected readonly pipes = new Set<Pipe>();
+
+  private isClosed = false;
+  private observer: Observer | undefined;
+  private readonly bound = new Map<string, EndpointHandle>();
+  private readonly connected = new Map<string, EndpointHandle>();
+  private readonly pendingSends = new Queue<PendingSend>();
+  private readonly pendingReceives = new Queue<Pending<Msg>>();
+  private flushingSends = false;
+  private flushingReceives = false;
+  private resendRequested = false;
+  private rereceiveRequested = false;
+  private endpointLast: string | null = null;
+
+  protected constructor(socketType: SocketTypeName, options: SocketOptions = {}, defaults: Partial<BaseOptions> = {}) {
+    const { context, ...rest } = options;
+    const ctx = context ?? fallbackContext?.();
+    if (!ctx) {
+      throw new ZmqError(
+        "EINVAL",
+        "No Context: pass { context: new Context({ transports: [...] }) }, or import the socket from @zmq/zeromq, which has a default Context",
+      );
+    }
+    this.context = ctx;
+    this.socketType = socketType;
+    this.options = new OptionStore(defaults);
+    this.assignOptions(rest);
+  }
+
+  /** Sets options from an object, as the constructor does; unknown names throw EINVAL. */
+  protected assignOptions(values: Record<string, unknown>): void {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) continue;
+      if (!(name in this) || name === "context") {
+        throw new ZmqError("EINVAL", `Unknown option '${name}' for a ${this.socketType} socket (value ${show(value)})`);
+      }
+      (this as Record<string, unknown>)[name] = value;
+    }
+  }
+
+  // ---- state -------------------------------------------------------------
+
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** True when a receive() would complete at once. */
+  get readable(): boolean {
+    return !this.isClosed && this.xhasIn();
+  }
+
+  /** True when a send() would complete at once. */
+  get writable(): boolean {
+    return !this.isClosed && this.xhasOut();
+  }
+
+  /** The socket type's zmq.h number (PAIR 0 ... PUSH 8), as zeromq.js's `type`. */
+  get type(): number {
+    return SocketTypes[this.socketType];
+  }
+
+  /** The last endpoint bound (wildcards resolved) or connected, or null. */
+  get lastEndpoint(): string | null {
+    return this.endpointLast;
+  }
+
+  /** Monitor events of this socket. */
+  get events(): Observer {
+    if (!this.observer) {
+      this.observer = new Observer();
+      if (this.isClosed) this.observer.close();
+    }
+    return this.observer;
+  }
+
+  /** "null" or "plain", as zeromq.js reports the security mechanism. */
+  get securityMechanism(): "null" | "plain" {
+    return this.options.get("plainServer") || this.options.get("plainUsername") !== null ? "plain" : "null";
+  }
+
+  /** Sockets are used from one thread, as zeromq.js's are. */
+  get threadSafe(): boolean {
+    return false;
+  }
+
+  /** Emits a monitor event, if anyone observes this socket. */
+  emit(event: Parameters<Observer["emit"]>[0]): void {
+    this.observer?.emit(event);
+  }
+
+  // ---- endpoints ---------------------------------------------------------
+
+  /** Binds to an endpoint (`tcp://*:5555`, `ipc:///tmp/x`, `inproc://name`). */
+  async bind(address: string): Promise<void> {
+    this.assertOpen();
+    const endpoint = parseEndpoint(address);
+    const transport = this.context.transport(endpoint.scheme, address);
+    if (transport.kind === "message") {
+      const binding: MessageBinding = transport.bind(endpoint, this);
+      this.bound.set(binding.endpoint, binding);
+      if (binding.endpoint !== address) this.bound.set(address, binding);
+      this.endpointLast = binding.endpoint;
+      return;
+    }
+    const handle = await this.bindStream(endpoint.url);
+    this.bound.set(handle.endpoint, handle);
+    if (handle.endpoint !== address) this.bound.set(address, handle);
+    this.endpointLast = handle.endpoint;
+  }
+
+  /** Stops listening on an endpoint bound before (by the address given to bind or as resolved). */
+  async unbind(address: string): Promise<void> {
+    this.assertOpen();
+    const endpoint = parseEndpoint(address);
+    this.context.transport(endpoint.scheme, address);
+    const handle = this.bound.get(address);
+    if (!handle) throw new ZmqError("ENOENT", undefined, address);
+    for (const [key, h] of this.bound) if (h === handle) this.bound.delete(key);
+    handle.close();
+    const resolved = (handle as Partial<MessageBinding>).endpoint ?? address;
+    this.releasePipes((p) => p.endpoint === resolved || p.endpoint === address);
+    await Promise.resolve();
+  }
+
+  /** Connects to an endpoint; returns at once, the connection is made in the background. */
+  connect(address: string, _options: Record<string, unknown> = {}): void {
+    this.assertOpen();
+    const endpoint = parseEndpoint(address);
+    const transport = this.context.transport(endpoint.scheme, address);
+    if (transport.kind === "message") {
+      const connection: MessageConnection = transport.connect(endpoint, this);
+      this.connected.set(address, connection);
+      this.endpointLast = address;
+      return;
+    }
+    this.connected.set(address, this.connectStream(endpoint.url, _options));
+    this.endpointLast = address;
+  }
+
+  /** Drops a connection made with connect(). */
+  disconnect(address: string): void {
+    this.assertOpen();
+    const endpoint = parseEndpoint(address);
+    this.context.transport(endpoint.scheme, address);
+    const handle = this.connected.get(address);
+    if (!handle) throw new ZmqError("ENOENT", undefined, address);
+    this.connected.delete(address);
+    handle.close();
+    this.releasePipes((p) => p.endpoint === address);
+  }
+
+  /** Stream transports (tcp, ipc) are served by the engine; a socket without one refuses them. */
+  protected bindStream(address: string): Promise<EndpointHandle & { endpoint: string }> {
+    return Promise.reject(new ZmqError("EPROTONOSUPPORT", `Stream endpoints need the ZMTP engine: ${address}`, address));
+  }
+
+  protected connectStream(address: string, _options: Record<string, unknown>): EndpointHandle {
+    throw new ZmqError("EPROTONOSUPPORT", `Stream endpoints need the ZMTP engine: ${address}`, address);
+  }
+
+  // ---- pipes -------------------------------------------------------------
+
+  /** Adopts a pipe end (called by transports and sessions). */
+  attachPipe(pipe: Pipe, endpoint: string): void {
+    if (pipe.terminated) return;
+    if (this.isClosed) {
+      pipe.terminate();
+      return;
+    }
+    pipe.owner = this;
+    pipe.endpoint = endpoint;
+    this.pipes.add(pipe);
+    this.xattachPipe(pipe);
+    this.flushSends();
+    this.flushReceives();
+  }
+
+  readActivated(pipe: Pipe): void {
+    this.xreadActivated(pipe);
+    this.flushReceives();
+  }
+
+  writeActivated(pipe: Pipe): void {
+    this.xwriteActivated(pipe);
+    this.flushSends();
+  }
+
+  pipeTerminated(pipe: Pipe): void {
+    if (!this.pipes.delete(pipe)) return;
+    this.xpipeTerminated(pipe);
+    this.flushSends();
+    this.flushReceives();
+  }
+
+  /** Lets go of pipes (disconnect, unbind, close) with linger semantics. */
+  protected releasePipes(which: (pipe: Pipe) => boolean): void {
+    const linger = this.options.get("linger");
+    for (const pipe of [...this.pipes]) {
+      if (!which(pipe)) continue;
+      this.pipes.delete(pipe);
+      this.xpipeTerminated(pipe);
+      if (linger === 0) {
+        pipe.terminate();
+      } else {
+        pipe.end();
+        if (linger > 0 && pipe.peer.pending > 0) {
+          const timer = setTimeout(() => pipe.expire(), linger);
+          // A lingering pipe alone must not keep a Node process alive.
+          (timer as { unref?: () => void }).unref?.();
+        }
+      }
+    }
+  }
+
+  // ---- the peer-type check for inproc and the engine ---------------------
+
+  /** True when a peer of that type may talk to this socket. */
+  acceptsPeer(peer: SocketTypeName): boolean {
+    return isCompatible(this.socketType, peer);
+  }
+
+  // ---- sending and receiving ---------------------------------------------
+
+  /**
+   * Sends a message: one frame or an array of frames (strings, Buffers,
+   * typed arrays, ArrayBuffers). Resolves once the message is queued.
+   * Unlike zeromq.js, concurrent sends queue in order instead of failing
+   * with EBUSY.
+   */
+  send(message: MessageLike | readonly MessageLike[], options?: OperationOptions): Promise<void> {
+    if (this.isClosed) return Promise.reject(new ZmqError("EBADF"));
+    let msg: Msg;
+    try {
+      msg = this.toMsg(message);
+      // zeromq.js resolves send([]) and sends nothing: there is no zero-frame message.
+      if (msg.length === 0) return RESOLVED;
+      if (this.pendingSends.length === 0 && this.xsend(msg)) return RESOLVED;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const timeout = this.options.get("sendTimeout");
+    if (timeout === 0) return Promise.reject(new ZmqError("EAGAIN"));
+    if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const pending: PendingSend = { msg, resolve, reject, timer: undefined, signal: options?.signal, onAbort: undefined };
+      this.arm(pending, this.pendingSends, timeout);
+      this.pendingSends.push(pending);
+    });
+  }
+
+  /**
+   * Receives the next whole message. Unlike zeromq.js, concurrent receives
+   * queue in order instead of failing with EBUSY.
+   */
+  receive(options?: OperationOptions): Promise<Msg> {
+    if (this.isClosed) return Promise.reject(new ZmqError("EBADF"));
+    if (this.pendingReceives.length === 0) {
+      try {
+        const msg = this.xrecv();
+        if (msg !== undefined) return Promise.resolve(msg);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const timeout = this.options.get("receiveTimeout");
+    if (timeout === 0) return Promise.reject(new ZmqError("EAGAIN"));
+    if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
+    return new Promise<Msg>((resolve, reject) => {
+      const pending: Pending<Msg> = { resolve, reject, timer: undefined, signal: options?.signal, onAbort: undefined };
+      this.arm(pending, this.pendingReceives, timeout);
+      this.pendingReceives.push(pending);
+    });
+  }
+
+  /** Iterates over received messages until the socket is closed. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Msg> {
+    // A hand-written iterator: an async generator costs several extra
+    // promise hops per message on this hot path.
+    const done: IteratorResult<Msg> = { value: undefined, done: true };
+    const next = (): Promise<IteratorResult<Msg>> => {
+      if (this.isClosed) return Promise.resolve(done);
+      if (this.pendingReceives.length === 0) {
+        try {
+          const value = this.xrecv();
+          if (value !== undefined) return Promise.resolve({ value, done: false });
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
+      return this.receive().then(
+        (value) => ({ value, done: false }),
+        (error: unknown) => {
+          if (this.isClosed) return done;
+          throw error;
+        },
+      );
+    };
+    const iterator: AsyncIterableIterator<Msg> = {
+      next,
+      return: () => Promise.resolve(done),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  private arm<T extends Pending<never>>(pending: T, queue: Queue<T>, timeout: number): void {
+    const remove = (error: unknown) => {
+      if (queue.removeWhere((p) => p === pending) > 0) this.settle(pending, error);
+    };
+    if (timeout > 0) pending.timer = setTimeout(() => remove(new ZmqError("EAGAIN")), timeout);
+    if (pending.signal) {
+      const signal = pending.signal;
+      pending.onAbort = () => remove(signal.reason);
+      signal.addEventListener("abort", pending.onAbort, { once: true });
+    }
+  }
+
+  private settle<T>(pending: Pending<T>, error: unknown, value?: T): void {
+    if (pending.timer !== undefined) clearTimeout(pending.timer);
+    if (pending.onAbort) pending.signal!.removeEventListener("abort", pending.onAbort);
+    if (error !== undefined) pending.reject(error);
+    else pending.resolve(value as T);
+  }
+
+  /** Completes waiting sends while the socket type accepts them. Safe to call re-entrantly. */
+  protected flushSends(): void {
+    if (this.flushingSends) {
+      this.resendRequested = true;
+      return;
+    }
+    this.flushingSends = true;
+    try {
+      do {
+        this.resendRequested = false;
+        while (this.pendingSends.length > 0) {
+          const pending = this.pendingSends.peek()!;
+          let sent: boolean;
+          try {
+            sent = this.xsend(pending.msg);
+          } catch (error) {
+            this.pendingSends.shift();
+            this.settle(pending, error);
+            continue;
+          }
+          if (!sent) break;
+          this.pendingSends.shift();
+          this.settle(pending, undefined);
+        }
+      } while (this.resendRequested);
+    } finally {
+      this.flushingSends = false;
+    }
+  }
+
+  /** Completes waiting receives while messages are available. Safe to call re-entrantly. */
+  protected flushReceives(): void {
+    if (this.flushingReceives) {
+      this.rereceiveRequested = true;
+      return;
+    }
+    this.flushingReceives = true;
+    try {
+      do {
+        this.rereceiveRequested = false;
+        while (this.pendingReceives.length > 0) {
+          let msg: Msg | undefined;
+          try {
+            msg = this.xrecv();
+          } catch (error) {
+            this.settle(this.pendingReceives.shift()!, error);
+            continue;
+          }
+          if (msg === undefined) break;
+          this.settle(this.pendingReceives.shift()!, undefined, msg);
+        }
+      } while (this.rereceiveRequested);
+    } finally {
+      this.flushingReceives = false;
+    }
+  }
+
+  /** Converts what send() was given into frames of the Context's preferred type. */
+  protected toMsg(message: MessageLike | readonly MessageLike[]): Msg {
+    if (Array.isArray(message)) {
+      const msg: Msg = new Array<Uint8Array>(message.length);
+      for (let i = 0; i < message.length; i++) msg[i] = this.toFrame(message[i] as MessageLike);
+      return msg;
+    }
+    return [this.toFrame(message as MessageLike)];
+  }
+
+  private toFrame(value: MessageLike): Uint8Array {
+    const frames = this.context.frames;
+    if (value instanceof Uint8Array) {
+      return frames.isNative(value) ? value : frames.fromBytes(value.buffer, value.byteOffset, value.byteLength);
+    }
+    if (typeof value === "string") return frames.fromString(value);
+    if (ArrayBuffer.isView(value)) return frames.fromBytes(value.buffer, value.byteOffset, value.byteLength);
+    if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && value instanceof SharedArrayBuffer)) {
+      return frames.fromBytes(value, 0, value.byteLength);
+    }
+    if (value === null) return frames.alloc(0);
+    if (value === undefined || typeof value === "symbol") {
+      throw new ZmqError("EINVAL", `A frame must be a string, Buffer, typed array, ArrayBuffer, number or null; got ${typeof value}`);
+    }
+    // Anything else is sent as its string form, as zeromq.js does (42 -> "42", true -> "true").
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- zeromq.js sends String(value) for any other value
+    return frames.fromString(String(value));
+  }
+
+  // ---- closing -----------------------------------------------------------
+
+  /**
+   * Closes the socket. Queued messages keep going out for up to `linger`
+   * ms (for ever with -1). Pending send() and receive() promises reject
+   * with EAGAIN, as zeromq.js's do; for-await loops end.
+   */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    for (let p = this.pendingSends.shift(); p; p = this.pendingSends.shift()) this.settle(p, new ZmqError("EAGAIN"));
+    for (let p = this.pendingReceives.shift(); p; p = this.pendingReceives.shift()) this.settle(p, new ZmqError("EAGAIN"));
+    for (const handle of new Set([...this.bound.values(), ...this.connected.values()])) handle.close();
+    this.bound.clear();
+    this.connected.clear();
+    this.releasePipes(() => true);
+    this.xclose();
+    if (this.observer) {
+      this.observer.emit({ type: "end" });
+      this.observer.close();
+    }
+  }
+
+  protected assertOpen(): void {
+    if (this.isClosed) throw new ZmqError("EBADF");
+  }
+
+  // ---- option properties (zeromq.js names) -------------------------------
+
+  protected getOption<K extends BaseOptionName>(name: K): BaseOptions[K] {
+    return this.options.get(name);
+  }
+
+  protected setOption<K extends BaseOptionName>(name: K, value: unknown): void {
+    this.options.set(name, value);
+  }
+
+  /** @see baseOptionSpecs.linger; default -1. */
+  get linger(): number { return this.options.get("linger"); }
+  set linger(v: number) { this.options.set("linger", v); }
+  /** Default 1000 messages; 0 for no limit. */
+  get sendHighWaterMark(): number { return this.options.get("sendHighWaterMark"); }
+  set sendHighWaterMark(v: number) { this.options.set("sendHighWaterMark", v); }
+  /** Default 1000 messages; 0 for no limit. */
+  get receiveHighWaterMark(): number { return this.options.get("receiveHighWaterMark"); }
+  set receiveHighWaterMark(v: number) { this.options.set("receiveHighWaterMark", v); }
+  /** Default -1 (wait for ever). */
+  get sendTimeout(): number { return this.options.get("sendTimeout"); }
+  set sendTimeout(v: number) { this.options.set("sendTimeout", v); }
+  /** Default -1 (wait for ever). */
+  get receiveTimeout(): number { return this.options.get("receiveTimeout"); }
+  set receiveTimeout(v: number) { this.options.set("receiveTimeout", v); }
+  /** Default false. */
+  get immediate(): boolean { return this.options.get("immediate"); }
+  set immediate(v: boolean) { this.options.set("immediate", v); }
+  /** Default null (the peer generates one). */
+  get routingId(): string | null {
+    const v = this.options.get("routingId");
+    return v === null ? null : typeof v === "string" ? v : new TextDecoder().decode(v);
+  }
+  set routingId(v: string | Uint8Array | null) { this.options.set("routingId", v); }
+  /** Default 100 ms; -1 disables reconnection. */
+  get reconnectInterval(): number { return this.options.get("reconnectInterval"); }
+  set reconnectInterval(v: number) { this.options.set("reconnectInterval", v); }
+  /** Default 0 (no exponential backoff). */
+  get reconnectMaxInterval(): number { return this.options.get("reconnectMaxInterval"); }
+  set reconnectMaxInterval(v: number) { this.options.set("reconnectMaxInterval", v); }
+  /** Default -1 (no limit). */
+  get maxMessageSize(): number { return this.options.get("maxMessageSize"); }
+  set maxMessageSize(v: number) { this.options.set("maxMessageSize", v); }
+  /** Default 0 (no heartbeats). */
+  get heartbeatInterval(): number { return this.options.get("heartbeatInterval"); }
+  set heartbeatInterval(v: number) { this.options.set("heartbeatInterval", v); }
+  /** Default 0. */
+  get heartbeatTimeToLive(): number { return this.options.get("heartbeatTimeToLive"); }
+  set heartbeatTimeToLive(v: number) { this.options.set("heartbeatTimeToLive", v); }
+  /** Default -1 (use heartbeatInterval). */
+  get heartbeatTimeout(): number { return this.options.get("heartbeatTimeout"); }
+  set heartbeatTimeout(v: number) { this.options.set("heartbeatTimeout", v); }
+  /** Default 30000 ms. */
+  get handshakeInterval(): number { return this.options.get("handshakeInterval"); }
+  set handshakeInterval(v: number) { this.options.set("handshakeInterval", v); }
+  /** Default 0 (the system's timeout). */
+  get connectTimeout(): number { return this.options.get("connectTimeout"); }
+  set connectTimeout(v: number) { this.options.set("connectTimeout", v); }
+  /** Default 100. */
+  get backlog(): number { return this.options.get("backlog"); }
+  set backlog(v: number) { this.options.set("backlog", v); }
+  /** Default false. */
+  get ipv6(): boolean { return this.options.get("ipv6"); }
+  set ipv6(v: boolean) { this.options.set("ipv6", v); }
+  /** Default -1 (system default). */
+  get tcpKeepalive(): number { return this.options.get("tcpKeepalive"); }
+  set tcpKeepalive(v: number) { this.options.set("tcpKeepalive", v); }
+  /** Default -1 (system default). */
+  get tcpKeepaliveIdle(): number { return this.options.get("tcpKeepaliveIdle"); }
+  set tcpKeepaliveIdle(v: number) { this.options.set("tcpKeepaliveIdle", v); }
+  /** Default false. */
+  get plainServer(): boolean { return this.options.get("plainServer"); }
+  set plainServer(v: boolean) { this.options.set("plainServer", v); }
+  /** Default null. */
+  get plainUsername(): string | null { return this.options.get("plainUsername"); }
+  set plainUsername(v: string | null) { this.options.set("plainUsername", v); }
+  /** Default null. */
+  get plainPassword(): string | null { return this.options.get("plainPassword"); }
+  set plainPassword(v: string | null) { this.options.set("plainPassword", v); }
+  /** Default null. */
+  get zapDomain(): string | null { return this.options.get("zapDomain"); }
+  set zapDomain(v: string | null) { this.options.set("zapDomain", v); }
+
+  /** The routingId option as bytes, for transports and the engine. */
+  get routingIdBytes(): Uint8Array | undefined {
+    const v = this.options.get("routingId");
+    if (v === null) return undefined;
+    return typeof v === "string" ? this.context.frames.fromString(v) : v;
+  }
+
+  // ---- hooks each socket type implements ---------------------------------
+
+  /** A new pipe: add it to the strategies. */
+  protected abstract xattachPipe(pipe: Pipe): void;
+  /** A pipe is gone: remove it from the strategies. */
+  protected abstract xpipeTerminated(pipe: Pipe): void;
+  /** Routes one outgoing message; false when it must wait (the socket blocks). */
+  protected xsend(_msg: Msg): boolean {
+    throw new ZmqError("ENOTSUP", `A ${this.socketType} socket cannot send`);
+  }
+  /** The next incoming message for the application, or undefined. */
+  protected xrecv(): Msg | undefined {
+    throw new ZmqError("ENOTSUP", `A ${this.socketType} socket cannot receive`);
+  }
+  protected xhasIn(): boolean {
+    return false;
+  }
+  protected xhasOut(): boolean {
+    return false;
+  }
+  protected xreadActivated(_pipe: Pipe): void {}
+  protected xwriteActivated(_pipe: Pipe): void {}
+  /** Called once by close() after the pipes are released. */
+  protected xclose(): void {}
+}

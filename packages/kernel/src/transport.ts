@@ -1,0 +1,130 @@
+/**
+ * The transport plugin interface, version 1. A transport is an object
+ * passed to a Context (`new Context({ transports: [tcp(), inproc()] })`);
+ * nothing else registers it. Two kinds exist:
+ *
+ *  - MessageTransport (inproc): joins two sockets in the same Context with a
+ *    pipe pair; no bytes, no codec.
+ *  - StreamTransport (tcp, ipc, later ws): gives ByteStreams that the
+ *    kernel's engine runs ZMTP over.
+ *
+ * A third party writes a transport by implementing one of these.
+ */
+import type { SocketTypeName } from "@zmq/wire";
+import type { Context } from "./context.js";
+import type { Pipe } from "./pipe.js";
+
+export const TRANSPORT_API_VERSION = 1;
+
+/** An endpoint split at "://": `tcp://127.0.0.1:5555` is scheme "tcp", address "127.0.0.1:5555". */
+export interface Endpoint {
+  readonly scheme: string;
+  readonly address: string;
+  /** The whole endpoint as given. */
+  readonly url: string;
+}
+
+/** The side of a socket that a MessageTransport sees. */
+export interface PipeHost {
+  readonly context: Context;
+  readonly socketType: SocketTypeName;
+  readonly closed: boolean;
+  readonly sendHighWaterMark: number;
+  readonly receiveHighWaterMark: number;
+  /** The socket's routingId option as bytes, if set. */
+  readonly routingIdBytes: Uint8Array | undefined;
+  /** Adopts one end of a pipe, made for `endpoint`. */
+  attachPipe(pipe: Pipe, endpoint: string): void;
+}
+
+export interface MessageBinding {
+  /** The endpoint as bound (wildcards resolved). */
+  readonly endpoint: string;
+  /** Stops accepting connections on this endpoint. */
+  close(): void;
+}
+
+export interface MessageConnection {
+  /** Forgets the connection (a connect that was still waiting for its bind is dropped). */
+  close(): void;
+}
+
+export interface MessageTransport {
+  readonly apiVersion: typeof TRANSPORT_API_VERSION;
+  readonly kind: "message";
+  /** The URL scheme it serves, such as "inproc". */
+  readonly scheme: string;
+  /** Binds `socket` to an endpoint; throws ZmqError (EADDRINUSE, EINVAL). */
+  bind(endpoint: Endpoint, socket: PipeHost): MessageBinding;
+  /** Connects `socket` to an endpoint, now or when it is bound. */
+  connect(endpoint: Endpoint, socket: PipeHost): MessageConnection;
+}
+
+/** Why a stream closed, when it was not a clean end. */
+export interface StreamError {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface ByteStreamHandlers {
+  /** A connecting stream is connected. */
+  onConnect?(): void;
+  onData(chunk: Uint8Array): void;
+  /** `write()` returned false earlier, and the stream can take more now. */
+  onDrain(): void;
+  /** The stream is closed (after end, destroy, a peer close or an error). Called once. */
+  onClose(error?: StreamError): void;
+}
+
+/** A bidirectional byte stream: a TCP connection, a unix socket, a WebSocket ... */
+export interface ByteStream {
+  /** Queues bytes; false when the stream wants the writer to wait for onDrain. */
+  write(chunk: Uint8Array): boolean;
+  /** Writes several chunks, as one system call where the runtime can; same return as write(). */
+  writev?(chunks: readonly Uint8Array[]): boolean;
+  /** Stops onData until resume(). */
+  pause(): void;
+  resume(): void;
+  /** Closes gracefully once written bytes are flushed. */
+  end(): void;
+  /** Closes at once. */
+  destroy(): void;
+  /** Installs the handlers; data and events wait until this is called. */
+  setHandlers(handlers: ByteStreamHandlers): void;
+  /** The peer's address as libzmq's ZAP reports it (an IP without port), or "" when none. */
+  readonly remoteAddress: string;
+  /** The endpoint this stream belongs to, as monitor events name it. */
+  readonly endpoint: string;
+}
+
+export interface ListenOptions {
+  readonly backlog: number;
+  readonly ipv6: boolean;
+}
+
+export interface ConnectOptions {
+  readonly ipv6: boolean;
+  /** Milliseconds a connect may take; 0 leaves it to the system. */
+  readonly connectTimeout: number;
+  readonly tcpKeepalive: number;
+  readonly tcpKeepaliveIdle: number;
+}
+
+export interface Listener {
+  /** The endpoint as bound, wildcards and port 0 resolved (`tcp://127.0.0.1:41234`). */
+  readonly endpoint: string;
+  /** Stops listening; connections already accepted stay. */
+  close(): void;
+}
+
+export interface StreamTransport {
+  readonly apiVersion: typeof TRANSPORT_API_VERSION;
+  readonly kind: "stream";
+  readonly scheme: string;
+  /** Listens; rejects with ZmqError (EADDRINUSE, EINVAL ...). */
+  listen(endpoint: Endpoint, options: ListenOptions, onConnection: (stream: ByteStream) => void): Promise<Listener>;
+  /** Starts connecting; the stream reports onConnect or onClose(error). Throws ZmqError for a malformed address. */
+  connect(endpoint: Endpoint, options: ConnectOptions): ByteStream;
+}
+
+export type Transport = MessageTransport | StreamTransport;

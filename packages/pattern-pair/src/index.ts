@@ -1,0 +1,2 @@
+/** @zmq/pattern-pair: the exclusive PAIR socket. */
+export { Pair } from "./pair.js";

@@ -1,0 +1,89 @@
+// Pair over inproc: both directions, exclusivity, HWM, reconnection after
+// the peer goes.
+import { Context, type ZmqError, isZmqError } from "@zmq/kernel";
+import { inproc } from "@zmq/transport-inproc";
+import { afterEach, describe, expect, it } from "vitest";
+import { Pair } from "./index.js";
+
+const sockets: Pair[] = [];
+afterEach(() => {
+  while (sockets.length) sockets.pop()!.close();
+});
+const context = new Context({ transports: [inproc()] });
+let n = 0;
+const endpoint = () => `inproc://pair-${++n}`;
+function pair(options: ConstructorParameters<typeof Pair>[0] = {}) {
+  const s = new Pair({ context, ...options });
+  sockets.push(s);
+  return s;
+}
+const text = (msg: Uint8Array[]) => msg.map((f) => new TextDecoder().decode(f));
+
+async function rejection(p: Promise<unknown>): Promise<ZmqError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(isZmqError(e)).toBe(true);
+    return e as ZmqError;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("Pair", () => {
+  it("talks both ways, multipart intact", async () => {
+    const [a, b, ep] = [pair(), pair(), endpoint()];
+    await a.bind(ep);
+    b.connect(ep);
+    await a.send(["to", "b"]);
+    await b.send(["to", "a", ""]);
+    expect(text(await b.receive())).toEqual(["to", "b"]);
+    expect(text(await a.receive())).toEqual(["to", "a", ""]);
+  });
+
+  it("is exclusive: a second peer gets no traffic, as libzmq", async () => {
+    const [a, first, second, ep] = [pair(), pair(), pair({ receiveTimeout: 20, sendTimeout: 20 }), endpoint()];
+    await a.bind(ep);
+    first.connect(ep);
+    second.connect(ep);
+    for (let i = 0; i < 3; i++) await a.send(String(i));
+    for (let i = 0; i < 3; i++) expect(text(await first.receive())).toEqual([String(i)]);
+    expect((await rejection(second.receive())).code).toBe("EAGAIN");
+    expect((await rejection(second.send("ignored"))).code).toBe("EAGAIN");
+    await first.send("from first");
+    expect(text(await a.receive())).toEqual(["from first"]);
+  });
+
+  it("waits at the HWM instead of dropping", async () => {
+    const [a, b, ep] = [pair({ sendHighWaterMark: 1, sendTimeout: 20 }), pair({ receiveHighWaterMark: 1 }), endpoint()];
+    await b.bind(ep);
+    a.connect(ep);
+    await a.send("1");
+    await a.send("2");
+    expect(a.writable).toBe(false);
+    expect((await rejection(a.send("3"))).code).toBe("EAGAIN");
+    expect(text(await b.receive())).toEqual(["1"]);
+    expect(text(await b.receive())).toEqual(["2"]);
+  });
+
+  it("takes a new peer once the first one has gone", async () => {
+    const [a, first, ep] = [pair(), pair(), endpoint()];
+    await a.bind(ep);
+    first.connect(ep);
+    await first.send("hello");
+    expect(text(await a.receive())).toEqual(["hello"]);
+    first.close();
+    await new Promise<void>((r) => queueMicrotask(r));
+    const second = pair();
+    second.connect(ep);
+    await a.send("to second");
+    expect(text(await second.receive())).toEqual(["to second"]);
+  });
+
+  it("connect before bind: the queue waits for the binder", async () => {
+    const [a, b, ep] = [pair(), pair(), endpoint()];
+    a.connect(ep);
+    await a.send("early");
+    await b.bind(ep);
+    expect(text(await b.receive())).toEqual(["early"]);
+  });
+});
