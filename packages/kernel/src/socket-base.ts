@@ -4,7 +4,7 @@
  * timeouts, linger and monitor events. A socket type is a small subclass
  * that implements the protected hooks with the routing strategies.
  */
-import { isCompatible, type SocketTypeName, SocketTypes } from "@zmq/wire";
+import { type Command, type MechanismOptions, type PeerInfo, type SocketTypeName, SocketTypes, isCompatible } from "@zmq/wire";
 import type { Context } from "./context.js";
 import { parseEndpoint } from "./endpoint.js";
 import { ZmqError, show } from "./errors.js";
@@ -13,6 +13,8 @@ import { Observer } from "./observer.js";
 import { type BaseOptionName, type BaseOptions, OptionStore } from "./options.js";
 import type { Pipe, PipeOwner } from "./pipe.js";
 import { Queue } from "./queue.js";
+import type { EngineOptions } from "./engine.js";
+import { ConnectSession, type SessionHost, StreamBinding } from "./stream-session.js";
 import type { MessageBinding, MessageConnection, PipeHost } from "./transport.js";
 
 export interface SocketOptions extends Partial<BaseOptions> {
@@ -53,7 +55,7 @@ export function setDefaultContextProvider(provider: () => Context): void {
   fallbackContext = provider;
 }
 
-export abstract class SocketBase implements PipeOwner, PipeHost, AsyncIterable<Msg> {
+export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, AsyncIterable<Msg> {
   readonly context: Context;
   readonly socketType: SocketTypeName;
   /** The option values; read them through the socket's properties. */
@@ -164,7 +166,14 @@ export abstract class SocketBase implements PipeOwner, PipeHost, AsyncIterable<M
       this.endpointLast = binding.endpoint;
       return;
     }
-    const handle = await this.bindStream(endpoint.url);
+    const handle = await StreamBinding.listen(this, transport, endpoint, {
+      backlog: this.options.get("backlog"),
+      ipv6: this.options.get("ipv6"),
+    });
+    if (this.isClosed) {
+      handle.close();
+      throw new ZmqError("EBADF", undefined, address);
+    }
     this.bound.set(handle.endpoint, handle);
     if (handle.endpoint !== address) this.bound.set(address, handle);
     this.endpointLast = handle.endpoint;
@@ -195,7 +204,8 @@ export abstract class SocketBase implements PipeOwner, PipeHost, AsyncIterable<M
       this.endpointLast = address;
       return;
     }
-    this.connected.set(address, this.connectStream(endpoint.url, _options));
+    transport.validate?.(endpoint);
+    this.connected.set(address, new ConnectSession(this, transport, endpoint));
     this.endpointLast = address;
   }
 
@@ -211,13 +221,63 @@ export abstract class SocketBase implements PipeOwner, PipeHost, AsyncIterable<M
     this.releasePipes((p) => p.endpoint === address);
   }
 
-  /** Stream transports (tcp, ipc) are served by the engine; a socket without one refuses them. */
-  protected bindStream(address: string): Promise<EndpointHandle & { endpoint: string }> {
-    return Promise.reject(new ZmqError("EPROTONOSUPPORT", `Stream endpoints need the ZMTP engine: ${address}`, address));
+  // ---- what sessions need (SessionHost) ----------------------------------
+
+  /** Engine settings for a new connection, from this socket's options. */
+  engineOptions(peerAddress: string): Omit<EngineOptions, "defer"> {
+    const o = this.options.values;
+    return {
+      socketType: this.socketType,
+      routingId: this.routingIdBytes,
+      mechanism: this.mechanismOptions(),
+      maxMessageSize: o.maxMessageSize,
+      peerAddress,
+      alloc: this.context.frames.alloc,
+      heartbeatInterval: o.heartbeatInterval,
+      heartbeatTimeToLive: o.heartbeatTimeToLive,
+      heartbeatTimeout: o.heartbeatTimeout,
+      handshakeInterval: o.handshakeInterval,
+    };
   }
 
-  protected connectStream(address: string, _options: Record<string, unknown>): EndpointHandle {
-    throw new ZmqError("EPROTONOSUPPORT", `Stream endpoints need the ZMTP engine: ${address}`, address);
+  connectOptions(): { ipv6: boolean; connectTimeout: number; tcpKeepalive: number; tcpKeepaliveIdle: number } {
+    const o = this.options.values;
+    return { ipv6: o.ipv6, connectTimeout: o.connectTimeout, tcpKeepalive: o.tcpKeepalive, tcpKeepaliveIdle: o.tcpKeepaliveIdle };
+  }
+
+  reconnectOptions(): { interval: number; maxInterval: number; immediate: boolean } {
+    const o = this.options.values;
+    return { interval: o.reconnectInterval, maxInterval: o.reconnectMaxInterval, immediate: o.immediate };
+  }
+
+  hwm(): { send: number; receive: number } {
+    return { send: this.options.get("sendHighWaterMark"), receive: this.options.get("receiveHighWaterMark") };
+  }
+
+  /** A pipe's peer finished its handshake. */
+  peerReady(pipe: Pipe, peer: PeerInfo): void {
+    if (this.pipes.has(pipe)) this.xpeerReady(pipe, peer);
+  }
+
+  /** A command from a peer after its handshake. */
+  peerCommand(pipe: Pipe, command: Command): void {
+    if (this.pipes.has(pipe.peer)) this.xpeerCommand(pipe.peer, command);
+  }
+
+  /** The security mechanism for new connections, from the plain* options. */
+  protected mechanismOptions(): MechanismOptions {
+    const o = this.options.values;
+    if (o.plainServer) {
+      // libzmq hands PLAIN credentials to a ZAP handler and fails the handshake without one.
+      return { type: "PLAIN", server: true, authenticate: (credentials) => this.authenticate(credentials) };
+    }
+    if (o.plainUsername !== null) return { type: "PLAIN", username: o.plainUsername, password: o.plainPassword ?? "" };
+    return { type: "NULL" };
+  }
+
+  /** Decides PLAIN credentials for a server socket. Without a ZAP handler, libzmq refuses every client. */
+  protected authenticate(_credentials: { username: string; password: string; address: string | undefined }): boolean {
+    return false;
   }
 
   // ---- pipes -------------------------------------------------------------
@@ -607,6 +667,10 @@ export abstract class SocketBase implements PipeOwner, PipeHost, AsyncIterable<M
   protected xhasOut(): boolean {
     return false;
   }
+  /** A peer's handshake finished (its routing id and properties are known). */
+  protected xpeerReady(_pipe: Pipe, _peer: PeerInfo): void {}
+  /** A SUBSCRIBE, CANCEL, PING or PONG from a peer. */
+  protected xpeerCommand(_pipe: Pipe, _command: Command): void {}
   protected xreadActivated(_pipe: Pipe): void {}
   protected xwriteActivated(_pipe: Pipe): void {}
   /** Called once by close() after the pipes are released. */

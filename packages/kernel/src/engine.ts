@@ -1,0 +1,244 @@
+/**
+ * The engine: one ZMTP connection over a ByteStream. It runs @zmq/wire's
+ * ZmtpConnection (greeting, handshake, framing), moves whole messages
+ * between the stream and its session's pipe with backpressure both ways,
+ * batches outgoing messages into few writes, and keeps the handshake and
+ * heartbeat timers. It never throws at its host: every failure ends in one
+ * `engineError`.
+ */
+import {
+  type Command,
+  type ConnectionOptions,
+  type PeerInfo,
+  ProtocolError,
+  WireError,
+  ZmtpConnection,
+} from "@zmq/wire";
+import type { Msg } from "./msg.js";
+import type { Pipe } from "./pipe.js";
+import type { ByteStream, StreamError } from "./transport.js";
+
+/** Why an engine stopped, as libzmq classifies it (protocol errors stop reconnection). */
+export type EngineFailure =
+  | { readonly reason: "protocol"; readonly error: WireError; readonly handshaking: boolean }
+  | { readonly reason: "connection"; readonly error: StreamError | undefined; readonly handshaking: boolean }
+  | { readonly reason: "timeout"; readonly what: "handshake" | "heartbeat"; readonly handshaking: boolean };
+
+export interface EngineHost {
+  /** The handshake finished. Return the pipe to move messages through. */
+  engineReady(peer: PeerInfo): Pipe;
+  /** A PING, PONG, SUBSCRIBE or CANCEL after the handshake (PINGs are already answered). */
+  engineCommand(command: Command): void;
+  /** The engine has stopped; the stream is closed. Called once. */
+  engineStopped(failure: EngineFailure | undefined): void;
+}
+
+export interface EngineOptions extends ConnectionOptions {
+  heartbeatInterval: number;
+  heartbeatTimeToLive: number;
+  heartbeatTimeout: number;
+  handshakeInterval: number;
+  /** Runs a function soon, after the current burst of work (batches writes). */
+  defer: (fn: () => void) => void;
+}
+
+/** Stop pulling from the pipe once a batch holds this many bytes; the rest goes in the next one. */
+const BATCH_BYTES = 256 * 1024;
+
+export class Engine {
+  private readonly conn: ZmtpConnection;
+  private pipe: Pipe | undefined;
+  private stopped = false;
+  private ready = false;
+  private flushScheduled = false;
+  private writeBlocked = false;
+  /** Messages decoded while the pipe to the socket was full, held until it has room. */
+  private inbound: Msg[] = [];
+  private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private timeoutTimer: ReturnType<typeof setTimeout> | undefined;
+  private ttlTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly flushBound = () => this.flush();
+
+  constructor(
+    private readonly stream: ByteStream,
+    private readonly options: EngineOptions,
+    private readonly host: EngineHost,
+  ) {
+    this.conn = new ZmtpConnection(options, {
+      send: (chunk) => {
+        if (!this.stopped) this.stream.write(chunk);
+      },
+      onReady: (peer) => this.onReady(peer),
+      onMessage: (frames) => this.onMessage(frames),
+      onCommand: (command) => this.onCommand(command),
+      onError: (error) => this.stop({ reason: "protocol", error, handshaking: !this.ready }),
+    });
+  }
+
+  /** Starts the greeting; the stream must be connected. */
+  start(): void {
+    const stream = this.stream;
+    stream.setHandlers({
+      onData: (chunk) => {
+        this.sawTraffic();
+        this.conn.feed(chunk);
+      },
+      onDrain: () => {
+        this.writeBlocked = false;
+        this.scheduleFlush();
+      },
+      onClose: (error) => this.stop({ reason: "connection", error, handshaking: !this.ready }, true),
+    });
+    if (this.options.handshakeInterval > 0) {
+      this.handshakeTimer = setTimeout(
+        () => this.stop({ reason: "timeout", what: "handshake", handshaking: true }),
+        this.options.handshakeInterval,
+      );
+    }
+    this.conn.start();
+  }
+
+  /** The peer, once the handshake is done. */
+  get peer(): PeerInfo | undefined {
+    return this.conn.peer;
+  }
+
+  /** The pipe has messages for the peer (its readActivated). */
+  scheduleFlush(): void {
+    if (this.flushScheduled || this.stopped || !this.ready || this.writeBlocked) return;
+    this.flushScheduled = true;
+    this.options.defer(this.flushBound);
+  }
+
+  /** The pipe to the socket has room again (its writeActivated). */
+  pipeHasRoom(): void {
+    if (this.stopped || this.inbound.length === 0) return;
+    const pipe = this.pipe!;
+    while (this.inbound.length > 0) {
+      if (!pipe.write(this.inbound[0]!)) return;
+      this.inbound.shift();
+    }
+    this.stream.resume();
+  }
+
+  /** Closes the connection: gracefully (what is written gets out) or at once. */
+  close(graceful: boolean): void {
+    if (this.stopped) return;
+    if (graceful && this.ready) this.flush();
+    this.stopped = true;
+    this.clearTimers();
+    this.conn.close();
+    if (graceful) this.stream.end();
+    else this.stream.destroy();
+  }
+
+  private onReady(peer: PeerInfo): void {
+    if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+    this.ready = true;
+    this.pipe = this.host.engineReady(peer);
+    if (this.stopped) return;
+    const ivl = this.options.heartbeatInterval;
+    if (ivl > 0) this.heartbeatTimer = setInterval(() => this.ping(), ivl);
+    this.scheduleFlush();
+  }
+
+  private onMessage(frames: Msg): void {
+    if (this.inbound.length > 0) {
+      this.inbound.push(frames);
+      return;
+    }
+    if (!this.pipe!.write(frames)) {
+      // The socket's queue is at its HWM: stop reading this connection until it drains.
+      this.inbound.push(frames);
+      this.stream.pause();
+    }
+  }
+
+  private onCommand(command: Command): void {
+    if (command.name === "PING" && command.ttl > 0) {
+      // The peer wants to hear from us within ttl; anything we receive meanwhile resets it.
+      if (this.ttlTimer !== undefined) clearTimeout(this.ttlTimer);
+      this.ttlTimer = setTimeout(() => this.stop({ reason: "timeout", what: "heartbeat", handshaking: false }), command.ttl * 100);
+    }
+    this.host.engineCommand(command);
+  }
+
+  private ping(): void {
+    if (this.stopped) return;
+    const ttl = Math.floor(this.options.heartbeatTimeToLive / 100);
+    this.stream.write(this.conn.encodeCommand({ name: "PING", ttl, context: new Uint8Array(0) }));
+    if (this.timeoutTimer === undefined) {
+      const timeout = this.options.heartbeatTimeout >= 0 ? this.options.heartbeatTimeout : this.options.heartbeatInterval;
+      this.timeoutTimer = setTimeout(() => this.stop({ reason: "timeout", what: "heartbeat", handshaking: false }), timeout);
+    }
+  }
+
+  private sawTraffic(): void {
+    if (this.timeoutTimer !== undefined) {
+      clearTimeout(this.timeoutTimer);
+      this.timeoutTimer = undefined;
+    }
+    if (this.ttlTimer !== undefined) {
+      clearTimeout(this.ttlTimer);
+      this.ttlTimer = undefined;
+    }
+  }
+
+  /** Moves queued messages to the stream: as many as fit a batch, encoded into few chunks. */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.stopped || !this.ready || this.writeBlocked) return;
+    const pipe = this.pipe!;
+    const batch: Msg[] = [];
+    let bytes = 0;
+    while (bytes < BATCH_BYTES) {
+      const msg = pipe.read();
+      if (msg === undefined) break;
+      batch.push(msg);
+      for (let i = 0; i < msg.length; i++) bytes += msg[i]!.length + 9;
+    }
+    if (batch.length === 0) return;
+    const chunks = this.conn.encodeMessages(batch);
+    const stream = this.stream;
+    let ok: boolean;
+    if (chunks.length === 1) ok = stream.write(chunks[0]!);
+    else if (stream.writev) ok = stream.writev(chunks);
+    else {
+      ok = true;
+      for (const c of chunks) ok = stream.write(c) && ok;
+    }
+    if (!ok) this.writeBlocked = true;
+    else if (bytes >= BATCH_BYTES) this.scheduleFlush();
+  }
+
+  private stop(failure: EngineFailure, streamClosed = false): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.clearTimers();
+    this.conn.close();
+    if (!streamClosed) {
+      // A protocol error may have queued an ERROR command: let it out, then close.
+      if (failure.reason === "protocol") this.stream.end();
+      else this.stream.destroy();
+    }
+    this.host.engineStopped(failure);
+  }
+
+  private clearTimers(): void {
+    if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
+    if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
+    if (this.timeoutTimer !== undefined) clearTimeout(this.timeoutTimer);
+    if (this.ttlTimer !== undefined) clearTimeout(this.ttlTimer);
+    this.handshakeTimer = this.heartbeatTimer = this.timeoutTimer = this.ttlTimer = undefined;
+  }
+}
+
+/** zeromq.js's ProtoError code for a libzmq protocol error number. */
+export function protocolErrorCode(n: number | undefined): string {
+  for (const [name, value] of Object.entries(ProtocolError)) if (value === n) return `ERR_${name}`;
+  return n === undefined ? "ERR_ZMTP_UNSPECIFIED" : "ERR_UNKNOWN";
+}
+
+export { WireError };

@@ -1,0 +1,4 @@
+/** @zmq/transport-tcp: tcp:// for zmq-ts over node:net. */
+export { type TcpTransport, listenOn, tcp } from "./tcp.js";
+export { type TcpAddress, formatTcpEndpoint, parseTcpAddress } from "./address.js";
+export { type NodeStreamOptions, nodeByteStream, zmqCode } from "./node-stream.js";

@@ -1,0 +1,95 @@
+/**
+ * tcp:// for zmq-ts over node:net: IPv4, IPv6 (`tcp://[::1]:5555`),
+ * hostnames, `tcp://*:port`, ephemeral ports (`tcp://127.0.0.1:*` or :0,
+ * the real port reported as the bound endpoint), Nagle off, keepalive.
+ */
+import { lookup } from "node:dns/promises";
+import { type Server, type Socket, connect, createServer } from "node:net";
+import {
+  type ByteStream,
+  type ConnectOptions,
+  type Endpoint,
+  type ListenOptions,
+  type Listener,
+  type StreamTransport,
+  TRANSPORT_API_VERSION,
+  ZmqError,
+} from "@zmq/kernel";
+import { formatTcpEndpoint, parseTcpAddress } from "./address.js";
+import { nodeByteStream, zmqCode } from "./node-stream.js";
+
+export interface TcpTransport extends StreamTransport {
+  readonly scheme: "tcp";
+}
+
+/** Starts listening; resolves once bound, rejects with the error libzmq would give. */
+export function listenOn(server: Server, options: Parameters<Server["listen"]>[0], url: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      const code = zmqCode(error.code);
+      reject(new ZmqError(code, undefined, url));
+    };
+    server.once("error", onError);
+    server.listen(options, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+function applyKeepalive(socket: Socket, options: ConnectOptions | undefined): void {
+  if (!options || options.tcpKeepalive < 0) return;
+  socket.setKeepAlive(options.tcpKeepalive === 1, options.tcpKeepaliveIdle > 0 ? options.tcpKeepaliveIdle * 1000 : 0);
+}
+
+/** The tcp transport, to pass to a Context. */
+export function tcp(): TcpTransport {
+  return {
+    apiVersion: TRANSPORT_API_VERSION,
+    kind: "stream",
+    scheme: "tcp",
+
+    validate(endpoint: Endpoint): void {
+      parseTcpAddress(endpoint.url, endpoint.address, false);
+    },
+
+    async listen(endpoint: Endpoint, options: ListenOptions, onConnection: (stream: ByteStream) => void): Promise<Listener> {
+      const { host, port } = parseTcpAddress(endpoint.url, endpoint.address, true);
+      let ip: string;
+      if (host === "*") {
+        ip = options.ipv6 ? "::" : "0.0.0.0";
+      } else {
+        try {
+          ip = (await lookup(host, { family: options.ipv6 ? 0 : 4 })).address;
+        } catch {
+          throw new ZmqError("ENODEV", undefined, endpoint.url);
+        }
+      }
+      const server = createServer({ noDelay: true, pauseOnConnect: false });
+      await listenOn(server, { host: ip, port, backlog: options.backlog, ipv6Only: false }, endpoint.url);
+      const bound = server.address();
+      const actualPort = typeof bound === "object" && bound !== null ? bound.port : port;
+      const url = formatTcpEndpoint(ip, actualPort);
+      server.on("connection", (socket: Socket) => onConnection(nodeByteStream(socket, { endpoint: url })));
+      // Accept errors (EMFILE ...) must not crash the process; libzmq keeps listening.
+      server.on("error", () => {});
+      return {
+        endpoint: url,
+        close: () => {
+          server.close();
+        },
+      };
+    },
+
+    connect(endpoint: Endpoint, options: ConnectOptions): ByteStream {
+      const { host, port } = parseTcpAddress(endpoint.url, endpoint.address, false);
+      const socket = connect({ host, port, family: options.ipv6 ? 0 : host.includes(":") ? 6 : 0, noDelay: true });
+      applyKeepalive(socket, options);
+      return nodeByteStream(socket, { endpoint: endpoint.url, connectTimeout: options.connectTimeout });
+    },
+
+    defer: (fn: () => void) => {
+      setImmediate(fn);
+    },
+  };
+}

@@ -1,0 +1,24 @@
+/**
+ * @zmq/zeromq: ZeroMQ in TypeScript with zeromq.js v6's API. Moving from
+ * `zeromq` is an import change:
+ *
+ *   import { Push, Pull, Pair } from "@zmq/zeromq";
+ *
+ * The default Context has tcp, ipc and inproc; received frames are Buffers.
+ */
+export { Context, bufferFrames, defaultContext } from "./context.js";
+export { type Message, Pair, Pull, Push } from "./sockets.js";
+export {
+  type ErrorCode,
+  Errno,
+  type Event,
+  type EventOfType,
+  type EventType,
+  type MessageLike,
+  Observer,
+  type OperationOptions,
+  SocketBase as Socket,
+  type SocketOptions,
+  ZmqError,
+  isZmqError,
+} from "@zmq/kernel";
