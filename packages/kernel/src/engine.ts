@@ -219,9 +219,16 @@ export class Engine {
     this.clearTimers();
     this.conn.close();
     if (!streamClosed) {
-      // A protocol error may have queued an ERROR command: let it out, then close.
-      if (failure.reason === "protocol") this.stream.end();
-      else this.stream.destroy();
+      if (failure.reason === "protocol") {
+        // An ERROR command may be on its way out: end, then close for good
+        // shortly after even if the peer keeps its half open.
+        const stream = this.stream;
+        stream.end();
+        const timer = setTimeout(() => stream.destroy(), 100);
+        (timer as { unref?: () => void }).unref?.();
+      } else {
+        this.stream.destroy();
+      }
     }
     this.host.engineStopped(failure);
   }

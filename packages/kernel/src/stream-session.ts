@@ -44,9 +44,10 @@ function errnoOf(code: string | undefined): number {
   return code !== undefined && code in Errno ? Errno[code as keyof typeof Errno] : 0;
 }
 
+/** The error a connection failure reports; a peer that just hung up is EPIPE, as libzmq says. */
 function eventError(error: StreamError | undefined): { code: string; errno: number; message: string } {
-  const code = error?.code ?? "ECONNRESET";
-  return { code, errno: errnoOf(code), message: error?.message ?? "Connection reset" };
+  const code = error?.code ?? "EPIPE";
+  return { code, errno: errnoOf(code), message: error?.message ?? "Broken pipe" };
 }
 
 /** Emits the handshake events libzmq emits for an engine failure. */
@@ -68,7 +69,7 @@ function emitFailure(host: SessionHost, address: string, failure: EngineFailure)
   } else if (failure.handshaking) {
     const error =
       failure.reason === "timeout"
-        ? { code: "ETIMEDOUT", errno: 110, message: "Handshake timed out" }
+        ? { code: "EAGAIN", errno: 11, message: "Operation was not possible or timed out" }
         : eventError(failure.error);
     host.emit({ type: "handshake:error:other", address, error });
   }
@@ -222,12 +223,12 @@ export class ConnectSession extends SessionBase {
     if (failure?.reason === "protocol") {
       // As libzmq: a protocol error ends this endpoint; its queue goes too.
       this.stoppedForGood = true;
-      this.pipe?.terminate();
+      this.pipe?.end();
       this.pipe = undefined;
       return;
     }
     if (this.host.reconnectOptions().immediate && this.pipe) {
-      this.pipe.terminate();
+      this.pipe.end();
       this.pipe = undefined;
     }
     this.scheduleReconnect();
@@ -277,7 +278,11 @@ class AcceptedSession extends SessionBase {
   private finish(graceful: boolean): void {
     const engine = this.engine;
     this.engine = undefined;
-    engine?.close(graceful);
+    if (engine) {
+      engine.close(graceful);
+      // The socket turned the connection away (a second PAIR peer, say): say so, as a drop.
+      if (!this.closing) this.host.emit({ type: "disconnect", address: this.address });
+    }
     this.listener.forget(this);
   }
 
@@ -303,8 +308,9 @@ class AcceptedSession extends SessionBase {
     this.engine = undefined;
     if (failure) emitFailure(this.host, this.address, failure);
     this.host.emit({ type: "disconnect", address: this.address });
-    // The bind side's queue goes with its connection.
-    this.pipe?.terminate();
+    // The bind side's outgoing queue goes with its connection; whole messages
+    // already received stay readable by the socket, as in libzmq.
+    this.pipe?.end();
     this.pipe = undefined;
     this.listener.forget(this);
   }

@@ -161,7 +161,7 @@ const enum State {
   Body,
 }
 
-/** Bodies up to this size that span chunks are allocated at once; larger ones grow as bytes arrive. */
+/** Bodies up to this size that span chunks are allocated at once; larger ones grow as bytes arrive (at most 2× what arrived). */
 const PREALLOCATE_LIMIT = 256 * 1024;
 
 /**
@@ -170,7 +170,8 @@ const PREALLOCATE_LIMIT = 256 * 1024;
  * WireError, after which the decoder refuses further input.
  *
  * Memory held is bounded by the bytes actually received: a length field is
- * never trusted to size an allocation beyond PREALLOCATE_LIMIT.
+ * never trusted to size an allocation beyond PREALLOCATE_LIMIT, and a large
+ * body grows by doubling, so it holds at most twice what arrived.
  */
 export class FrameDecoder {
   readonly framing: Framing;
@@ -183,9 +184,8 @@ export class FrameDecoder {
   private headerHave = 0;
   private flags = 0;
   private size = 0;
-  // A body that spans chunks: either one preallocated buffer or a list of parts.
+  // A body that spans chunks, copied in as it arrives (grown by doubling past PREALLOCATE_LIMIT).
   private body: Uint8Array | null = null;
-  private parts: Uint8Array[] | null = null;
   private bodyHave = 0;
   private frames: Uint8Array[] = [];
   private failure: WireError | null = null;
@@ -261,34 +261,28 @@ export class FrameDecoder {
       }
       // State.Body
       const remaining = this.size - this.bodyHave;
-      if (this.body === null && this.parts === null) {
+      if (this.body === null) {
         if (n - pos >= remaining) {
           this.endFrame(chunk.subarray(pos, pos + remaining));
           pos += remaining;
           continue;
         }
-        if (this.size <= PREALLOCATE_LIMIT) this.body = this.alloc(this.size);
-        else this.parts = [];
+        // Never trust the length field further than PREALLOCATE_LIMIT: a larger
+        // body grows (doubling) as its bytes actually arrive.
+        this.body = this.alloc(Math.min(this.size, PREALLOCATE_LIMIT));
       }
       const take = Math.min(remaining, n - pos);
-      if (this.body !== null) this.body.set(chunk.subarray(pos, pos + take), this.bodyHave);
-      else this.parts!.push(chunk.subarray(pos, pos + take));
+      if (this.bodyHave + take > this.body.length) {
+        const grown = this.alloc(Math.min(this.size, Math.max(this.bodyHave + take, this.body.length * 2)));
+        grown.set(this.body.subarray(0, this.bodyHave));
+        this.body = grown;
+      }
+      this.body.set(chunk.subarray(pos, pos + take), this.bodyHave);
       this.bodyHave += take;
       pos += take;
       if (this.bodyHave === this.size) {
-        let whole: Uint8Array;
-        if (this.body !== null) {
-          whole = this.body;
-        } else {
-          whole = this.alloc(this.size);
-          let offset = 0;
-          for (const p of this.parts!) {
-            whole.set(p, offset);
-            offset += p.length;
-          }
-        }
+        const whole = this.body;
         this.body = null;
-        this.parts = null;
         this.bodyHave = 0;
         this.endFrame(whole);
       }
