@@ -232,7 +232,7 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
       mechanism: this.mechanismOptions(),
       maxMessageSize: o.maxMessageSize,
       peerAddress,
-      alloc: this.context.frames.alloc,
+      alloc: (size) => this.context.frames.alloc(size),
       heartbeatInterval: o.heartbeatInterval,
       heartbeatTimeToLive: o.heartbeatTimeToLive,
       heartbeatTimeout: o.heartbeatTimeout,

@@ -13,7 +13,8 @@
  */
 import type { Command, PeerInfo } from "@zmq/wire";
 import { Engine, type EngineFailure, type EngineOptions, protocolErrorCode } from "./engine.js";
-import { Errno, ZmqError } from "./errors.js";
+import type { ZmqError } from "./errors.js";
+import { Errno } from "./errors.js";
 import type { Event } from "./observer.js";
 import { type Pipe, type PipeOwner, pipePair } from "./pipe.js";
 import type { ByteStream, Endpoint, Listener, StreamError, StreamTransport } from "./transport.js";

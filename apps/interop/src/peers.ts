@@ -1,0 +1,405 @@
+// Real ZeroMQ peers for the interop tests, all behind one interface:
+//
+//   - "libzmq": libzmq 4.3.5 through the npm `zeromq` package, in this process;
+//   - "pyzmq":  Debian's python3-zmq (libzmq 4.3.4), peers/peer.py as a child process;
+//   - "jeromq": JeroMQ 0.3.6 (ZMTP 2.0), peers/Peer.java as a child process.
+//
+// A child peer reads one command per line on stdin and answers one line per
+// command on stdout, in order (the protocol is described in peers/peer.py).
+// Large payloads never cross stdout: a peer reports `LENGTH:SHA256` digests.
+// Every peer started here is registered; call stopAllPeers() in afterEach.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import * as zmq from "zeromq";
+
+export type PeerKind = "libzmq" | "pyzmq" | "jeromq";
+export type PeerSocketType = "PUSH" | "PULL" | "PAIR";
+export type PeerMode = "bind" | "connect";
+export type Frame = string | Uint8Array;
+
+/** Options a peer socket may set (libzmq names, milliseconds). */
+export interface PeerSocketOptions {
+  linger?: number;
+  rcvtimeo?: number;
+  sndtimeo?: number;
+  reconnect_ivl?: number;
+  sndhwm?: number;
+  rcvhwm?: number;
+}
+
+/** A real ZeroMQ implementation holding named sockets. */
+export interface Peer {
+  readonly kind: PeerKind;
+  /** The implementation's version (libzmq's, or JeroMQ's own numbering). */
+  readonly version: string;
+  /** Opens a socket; resolves the endpoint it bound (wildcards resolved) or connected to. */
+  open(name: string, type: PeerSocketType, mode: PeerMode, endpoint: string, options?: PeerSocketOptions): Promise<string>;
+  /** Closes one socket (linger 0). */
+  close(name: string): Promise<void>;
+  /** Sends one multipart message. */
+  send(name: string, frames: Frame[]): Promise<void>;
+  /** Sends seqMessage(0) ... seqMessage(count - 1). */
+  sendSeq(name: string, count: number): Promise<void>;
+  /** Sends one message with a frame of random bytes per size; resolves their digests. */
+  sendRandom(name: string, sizes: number[]): Promise<string[]>;
+  /** Receives one message; resolves the digests of its frames. */
+  recv(name: string): Promise<string[]>;
+  /** Receives count messages and checks that they are seqMessage(0 ... count - 1), in order. */
+  recvSeq(name: string, count: number): Promise<void>;
+  /** Receives count messages, sending each back as it arrives. */
+  echo(name: string, count: number): Promise<void>;
+  /** Ends the peer at once: kills the process, or closes every libzmq socket (linger 0). Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** How long a peer socket waits in one send or receive before the command fails (ms). */
+export const PEER_IO_TIMEOUT = 20_000;
+/** Child peers exit by themselves after this long, whatever happens (s). */
+export const PEER_HARD_TIMEOUT = 90;
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+export const PEERS_DIR = join(here, "..", "peers");
+export const PYTHON = "/usr/bin/python3";
+export const JEROMQ_JAR = "/usr/share/java/jeromq.jar";
+
+// ---- messages and digests ---------------------------------------------------
+
+/** `LENGTH:SHA256HEX` of one frame, as the child peers report them. */
+export function digest(frame: Frame): string {
+  const bytes = typeof frame === "string" ? Buffer.from(frame) : frame;
+  return `${bytes.length}:${createHash("sha256").update(bytes).digest("hex")}`;
+}
+
+/** Message i of a sequence: [ascii decimal i, (i % 64) bytes of value i & 0xff]. */
+export function seqMessage(i: number): Buffer[] {
+  return [Buffer.from(String(i)), Buffer.alloc(i % 64, i & 0xff)];
+}
+
+/** Why frames are not seqMessage(i), or undefined when they are. */
+export function seqMismatch(frames: Uint8Array[], i: number): string | undefined {
+  const want = seqMessage(i);
+  if (frames.length !== want.length) return `message ${i} has ${frames.length} frames`;
+  for (let k = 0; k < want.length; k++) {
+    if (Buffer.compare(frames[k]!, want[k]!) !== 0) {
+      return `message ${i} frame ${k} is ${Buffer.from(frames[k]!.subarray(0, 16)).toString("hex")} (${frames[k]!.length} bytes)`;
+    }
+  }
+  return undefined;
+}
+
+const toBuffer = (f: Frame): Buffer => (typeof f === "string" ? Buffer.from(f) : Buffer.from(f.buffer, f.byteOffset, f.byteLength));
+
+// ---- temporary directories ------------------------------------------------
+
+const tempDirs: string[] = [];
+/** This run's directory for ipc endpoints. */
+let ipcDir: string | undefined;
+/** Where Peer.java was compiled to; null when javac failed. */
+let javaClasses: string | null | undefined;
+
+/** Removes every temp dir made here (for afterAll; also done at process exit). */
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  ipcDir = undefined;
+  javaClasses = undefined;
+}
+process.once("exit", removeTempDirs);
+
+/** A fresh directory under the OS temp dir, removed when the process exits. */
+export function tempDir(prefix = "zmq-interop-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+let ipcCounter = 0;
+/** A unique `ipc://` endpoint in this run's temp dir. */
+export function ipcEndpoint(label = "s"): string {
+  ipcDir ??= tempDir();
+  return `ipc://${join(ipcDir, `${label}-${++ipcCounter}.sock`)}`;
+}
+
+// ---- the registry -------------------------------------------------------------
+
+const running = new Set<Peer>();
+
+/** Stops every peer still running (for afterEach). */
+export async function stopAllPeers(): Promise<void> {
+  const peers = [...running];
+  running.clear();
+  await Promise.all(peers.map((p) => p.stop()));
+}
+
+/** Starts a peer of the given kind; it is stopped by stopAllPeers() if not before. */
+export async function startPeer(kind: PeerKind): Promise<Peer> {
+  const peer = kind === "libzmq" ? new LibzmqPeer() : await ProcessPeer.start(kind);
+  running.add(peer);
+  return peer;
+}
+
+// ---- child process peers --------------------------------------------------------
+
+/**
+ * The java command line for Peer.java. Peer.java is compiled once per test
+ * run into a temp dir (about 1 s), which makes each start about 0.2 s instead
+ * of the 0.7-1 s of a single-file source launch; when javac is missing the
+ * source launch (`java -cp jeromq.jar peers/Peer.java`) is used.
+ */
+function javaCommand(): string[] {
+  const source = join(PEERS_DIR, "Peer.java");
+  prepareJava();
+  return javaClasses ? ["-cp", `${JEROMQ_JAR}:${javaClasses}`, "Peer"] : ["-cp", JEROMQ_JAR, source];
+}
+
+/** Compiles Peer.java now rather than in the first test that starts a JeroMQ peer (for beforeAll). */
+export function prepareJava(): void {
+  const source = join(PEERS_DIR, "Peer.java");
+  if (javaClasses === undefined) {
+    try {
+      const out = tempDir("zmq-interop-java-");
+      execFileSync("javac", ["-cp", JEROMQ_JAR, "-d", out, source], { stdio: "pipe", timeout: 60_000 });
+      javaClasses = out;
+    } catch {
+      javaClasses = null;
+    }
+  }
+}
+
+interface PendingReply {
+  command: string;
+  resolve: (line: string) => void;
+  reject: (error: Error) => void;
+}
+
+class ProcessPeer implements Peer {
+  version = "";
+  private readonly pending: PendingReply[] = [];
+  private stderr = "";
+  private exited: Error | undefined;
+  private readonly exit: Promise<void>;
+  private ready!: { resolve: (line: string) => void; reject: (e: Error) => void };
+  private readonly readyLine: Promise<string>;
+
+  private constructor(
+    readonly kind: "pyzmq" | "jeromq",
+    private readonly child: ChildProcess,
+  ) {
+    const readyLine = new Promise<string>((resolve, reject) => (this.ready = { resolve, reject }));
+    this.readyLine = readyLine;
+    this.exit = new Promise((resolve) => {
+      const ended = (why: string): void => {
+        if (this.exited) return;
+        this.exited = new Error(`${kind} peer ${why}${this.stderr ? `; stderr: ${this.stderr}` : ""}`);
+        this.ready.reject(this.exited);
+        for (let p = this.pending.shift(); p; p = this.pending.shift()) p.reject(new Error(`${p.command}: ${this.exited.message}`));
+        resolve();
+      };
+      // "close" comes after the stdio streams are drained, so stderr is complete.
+      child.once("close", (code, signal) => ended(`exited (code ${code}, signal ${signal})`));
+      child.once("error", (e) => ended(`failed: ${String(e)}`));
+    });
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (chunk: string) => {
+      this.stderr = (this.stderr + chunk).slice(-4000);
+    });
+    // The stdin pipe breaks when the child dies; that is reported through "close".
+    child.stdin!.on("error", () => {});
+    const lines = createInterface({ input: child.stdout! });
+    let first = true;
+    lines.on("line", (line) => {
+      if (first) {
+        first = false;
+        this.ready.resolve(line);
+        return;
+      }
+      const p = this.pending.shift();
+      if (!p) return;
+      if (line.startsWith("ok")) p.resolve(line.slice(3));
+      else p.reject(new Error(`${kind} peer: ${p.command.slice(0, 200)} -> ${line}`));
+    });
+  }
+
+  static async start(kind: "pyzmq" | "jeromq"): Promise<ProcessPeer> {
+    const timeout = ["--timeout", String(PEER_HARD_TIMEOUT)];
+    const child =
+      kind === "pyzmq"
+        ? spawn(PYTHON, [join(PEERS_DIR, "peer.py"), ...timeout], { stdio: "pipe" })
+        : spawn("java", [...javaCommand(), ...timeout], { stdio: "pipe" });
+    const peer = new ProcessPeer(kind, child);
+    running.add(peer); // before it is ready, so that stopAllPeers() kills one that hangs at start
+    const line = await peer.readyLine;
+    const match = /^ready \S+ (\S+)/.exec(line);
+    if (!match) {
+      await peer.stop();
+      throw new Error(`${kind} peer said ${JSON.stringify(line)} instead of ready`);
+    }
+    peer.version = match[1]!;
+    return peer;
+  }
+
+  /** Sends one command line; resolves the reply after "ok ". */
+  request(command: string): Promise<string> {
+    if (this.exited) return Promise.reject(new Error(`${command}: ${this.exited.message}`));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ command, resolve, reject });
+      this.child.stdin!.write(`${command}\n`);
+    });
+  }
+
+  async open(name: string, type: PeerSocketType, mode: PeerMode, endpoint: string, options: PeerSocketOptions = {}): Promise<string> {
+    const opts = Object.entries(options).map(([k, v]) => `${k}=${String(v)}`);
+    return (await this.request(["open", name, type, mode, endpoint, ...opts].join(" "))).trim();
+  }
+
+  async close(name: string): Promise<void> {
+    await this.request(`close ${name}`);
+  }
+
+  async send(name: string, frames: Frame[]): Promise<void> {
+    const hex = frames.map((f) => (toBuffer(f).length === 0 ? "-" : toBuffer(f).toString("hex")));
+    await this.request(`send ${name} ${hex.join(" ")}`);
+  }
+
+  async sendSeq(name: string, count: number): Promise<void> {
+    await this.request(`sendseq ${name} ${count}`);
+  }
+
+  async sendRandom(name: string, sizes: number[]): Promise<string[]> {
+    return (await this.request(`sendrand ${name} ${sizes.join(" ")}`)).split(" ");
+  }
+
+  async recv(name: string): Promise<string[]> {
+    return (await this.request(`recv ${name}`)).split(" ");
+  }
+
+  async recvSeq(name: string, count: number): Promise<void> {
+    await this.request(`recvseq ${name} ${count}`);
+  }
+
+  async echo(name: string, count: number): Promise<void> {
+    await this.request(`echo ${name} ${count}`);
+  }
+
+  /** Asks the peer to exit and waits until it has. */
+  async quit(): Promise<void> {
+    if (this.exited) return;
+    this.child.stdin!.write("quit\n");
+    await this.exit;
+  }
+
+  async stop(): Promise<void> {
+    running.delete(this);
+    if (!this.exited) this.child.kill("SIGKILL");
+    await this.exit;
+  }
+}
+
+// ---- libzmq in this process --------------------------------------------------------
+
+type LibzmqSocket = zmq.Socket & zmq.Readable & zmq.Writable;
+
+/** Retries fn while it fails with EADDRINUSE: libzmq releases a closed socket's port in its I/O thread. */
+async function retryInUse<T>(fn: () => Promise<T>, deadline = Date.now() + 5000): Promise<T> {
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if ((e as { code?: string }).code !== "EADDRINUSE" || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+class LibzmqPeer implements Peer {
+  readonly kind = "libzmq";
+  readonly version = zmq.version;
+  private readonly sockets = new Map<string, LibzmqSocket>();
+
+  private socket(name: string): LibzmqSocket {
+    const s = this.sockets.get(name);
+    if (!s) throw new Error(`libzmq peer: no socket named ${name}`);
+    return s;
+  }
+
+  async open(name: string, type: PeerSocketType, mode: PeerMode, endpoint: string, options: PeerSocketOptions = {}): Promise<string> {
+    // zeromq.js only has the timeouts a socket type can use.
+    const opts = {
+      linger: options.linger ?? 0,
+      ...(type === "PUSH" ? {} : { receiveTimeout: options.rcvtimeo ?? PEER_IO_TIMEOUT }),
+      ...(type === "PULL" ? {} : { sendTimeout: options.sndtimeo ?? PEER_IO_TIMEOUT }),
+      ...(options.reconnect_ivl === undefined ? {} : { reconnectInterval: options.reconnect_ivl }),
+      ...(options.sndhwm === undefined ? {} : { sendHighWaterMark: options.sndhwm }),
+      ...(options.rcvhwm === undefined ? {} : { receiveHighWaterMark: options.rcvhwm }),
+    };
+    const s = (type === "PUSH" ? new zmq.Push(opts) : type === "PULL" ? new zmq.Pull(opts) : new zmq.Pair(opts)) as unknown as LibzmqSocket;
+    try {
+      if (mode === "bind") {
+        await retryInUse(() => s.bind(endpoint));
+        endpoint = s.lastEndpoint!;
+      } else {
+        s.connect(endpoint);
+      }
+    } catch (e) {
+      s.close();
+      throw e;
+    }
+    this.sockets.set(name, s);
+    return endpoint;
+  }
+
+  close(name: string): Promise<void> {
+    this.socket(name).close();
+    this.sockets.delete(name);
+    return Promise.resolve();
+  }
+
+  async send(name: string, frames: Frame[]): Promise<void> {
+    await this.socket(name).send(frames.map(toBuffer));
+  }
+
+  async sendSeq(name: string, count: number): Promise<void> {
+    const s = this.socket(name);
+    for (let i = 0; i < count; i++) await s.send(seqMessage(i));
+  }
+
+  async sendRandom(name: string, sizes: number[]): Promise<string[]> {
+    const frames = sizes.map((n) => randomBytes(n));
+    await this.socket(name).send(frames);
+    return frames.map(digest);
+  }
+
+  async recv(name: string): Promise<string[]> {
+    return (await this.socket(name).receive()).map(digest);
+  }
+
+  async recvSeq(name: string, count: number): Promise<void> {
+    const s = this.socket(name);
+    for (let i = 0; i < count; i++) {
+      let frames: Buffer[];
+      try {
+        frames = await s.receive();
+      } catch (e) {
+        throw new Error(`libzmq peer: after ${i} of ${count} messages: ${String(e)}`);
+      }
+      const bad = seqMismatch(frames, i);
+      if (bad) throw new Error(`libzmq peer: ${bad}`);
+    }
+  }
+
+  async echo(name: string, count: number): Promise<void> {
+    const s = this.socket(name);
+    for (let i = 0; i < count; i++) await s.send(await s.receive());
+  }
+
+  stop(): Promise<void> {
+    running.delete(this);
+    for (const s of this.sockets.values()) s.close();
+    this.sockets.clear();
+    return Promise.resolve();
+  }
+}
