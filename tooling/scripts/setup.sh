@@ -23,6 +23,7 @@ if [ -f tooling/scripts/debian-packages.txt ]; then
     dpkg -s "$pkg" >/dev/null 2>&1 || wanted+=("$pkg")
   done < tooling/scripts/debian-packages.txt
 fi
+command -v java >/dev/null 2>&1 || wanted+=(default-jdk-headless)
 if [ ${#wanted[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

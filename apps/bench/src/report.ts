@@ -10,6 +10,13 @@ export interface Row {
   readonly unit: string;
   /** For latencies, lower is better: the ratio is then zeromq / ours. */
   readonly lowerIsBetter?: boolean;
+  /** Payload bytes per message, for msgs/s rows: the table then also shows MB/s (10^6 bytes). */
+  readonly bytesPerMsg?: number;
+}
+
+export interface TableOptions {
+  /** Replaces the default line under the title (how and where the two were run). */
+  readonly note?: string;
 }
 
 export function ratio(row: Row): number {
@@ -18,24 +25,33 @@ export function ratio(row: Row): number {
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(2));
 
-export function markdown(title: string, rows: readonly Row[]): string {
+export function markdown(title: string, rows: readonly Row[], options: TableOptions = {}): string {
+  const note = options.note ?? "same process, same code path.";
+  const withBytes = rows.some((r) => r.bytesPerMsg !== undefined);
+  const mb = (r: Row, perSec: number) => (r.bytesPerMsg === undefined ? "" : fmt((perSec * r.bytesPerMsg) / 1e6));
   const lines = [
     `### ${title}`,
     "",
-    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; zeromq.js = npm \`zeromq\` 6.8 (libzmq 4.3.5), same process, same code path.`,
+    `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; zeromq.js = npm \`zeromq\` 6.8 (libzmq 4.3.5), ${note}`,
     "",
-    "| case | zmq-ts | zeromq.js | unit | zmq-ts / zeromq.js |",
-    "|---|---:|---:|---|---:|",
-    ...rows.map((r) => `| ${r.case} | ${fmt(r.ours)} | ${fmt(r.zeromq)} | ${r.unit} | **${ratio(r).toFixed(1)}×** |`),
+    withBytes
+      ? "| case | zmq-ts | zeromq.js | unit | zmq-ts MB/s | zeromq.js MB/s | zmq-ts / zeromq.js |"
+      : "| case | zmq-ts | zeromq.js | unit | zmq-ts / zeromq.js |",
+    withBytes ? "|---|---:|---:|---|---:|---:|---:|" : "|---|---:|---:|---|---:|",
+    ...rows.map((r) =>
+      withBytes
+        ? `| ${r.case} | ${fmt(r.ours)} | ${fmt(r.zeromq)} | ${r.unit} | ${mb(r, r.ours)} | ${mb(r, r.zeromq)} | **${ratio(r).toFixed(1)}×** |`
+        : `| ${r.case} | ${fmt(r.ours)} | ${fmt(r.zeromq)} | ${r.unit} | **${ratio(r).toFixed(1)}×** |`,
+    ),
     "",
   ];
   return lines.join("\n");
 }
 
-export function writeResults(name: string, title: string, rows: readonly Row[]): void {
+export function writeResults(name: string, title: string, rows: readonly Row[], options: TableOptions = {}): void {
   const dir = join(import.meta.dirname, "..", "results");
   mkdirSync(dir, { recursive: true });
   const stamped = { name, title, node: process.version, date: new Date().toISOString(), rows: rows.map((r) => ({ ...r, ratio: ratio(r) })) };
   writeFileSync(join(dir, `${name}.json`), JSON.stringify(stamped, null, 2) + "\n");
-  writeFileSync(join(dir, `${name}.md`), markdown(title, rows));
+  writeFileSync(join(dir, `${name}.md`), markdown(title, rows, options));
 }
