@@ -40,6 +40,8 @@ export interface EngineOptions extends ConnectionOptions {
   handshakeInterval: number;
   /** Runs a function soon, after the current burst of work (batches writes). */
   defer: (fn: () => void) => void;
+  /** Checks each incoming message's shape (REQ does); a false drops the connection as a protocol error. */
+  validate?: (msg: Msg) => boolean;
 }
 
 /** Stop pulling from the pipe once a batch holds this many bytes; the rest goes in the next one. */
@@ -145,6 +147,18 @@ export class Engine {
   }
 
   private onMessage(frames: Msg): void {
+    const validate = this.options.validate;
+    if (validate && !validate(frames)) {
+      this.stop({
+        reason: "protocol",
+        error: new WireError("ZMTP_UNEXPECTED_COMMAND", `A ${this.options.socketType} socket got a message it cannot accept (${frames.length} frames)`, {
+          field: "message",
+          value: frames.length,
+        }),
+        handshaking: false,
+      });
+      return;
+    }
     if (this.inbound.length > 0) {
       this.inbound.push(frames);
       return;

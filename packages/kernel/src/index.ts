@@ -11,6 +11,7 @@ export { type BaseOptionName, type BaseOptions, OptionStore, baseOptionSpecs, ch
 export { Pipe, type PipeOwner, lowWaterMark, pipePair } from "./pipe.js";
 export { Queue } from "./queue.js";
 export {
+  type ConnectCallOptions,
   type EndpointHandle,
   type OperationOptions,
   SocketBase,
@@ -20,6 +21,7 @@ export {
 export { Distributor } from "./strategies/distributor.js";
 export { FairQueue } from "./strategies/fair-queue.js";
 export { LoadBalancer } from "./strategies/load-balancer.js";
+export { RouterTable } from "./strategies/router-table.js";
 export {
   type ByteStream,
   type ByteStreamHandlers,

@@ -43,6 +43,10 @@ export class Pipe {
   endpoint = "";
   /** The peer's routing id, when it has one (ROUTER uses it). */
   routingId: Uint8Array | undefined = undefined;
+  /** A routing id the application chose for this connection (ROUTER's connect(address, { routingId })). */
+  fixedRoutingId: Uint8Array | undefined = undefined;
+  /** True while the peer behind this pipe has not finished its handshake (a connect still under way). */
+  awaitingPeer = false;
   /** Free for the socket type's bookkeeping. */
   data: unknown = undefined;
 

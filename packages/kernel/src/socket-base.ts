@@ -10,16 +10,22 @@ import { parseEndpoint } from "./endpoint.js";
 import { ZmqError, show } from "./errors.js";
 import type { MessageLike, Msg } from "./msg.js";
 import { Observer } from "./observer.js";
-import { type BaseOptionName, type BaseOptions, OptionStore } from "./options.js";
+import { type BaseOptionName, type BaseOptions, OptionStore, validateOption } from "./options.js";
 import type { Pipe, PipeOwner } from "./pipe.js";
 import { Queue } from "./queue.js";
 import type { EngineOptions } from "./engine.js";
 import { ConnectSession, type SessionHost, StreamBinding } from "./stream-session.js";
-import type { MessageBinding, MessageConnection, PipeHost } from "./transport.js";
+import type { MessageBinding, PipeHost } from "./transport.js";
 
 export interface SocketOptions extends Partial<BaseOptions> {
   /** The Context whose transports this socket uses. */
   context?: Context;
+}
+
+/** Options of connect(). */
+export interface ConnectCallOptions {
+  /** Router only: the routing id to give this connection's peer (ZMQ_CONNECT_ROUTING_ID). */
+  routingId?: string | Uint8Array;
 }
 
 /** Per-call options of send() and receive(). */
@@ -74,6 +80,7 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
   private resendRequested = false;
   private rereceiveRequested = false;
   private endpointLast: string | null = null;
+  private nextFixedRoutingId: Uint8Array | undefined;
 
   protected constructor(socketType: SocketTypeName, options: SocketOptions = {}, defaults: Partial<BaseOptions> = {}) {
     const { context, ...rest } = options;
@@ -194,19 +201,32 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
   }
 
   /** Connects to an endpoint; returns at once, the connection is made in the background. */
-  connect(address: string, _options: Record<string, unknown> = {}): void {
+  connect(address: string, options: ConnectCallOptions = {}): void {
     this.assertOpen();
     const endpoint = parseEndpoint(address);
     const transport = this.context.transport(endpoint.scheme, address);
+    const fixed = this.connectRoutingId(options);
     if (transport.kind === "message") {
-      const connection: MessageConnection = transport.connect(endpoint, this);
-      this.connected.set(address, connection);
+      this.nextFixedRoutingId = fixed;
+      try {
+        this.connected.set(address, transport.connect(endpoint, this));
+      } finally {
+        this.nextFixedRoutingId = undefined;
+      }
       this.endpointLast = address;
       return;
     }
     transport.validate?.(endpoint);
-    this.connected.set(address, new ConnectSession(this, transport, endpoint));
+    this.connected.set(address, new ConnectSession(this, transport, endpoint, fixed));
     this.endpointLast = address;
+  }
+
+  /** The routing id a connect() names for its peer; only ROUTER takes one (zeromq.js's Router.connect). */
+  protected connectRoutingId(options: ConnectCallOptions): Uint8Array | undefined {
+    if (options.routingId !== undefined) {
+      throw new ZmqError("EINVAL", `A ${this.socketType} socket takes no routingId in connect(); only a Router does`);
+    }
+    return undefined;
   }
 
   /** Drops a connection made with connect(). */
@@ -237,8 +257,12 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
       heartbeatTimeToLive: o.heartbeatTimeToLive,
       heartbeatTimeout: o.heartbeatTimeout,
       handshakeInterval: o.handshakeInterval,
+      validate: this.validatePeerMessage,
     };
   }
+
+  /** Checks each message a network peer sends, before it is queued (REQ overrides this). */
+  protected readonly validatePeerMessage: ((msg: Msg) => boolean) | undefined = undefined;
 
   connectOptions(): { ipv6: boolean; connectTimeout: number; tcpKeepalive: number; tcpKeepaliveIdle: number } {
     const o = this.options.values;
@@ -256,7 +280,11 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
 
   /** A pipe's peer finished its handshake. */
   peerReady(pipe: Pipe, peer: PeerInfo): void {
-    if (this.pipes.has(pipe)) this.xpeerReady(pipe, peer);
+    if (!this.pipes.has(pipe)) return;
+    this.xpeerReady(pipe, peer);
+    // The socket type may only now route to or read from this pipe.
+    this.flushSends();
+    this.flushReceives();
   }
 
   /** A command from a peer after its handshake. */
@@ -291,6 +319,7 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
     }
     pipe.owner = this;
     pipe.endpoint = endpoint;
+    if (this.nextFixedRoutingId) pipe.fixedRoutingId = this.nextFixedRoutingId;
     this.pipes.add(pipe);
     this.xattachPipe(pipe);
     this.flushSends();
@@ -558,6 +587,22 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
   }
 
   // ---- option properties (zeromq.js names) -------------------------------
+
+  /**
+   * Options only some socket types have (probeRouter, mandatory ...). Kept
+   * here, not in subclass fields, because the constructor assigns options
+   * before a subclass's own fields exist.
+   */
+  private readonly typeOptions = new Map<string, unknown>();
+
+  protected typeOption<T>(name: string, fallback: T): T {
+    return this.typeOptions.has(name) ? (this.typeOptions.get(name) as T) : fallback;
+  }
+
+  protected setTypeOption(name: string, value: unknown, check: (value: unknown) => string | undefined): void {
+    validateOption(name, value, check);
+    this.typeOptions.set(name, value);
+  }
 
   protected getOption<K extends BaseOptionName>(name: K): BaseOptions[K] {
     return this.options.get(name);

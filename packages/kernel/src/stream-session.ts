@@ -115,10 +115,13 @@ abstract class SessionBase implements PipeOwner {
   protected abstract engineStopped(engine: Engine, failure: EngineFailure | undefined): void;
 
   /** A new pipe pair: the session keeps one end, the socket gets the other. */
-  protected makePipe(): Pipe {
+  protected makePipe(awaitingPeer: boolean, fixedRoutingId?: Uint8Array, routingId?: Uint8Array): Pipe {
     const { send, receive } = this.host.hwm();
     const [socketEnd, sessionEnd] = pipePair(send, receive);
     sessionEnd.owner = this;
+    socketEnd.awaitingPeer = awaitingPeer;
+    socketEnd.fixedRoutingId = fixedRoutingId;
+    socketEnd.routingId = routingId;
     this.pipe = sessionEnd;
     this.host.attachPipe(socketEnd, this.address);
     return sessionEnd;
@@ -136,10 +139,11 @@ export class ConnectSession extends SessionBase {
     host: SessionHost,
     private readonly transport: StreamTransport,
     private readonly endpoint: Endpoint,
+    private readonly fixedRoutingId?: Uint8Array,
   ) {
     super(host, endpoint.url, deferFor(transport));
     this.currentInterval = host.reconnectOptions().interval;
-    if (!host.reconnectOptions().immediate) this.makePipe();
+    if (!host.reconnectOptions().immediate) this.makePipe(true, fixedRoutingId);
     this.connect();
   }
 
@@ -207,10 +211,13 @@ export class ConnectSession extends SessionBase {
 
   protected engineReady(_engine: Engine, peer: PeerInfo): Pipe {
     this.currentInterval = this.host.reconnectOptions().interval;
-    const pipe = this.pipe ?? this.makePipe();
-    pipe.peer.routingId = peer.routingId.length > 0 ? peer.routingId : undefined;
+    const routingId = peer.routingId.length > 0 ? peer.routingId : undefined;
+    const pipe = this.pipe ?? this.makePipe(false, this.fixedRoutingId, routingId);
+    const socketEnd = pipe.peer;
+    socketEnd.routingId = routingId;
+    socketEnd.awaitingPeer = false;
     this.host.emit({ type: "handshake", address: this.address });
-    this.host.peerReady(pipe.peer, peer);
+    this.host.peerReady(socketEnd, peer);
     return pipe;
   }
 

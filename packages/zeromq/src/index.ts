@@ -7,7 +7,7 @@
  * The default Context has tcp, ipc and inproc; received frames are Buffers.
  */
 export { Context, bufferFrames, defaultContext } from "./context.js";
-export { type Message, Pair, Pull, Push } from "./sockets.js";
+export { Dealer, type Message, Pair, Pull, Push, Reply, Request, Router } from "./sockets.js";
 export {
   type ErrorCode,
   Errno,

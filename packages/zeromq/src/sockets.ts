@@ -6,9 +6,18 @@
 import type { Msg, OperationOptions, SocketOptions } from "@zmq/kernel";
 import { Pair as PairBase } from "@zmq/pattern-pair";
 import { Pull as PullBase, Push as PushBase } from "@zmq/pattern-pipeline";
+import {
+  Dealer as DealerBase,
+  type DealerOptions,
+  Reply as ReplyBase,
+  Request as RequestBase,
+  type RequestOptions,
+  Router as RouterBase,
+  type RouterOptions,
+} from "@zmq/pattern-reqrep";
 import { defaultContext } from "./context.js";
 
-const withContext = (options: SocketOptions): SocketOptions => ({ ...options, context: options.context ?? defaultContext() });
+const withContext = <T extends SocketOptions>(options: T): T => ({ ...options, context: options.context ?? defaultContext() });
 
 /** In Node, received frames are Buffers. */
 export type Message = Buffer;
@@ -35,6 +44,46 @@ export class Pair extends PairBase {
   }
 }
 export interface Pair {
+  receive(options?: OperationOptions): Promise<Message[]>;
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message[]>;
+}
+
+export class Request extends RequestBase {
+  constructor(options: RequestOptions = {}) {
+    super(withContext(options));
+  }
+}
+export interface Request {
+  receive(options?: OperationOptions): Promise<Message[]>;
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message[]>;
+}
+
+export class Reply extends ReplyBase {
+  constructor(options: SocketOptions = {}) {
+    super(withContext(options));
+  }
+}
+export interface Reply {
+  receive(options?: OperationOptions): Promise<Message[]>;
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message[]>;
+}
+
+export class Dealer extends DealerBase {
+  constructor(options: DealerOptions = {}) {
+    super(withContext(options));
+  }
+}
+export interface Dealer {
+  receive(options?: OperationOptions): Promise<Message[]>;
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message[]>;
+}
+
+export class Router extends RouterBase {
+  constructor(options: RouterOptions = {}) {
+    super(withContext(options));
+  }
+}
+export interface Router {
   receive(options?: OperationOptions): Promise<Message[]>;
   [Symbol.asyncIterator](): AsyncIterableIterator<Message[]>;
 }

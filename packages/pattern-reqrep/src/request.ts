@@ -1,0 +1,137 @@
+import { FairQueue, LoadBalancer, type Msg, type Pipe, SocketBase, type SocketOptions, ZmqError, checks } from "@zmq/kernel";
+
+export interface RequestOptions extends SocketOptions {
+  /** Prefix each request with a request id and accept only the reply that carries it back. Default false. */
+  correlate?: boolean;
+  /** Allow a new request before the reply to the last one (which is then discarded). Default false. */
+  relaxed?: boolean;
+  /** Send an empty message to each new peer. Default false. */
+  probeRouter?: boolean;
+}
+
+/** A valid reply as a REQ's connection sees it: [""|id4, ("")?, body...], as libzmq's req session checks. */
+export function isValidReply(msg: Msg): boolean {
+  const first = msg[0]!;
+  if (first.length === 0) return msg.length >= 2;
+  return first.length === 4 && msg.length >= 3 && msg[1]!.length === 0;
+}
+
+/**
+ * REQ: strictly alternates send() and receive(). Each request goes to the
+ * next peer in turn with an empty delimiter in front; only a reply from that
+ * peer (and, with `correlate`, carrying the request's id) is accepted, other
+ * messages are dropped. Sending again before the reply is EFSM unless
+ * `relaxed`; receiving before sending is EFSM.
+ */
+export class Request extends SocketBase {
+  private readonly lb = new LoadBalancer();
+  private readonly fq = new FairQueue();
+  private expectingReply = false;
+  private replyPipe: Pipe | undefined;
+  private requestId = (Math.random() * 0x100000000) >>> 0;
+  private readonly idBytes = new Uint8Array(4);
+
+  constructor(options: RequestOptions = {}) {
+    super("REQ", options);
+  }
+
+  /** Default false. */
+  get correlate(): boolean {
+    return this.typeOption("correlate", false);
+  }
+  set correlate(value: boolean) {
+    this.setTypeOption("correlate", value, checks.boolean);
+  }
+
+  /** Default false. */
+  get relaxed(): boolean {
+    return this.typeOption("relaxed", false);
+  }
+  set relaxed(value: boolean) {
+    this.setTypeOption("relaxed", value, checks.boolean);
+  }
+
+  /** Default false. */
+  get probeRouter(): boolean {
+    return this.typeOption("probeRouter", false);
+  }
+  set probeRouter(value: boolean) {
+    this.setTypeOption("probeRouter", value, checks.boolean);
+  }
+
+  protected override readonly validatePeerMessage = isValidReply;
+
+  protected xattachPipe(pipe: Pipe): void {
+    if (this.probeRouter) pipe.write([this.context.frames.alloc(0)]);
+    this.fq.attach(pipe);
+    this.lb.attach(pipe);
+  }
+
+  protected xpipeTerminated(pipe: Pipe): void {
+    this.fq.terminated(pipe);
+    this.lb.terminated(pipe);
+    if (this.replyPipe === pipe) this.replyPipe = undefined;
+  }
+
+  protected override xreadActivated(pipe: Pipe): void {
+    this.fq.activated(pipe);
+  }
+
+  protected override xwriteActivated(pipe: Pipe): void {
+    this.lb.activated(pipe);
+  }
+
+  protected override xsend(msg: Msg): boolean {
+    if (this.expectingReply && !this.relaxed) throw new ZmqError("EFSM");
+    const frames = this.context.frames;
+    const envelope: Msg = [];
+    if (this.correlate) {
+      // The id is opaque to the peer; libzmq writes it in host order, as here (little-endian).
+      const id = frames.alloc(4);
+      const n = this.requestId;
+      id[0] = n & 0xff;
+      id[1] = (n >>> 8) & 0xff;
+      id[2] = (n >>> 16) & 0xff;
+      id[3] = n >>> 24;
+      envelope.push(id);
+    }
+    envelope.push(frames.alloc(0));
+    for (const f of msg) envelope.push(f);
+    if (!this.lb.send(envelope)) return false;
+    this.replyPipe = this.lb.lastOut;
+    this.expectingReply = true;
+    if (this.correlate) {
+      this.idBytes.set(envelope[0]!);
+      this.requestId = (this.requestId + 1) >>> 0;
+    }
+    return true;
+  }
+
+  protected override xrecv(): Msg | undefined {
+    if (!this.expectingReply) throw new ZmqError("EFSM");
+    for (;;) {
+      const msg = this.fq.recv();
+      if (msg === undefined) return undefined;
+      // Replies only from the peer that got the request; others are stale.
+      if (this.fq.lastIn !== this.replyPipe) continue;
+      let at = 0;
+      if (this.correlate) {
+        const id = msg[0]!;
+        if (id.length !== 4 || id[0] !== this.idBytes[0] || id[1] !== this.idBytes[1] || id[2] !== this.idBytes[2] || id[3] !== this.idBytes[3]) continue;
+        at = 1;
+      }
+      if (msg.length < at + 2 || msg[at]!.length !== 0) continue;
+      this.expectingReply = false;
+      this.replyPipe = undefined;
+      return msg.slice(at + 1);
+    }
+  }
+
+  protected override xhasIn(): boolean {
+    return this.expectingReply && this.fq.hasIn();
+  }
+
+  protected override xhasOut(): boolean {
+    return (!this.expectingReply || this.relaxed) && this.lb.hasOut();
+  }
+}
