@@ -14,7 +14,7 @@ import {
   WireError,
   ZmtpConnection,
 } from "@zmq/wire";
-import type { Msg } from "./msg.js";
+import { type Msg, isSubscriptionMsg } from "./msg.js";
 import type { Pipe } from "./pipe.js";
 import type { ByteStream, StreamError } from "./transport.js";
 
@@ -214,7 +214,7 @@ export class Engine {
       for (let i = 0; i < msg.length; i++) bytes += msg[i]!.length + 9;
     }
     if (batch.length === 0) return;
-    const chunks = this.conn.encodeMessages(batch);
+    const chunks = this.encode(batch);
     const stream = this.stream;
     let ok: boolean;
     if (chunks.length === 1) ok = stream.write(chunks[0]!);
@@ -225,6 +225,28 @@ export class Engine {
     }
     if (!ok) this.writeBlocked = true;
     else if (bytes >= BATCH_BYTES) this.scheduleFlush();
+  }
+
+  /** Encodes a batch; subscriptions go as SUBSCRIBE / CANCEL commands to ZMTP 3.1 peers. */
+  private encode(batch: Msg[]): Uint8Array[] {
+    const peer = this.conn.peer!;
+    const commands = peer.framing === "zmtp3" && peer.greeting.minor >= 1;
+    if (!commands || !batch.some(isSubscriptionMsg)) return this.conn.encodeMessages(batch);
+    const chunks: Uint8Array[] = [];
+    let run: Msg[] = [];
+    for (const msg of batch) {
+      if (!isSubscriptionMsg(msg)) {
+        run.push(msg);
+        continue;
+      }
+      if (run.length > 0) chunks.push(...this.conn.encodeMessages(run));
+      run = [];
+      const frame = msg[0]!;
+      const topic = frame.subarray(1);
+      chunks.push(this.conn.encodeCommand(frame[0] === 1 ? { name: "SUBSCRIBE", topic } : { name: "CANCEL", topic }));
+    }
+    if (run.length > 0) chunks.push(...this.conn.encodeMessages(run));
+    return chunks;
   }
 
   private stop(failure: EngineFailure, streamClosed = false): void {

@@ -5,7 +5,15 @@
 export { Context, type ContextOptions } from "./context.js";
 export { parseEndpoint } from "./endpoint.js";
 export { type ErrorCode, Errno, ErrorMessages, ZmqError, isZmqError } from "./errors.js";
-export { type FrameCodec, type MessageLike, type Msg, plainFrames } from "./msg.js";
+export {
+  type FrameCodec,
+  type MessageLike,
+  type Msg,
+  type SubscriptionMsg,
+  isSubscriptionMsg,
+  plainFrames,
+  subscriptionMsg,
+} from "./msg.js";
 export { type Event, type EventError, type EventOfType, type EventType, Observer } from "./observer.js";
 export { type BaseOptionName, type BaseOptions, OptionStore, baseOptionSpecs, checks, validateOption } from "./options.js";
 export { Pipe, type PipeOwner, lowWaterMark, pipePair } from "./pipe.js";
@@ -22,6 +30,7 @@ export { Distributor } from "./strategies/distributor.js";
 export { FairQueue } from "./strategies/fair-queue.js";
 export { LoadBalancer } from "./strategies/load-balancer.js";
 export { RouterTable } from "./strategies/router-table.js";
+export { CountedTrie, SubscriptionTrie } from "./strategies/subscription-trie.js";
 export {
   type ByteStream,
   type ByteStreamHandlers,
@@ -38,3 +47,4 @@ export {
   TRANSPORT_API_VERSION,
   type Transport,
 } from "./transport.js";
+export type { Command, PeerInfo, SocketTypeName } from "@zmq/wire";

@@ -38,3 +38,24 @@ export const plainFrames: FrameCodec = {
   isNative: (frame) => frame.constructor === Uint8Array,
   alloc: (size) => new Uint8Array(size),
 };
+
+/**
+ * A subscription message (`01 topic`) or cancel (`00 topic`) made by
+ * SUB/XSUB itself. An engine sends it as a SUBSCRIBE / CANCEL command to a
+ * ZMTP 3.1 peer and as the data frame it is to older peers; one the
+ * application sends through an XSUB stays a data frame, as in libzmq.
+ */
+export interface SubscriptionMsg extends Array<Uint8Array> {
+  readonly asCommand: true;
+}
+
+/** Marks a one-frame `01 topic` / `00 topic` message as a subscription command. */
+export function subscriptionMsg(frame: Uint8Array): Msg {
+  const msg = [frame] as Msg & { asCommand?: true };
+  msg.asCommand = true;
+  return msg;
+}
+
+export function isSubscriptionMsg(msg: Msg): msg is SubscriptionMsg {
+  return (msg as { asCommand?: boolean }).asCommand === true;
+}

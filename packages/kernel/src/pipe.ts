@@ -47,6 +47,8 @@ export class Pipe {
   fixedRoutingId: Uint8Array | undefined = undefined;
   /** True while the peer behind this pipe has not finished its handshake (a connect still under way). */
   awaitingPeer = false;
+  /** Keep only the newest message waiting at this end (ZMQ_CONFLATE): a write replaces what is unread. */
+  conflate = false;
   /** Free for the socket type's bookkeeping. */
   data: unknown = undefined;
 
@@ -106,6 +108,7 @@ export class Pipe {
   write(msg: Msg): boolean {
     if (!this.checkWrite()) return false;
     const reader = this.peer;
+    if (reader.conflate) reader.inbound.clear();
     reader.inbound.push(msg);
     if (!reader.readActive) {
       reader.readActive = true;
@@ -117,7 +120,7 @@ export class Pipe {
   /** True when a write would be accepted; otherwise arms `writeActivated`. */
   checkWrite(): boolean {
     if (this.closed || this.peer.closed) return false;
-    if (this.hwm !== 0 && this.peer.inbound.length >= this.hwm) {
+    if (this.hwm !== 0 && !this.peer.conflate && this.peer.inbound.length >= this.hwm) {
       this.writeBlocked = true;
       return false;
     }

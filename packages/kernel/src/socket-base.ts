@@ -289,7 +289,9 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
 
   /** A command from a peer after its handshake. */
   peerCommand(pipe: Pipe, command: Command): void {
-    if (this.pipes.has(pipe.peer)) this.xpeerCommand(pipe.peer, command);
+    if (!this.pipes.has(pipe.peer)) return;
+    this.xpeerCommand(pipe.peer, command);
+    this.flushReceives();
   }
 
   /** The security mechanism for new connections, from the plain* options. */
@@ -320,6 +322,11 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
     pipe.owner = this;
     pipe.endpoint = endpoint;
     if (this.nextFixedRoutingId) pipe.fixedRoutingId = this.nextFixedRoutingId;
+    if (this.typeOption("conflate", false)) {
+      // Only the newest message waits, in each direction.
+      pipe.conflate = true;
+      pipe.peer.conflate = true;
+    }
     this.pipes.add(pipe);
     this.xattachPipe(pipe);
     this.flushSends();

@@ -1,4 +1,4 @@
-import { FairQueue, type Msg, type OperationOptions, type Pipe, SocketBase, type SocketOptions } from "@zmq/kernel";
+import { FairQueue, type Msg, type OperationOptions, type Pipe, SocketBase, type SocketOptions, checks } from "@zmq/kernel";
 
 /**
  * PULL: receives messages from every connected PUSH peer, one whole
@@ -13,6 +13,14 @@ export class Pull extends SocketBase {
 
   override receive(options?: OperationOptions): Promise<Msg> {
     return super.receive(options);
+  }
+
+  /** Keep only the newest message queued (ZMQ_CONFLATE; single-frame messages). Default false. */
+  get conflate(): boolean {
+    return this.typeOption("conflate", false);
+  }
+  set conflate(value: boolean) {
+    this.setTypeOption("conflate", value, checks.boolean);
   }
 
   protected xattachPipe(pipe: Pipe): void {

@@ -1,4 +1,4 @@
-import { LoadBalancer, type MessageLike, type Msg, type OperationOptions, type Pipe, SocketBase, type SocketOptions } from "@zmq/kernel";
+import { LoadBalancer, type MessageLike, type Msg, type OperationOptions, type Pipe, SocketBase, type SocketOptions, checks } from "@zmq/kernel";
 
 /**
  * PUSH: sends each message to the next connected PULL peer in turn. When
@@ -14,6 +14,14 @@ export class Push extends SocketBase {
 
   override send(message: MessageLike | readonly MessageLike[], options?: OperationOptions): Promise<void> {
     return super.send(message, options);
+  }
+
+  /** Keep only the newest message queued (ZMQ_CONFLATE; single-frame messages). Default false. */
+  get conflate(): boolean {
+    return this.typeOption("conflate", false);
+  }
+  set conflate(value: boolean) {
+    this.setTypeOption("conflate", value, checks.boolean);
   }
 
   protected xattachPipe(pipe: Pipe): void {

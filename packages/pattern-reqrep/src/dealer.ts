@@ -25,6 +25,14 @@ export class Dealer extends SocketBase {
     this.setTypeOption("probeRouter", value, checks.boolean);
   }
 
+  /** Keep only the newest message queued (ZMQ_CONFLATE; single-frame messages). Default false. */
+  get conflate(): boolean {
+    return this.typeOption("conflate", false);
+  }
+  set conflate(value: boolean) {
+    this.setTypeOption("conflate", value, checks.boolean);
+  }
+
   protected xattachPipe(pipe: Pipe): void {
     if (this.probeRouter) pipe.write([this.context.frames.alloc(0)]);
     this.fq.attach(pipe);

@@ -7,7 +7,20 @@
  * The default Context has tcp, ipc and inproc; received frames are Buffers.
  */
 export { Context, bufferFrames, defaultContext } from "./context.js";
-export { Dealer, type Message, Pair, Pull, Push, Reply, Request, Router } from "./sockets.js";
+export {
+  Dealer,
+  type Message,
+  Pair,
+  Publisher,
+  Pull,
+  Push,
+  Reply,
+  Request,
+  Router,
+  Subscriber,
+  XPublisher,
+  XSubscriber,
+} from "./sockets.js";
 export {
   type ErrorCode,
   Errno,

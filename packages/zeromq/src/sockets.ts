@@ -7,6 +7,15 @@ import type { Msg, OperationOptions, SocketOptions } from "@zmq/kernel";
 import { Pair as PairBase } from "@zmq/pattern-pair";
 import { Pull as PullBase, Push as PushBase } from "@zmq/pattern-pipeline";
 import {
+  Publisher as PublisherBase,
+  type PublisherOptions,
+  Subscriber as SubscriberBase,
+  type SubscriberOptions,
+  XPublisher as XPublisherBase,
+  type XPublisherOptions,
+  XSubscriber as XSubscriberBase,
+} from "@zmq/pattern-pubsub";
+import {
   Dealer as DealerBase,
   type DealerOptions,
   Reply as ReplyBase,
@@ -84,6 +93,42 @@ export class Router extends RouterBase {
   }
 }
 export interface Router {
+  receive(options?: OperationOptions): Promise<Message[]>;
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message[]>;
+}
+
+export class Publisher extends PublisherBase {
+  constructor(options: PublisherOptions = {}) {
+    super(withContext(options));
+  }
+}
+
+export class Subscriber extends SubscriberBase {
+  constructor(options: SubscriberOptions = {}) {
+    super(withContext(options));
+  }
+}
+export interface Subscriber {
+  receive(options?: OperationOptions): Promise<Message[]>;
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message[]>;
+}
+
+export class XPublisher extends XPublisherBase {
+  constructor(options: XPublisherOptions = {}) {
+    super(withContext(options));
+  }
+}
+export interface XPublisher {
+  receive(options?: OperationOptions): Promise<Message[]>;
+  [Symbol.asyncIterator](): AsyncIterableIterator<Message[]>;
+}
+
+export class XSubscriber extends XSubscriberBase {
+  constructor(options: SocketOptions = {}) {
+    super(withContext(options));
+  }
+}
+export interface XSubscriber {
   receive(options?: OperationOptions): Promise<Message[]>;
   [Symbol.asyncIterator](): AsyncIterableIterator<Message[]>;
 }

@@ -1,0 +1,86 @@
+import { type Msg, type SocketOptions, ZmqError, checks } from "@zmq/kernel";
+import { XSubscriber } from "./xsubscriber.js";
+
+export interface SubscriberOptions extends SocketOptions {
+  /** Keep only the newest message. Default false. */
+  conflate?: boolean;
+  /** Receive the messages that match NO subscription. Default false. */
+  invertMatching?: boolean;
+}
+
+/**
+ * SUB: receives the messages whose first frame starts with one of its
+ * subscriptions. subscribe() with no topic subscribes to everything.
+ * Subscriptions are counted: subscribing twice sends two upstream, and the
+ * cancel goes upstream once the last one is undone. After a reconnect every
+ * subscription is sent again. Cannot send.
+ */
+export class Subscriber extends XSubscriber {
+  private prefetched: Msg | undefined;
+
+  constructor(options: SubscriberOptions = {}) {
+    super(options, "SUB");
+  }
+
+  /** Default false. */
+  get conflate(): boolean {
+    return this.typeOption("conflate", false);
+  }
+  set conflate(value: boolean) {
+    this.setTypeOption("conflate", value, checks.boolean);
+  }
+
+  /** Default false. */
+  get invertMatching(): boolean {
+    return this.typeOption("invertMatching", false);
+  }
+  set invertMatching(value: boolean) {
+    this.setTypeOption("invertMatching", value, checks.boolean);
+  }
+
+  /** Subscribes to messages starting with each topic (no topic: everything). */
+  subscribe(...topics: (string | Uint8Array)[]): void {
+    this.change(1, topics);
+  }
+
+  /** Undoes subscribe() for each topic (no topic: the subscribe-to-everything). */
+  unsubscribe(...topics: (string | Uint8Array)[]): void {
+    this.change(0, topics);
+  }
+
+  private change(byte: number, topics: (string | Uint8Array)[]): void {
+    this.assertOpen();
+    for (const t of topics.length === 0 ? [""] : topics) {
+      const topic = typeof t === "string" ? this.context.frames.fromString(t) : t;
+      this.upstream([this.prefixed(byte, topic)], true);
+    }
+  }
+
+  protected override xsend(): boolean {
+    throw new ZmqError("ENOTSUP", "A SUB socket cannot send; use subscribe() and unsubscribe()");
+  }
+
+  protected override xrecv(): Msg | undefined {
+    const held = this.prefetched;
+    if (held) {
+      this.prefetched = undefined;
+      return held;
+    }
+    const invert = this.invertMatching;
+    for (;;) {
+      const msg = this.fq.recv();
+      if (msg === undefined) return undefined;
+      if (this.subscriptions.matches(msg[0]!) !== invert) return msg;
+    }
+  }
+
+  protected override xhasIn(): boolean {
+    if (this.prefetched) return true;
+    this.prefetched = this.xrecv();
+    return this.prefetched !== undefined;
+  }
+
+  protected override xhasOut(): boolean {
+    return false;
+  }
+}
