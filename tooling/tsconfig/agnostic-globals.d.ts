@@ -37,3 +37,8 @@ declare class AbortSignal {
   removeEventListener(type: "abort", listener: () => void): void;
 }
 declare const performance: { now(): number };
+declare class AbortController {
+  constructor();
+  readonly signal: AbortSignal;
+  abort(reason?: unknown): void;
+}

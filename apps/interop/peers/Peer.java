@@ -5,8 +5,17 @@
 //   java -cp /usr/share/java/jeromq.jar peers/Peer.java [--timeout SECONDS]
 //
 //   open NAME TYPE bind|connect ENDPOINT [opt=value ...] -> ok RESOLVED-ENDPOINT
-//   close NAME | send NAME HEX... | sendseq NAME COUNT | sendrand NAME SIZE...
-//   recv NAME | recvseq NAME COUNT | echo NAME COUNT | quit
+//   connect NAME ENDPOINT | close NAME | send NAME HEX... | sendseq NAME COUNT | sendrand NAME SIZE...
+//   recv NAME | recvhex NAME | recvseq NAME COUNT | echo NAME COUNT [SUFFIX] | quit
+//   subscribe NAME TOPIC... | unsubscribe NAME TOPIC... | sendeach NAME FRAME... | recvfirst NAME COUNT
+//
+// Socket types PAIR, PUSH, PULL, REQ, REP, DEALER, ROUTER, PUB, SUB, XPUB,
+// XSUB. JeroMQ 0.3.6 has the options linger, rcvtimeo, sndtimeo,
+// reconnect_ivl, sndhwm, rcvhwm, routing_id (hex; its ZMQ_IDENTITY),
+// router_mandatory, router_handover and xpub_verbose;
+// it has no ZMQ_PROBE_ROUTER, ZMQ_CONNECT_RID, ZMQ_REQ_CORRELATE or
+// ZMQ_REQ_RELAXED, so probe_router, connect_routing_id, req_correlate and
+// req_relaxed answer `err`.
 //
 // JeroMQ 0.3.6 has no ZMQ_LAST_ENDPOINT: `bind tcp://HOST:*` binds port 0
 // and reports the port the OS gave (see boundPort). The process exits when stdin
@@ -109,6 +118,14 @@ public class Peer {
             case "PAIR": return ZMQ.PAIR;
             case "PUSH": return ZMQ.PUSH;
             case "PULL": return ZMQ.PULL;
+            case "REQ": return ZMQ.REQ;
+            case "REP": return ZMQ.REP;
+            case "DEALER": return ZMQ.DEALER;
+            case "ROUTER": return ZMQ.ROUTER;
+            case "PUB": return ZMQ.PUB;
+            case "SUB": return ZMQ.SUB;
+            case "XPUB": return ZMQ.XPUB;
+            case "XSUB": return ZMQ.XSUB;
             default: throw new IllegalArgumentException("unknown socket type " + name);
         }
     }
@@ -150,6 +167,10 @@ public class Peer {
                 s.setSendTimeOut(20_000);
                 for (int i = 5; i < w.length; i++) {
                     String[] kv = w[i].split("=", 2);
+                    if (kv[0].equals("routing_id")) {
+                        s.setIdentity(hex(kv[1]));
+                        continue;
+                    }
                     long v = Long.parseLong(kv[1]);
                     switch (kv[0]) {
                         case "linger": s.setLinger(v); break;
@@ -158,6 +179,9 @@ public class Peer {
                         case "reconnect_ivl": s.setReconnectIVL(v); break;
                         case "sndhwm": s.setSndHWM(v); break;
                         case "rcvhwm": s.setRcvHWM(v); break;
+                        case "router_mandatory": s.setRouterMandatory(v != 0); break;
+                        case "router_handover": s.setRouterHandover(v != 0); break;
+                        case "xpub_verbose": s.setXpubVerbose(v != 0); break;
                         default: throw new IllegalArgumentException("unknown option " + kv[0]);
                     }
                 }
@@ -176,6 +200,9 @@ public class Peer {
                 sockets.put(w[1], s);
                 return "ok " + endpoint;
             }
+            case "connect":
+                socket(w[1]).connect(w[2]);
+                return "ok";
             case "close":
                 socket(w[1]).close();
                 sockets.remove(w[1]);
@@ -204,6 +231,11 @@ public class Peer {
             }
             case "recv":
                 return digests(recvMultipart(socket(w[1])));
+            case "recvhex": {
+                StringBuilder sb = new StringBuilder("ok");
+                for (byte[] f : recvMultipart(socket(w[1]))) sb.append(' ').append(f.length == 0 ? "-" : toHex(f));
+                return sb.toString();
+            }
             case "recvseq": {
                 ZMQ.Socket s = socket(w[1]);
                 int count = Integer.parseInt(w[2]);
@@ -225,8 +257,40 @@ public class Peer {
             case "echo": {
                 ZMQ.Socket s = socket(w[1]);
                 int count = Integer.parseInt(w[2]);
-                for (int i = 0; i < count; i++) sendMultipart(s, recvMultipart(s));
+                byte[] suffix = w.length > 3 ? (w[3].equals("-") ? new byte[0] : hex(w[3])) : null;
+                for (int i = 0; i < count; i++) {
+                    List<byte[]> frames = recvMultipart(s);
+                    if (suffix != null) frames.add(suffix);
+                    sendMultipart(s, frames);
+                }
                 return "ok " + count;
+            }
+            case "subscribe":
+            case "unsubscribe": {
+                ZMQ.Socket s = socket(w[1]);
+                for (int i = 2; i < Math.max(w.length, 3); i++) {
+                    byte[] topic = i >= w.length || w[i].equals("-") ? new byte[0] : hex(w[i]);
+                    if (w[0].equals("subscribe")) s.subscribe(topic);
+                    else s.unsubscribe(topic);
+                }
+                return "ok";
+            }
+            case "sendeach": {
+                ZMQ.Socket s = socket(w[1]);
+                for (int i = 2; i < w.length; i++) {
+                    if (!s.send(w[i].equals("-") ? new byte[0] : hex(w[i]), 0)) throw new Timeout("send");
+                }
+                return "ok " + (w.length - 2);
+            }
+            case "recvfirst": {
+                ZMQ.Socket s = socket(w[1]);
+                int count = Integer.parseInt(w[2]);
+                StringBuilder sb = new StringBuilder("ok");
+                for (int i = 0; i < count; i++) {
+                    byte[] f = recvMultipart(s).get(0);
+                    sb.append(' ').append(f.length == 0 ? "-" : toHex(f));
+                }
+                return sb.toString();
             }
             default:
                 throw new IllegalArgumentException("unknown command " + w[0]);
@@ -251,6 +315,12 @@ public class Peer {
             }
         }
         throw new IllegalStateException("no TCP listener after bind");
+    }
+
+    static String toHex(byte[] b) {
+        StringBuilder sb = new StringBuilder(2 * b.length);
+        for (byte x : b) sb.append(String.format("%02x", x & 0xff));
+        return sb.toString();
     }
 
     static byte[] hex(String s) {

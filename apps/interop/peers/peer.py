@@ -9,14 +9,27 @@ Run with /usr/bin/python3 (the system python that has zmq):
 It prints `ready pyzmq <libzmq version>` once, then answers commands in order:
 
     open NAME TYPE bind|connect ENDPOINT [opt=value ...] -> ok RESOLVED-ENDPOINT
+    connect NAME ENDPOINT     (one more connect on a socket) -> ok
     close NAME                                           -> ok
     send NAME FRAME...        (hex; "-" is an empty frame) -> ok
     sendseq NAME COUNT        (messages seq(0..COUNT-1))   -> ok COUNT
     sendrand NAME SIZE...     (one frame of random bytes per SIZE) -> ok DIGEST...
     recv NAME                 (one message)              -> ok DIGEST...
+    recvhex NAME              (one message)              -> ok FRAME... (hex, "-" empty)
     recvseq NAME COUNT        (checks seq(0..COUNT-1))   -> ok COUNT
-    echo NAME COUNT           (receives COUNT messages, sends each back) -> ok COUNT
+    echo NAME COUNT [SUFFIX]  (receives COUNT messages, sends each back,
+                               with the hex frame SUFFIX appended if given) -> ok COUNT
+    subscribe NAME TOPIC...   (SUB: ZMQ_SUBSCRIBE each hex topic, "-" is "") -> ok
+    unsubscribe NAME TOPIC... (SUB: ZMQ_UNSUBSCRIBE each topic) -> ok
+    sendeach NAME FRAME...    (each frame as a message of its own) -> ok COUNT
+    recvfirst NAME COUNT      (COUNT messages) -> ok FIRST-FRAME... (hex, "-" empty)
     quit                                                 -> bye, then exit
+
+TYPE is PAIR, PUSH, PULL, REQ, REP, DEALER, ROUTER, PUB, SUB, XPUB or XSUB.
+Options are integers (linger, rcvtimeo, sndtimeo, reconnect_ivl, sndhwm, rcvhwm,
+and the 0/1 flags probe_router, router_mandatory, router_handover,
+req_correlate, req_relaxed, xpub_verbose)
+or hex bytes (routing_id; connect_routing_id, set just before connect).
 
 A DIGEST is `LENGTH:SHA256HEX` of one frame. seq(i) is the two frames
 [ascii decimal i, (i % 64) bytes of value i & 0xff]. Failures answer
@@ -32,7 +45,19 @@ import threading
 
 import zmq
 
-TYPES = {"PAIR": zmq.PAIR, "PUSH": zmq.PUSH, "PULL": zmq.PULL}
+TYPES = {
+    "PAIR": zmq.PAIR,
+    "PUSH": zmq.PUSH,
+    "PULL": zmq.PULL,
+    "REQ": zmq.REQ,
+    "REP": zmq.REP,
+    "DEALER": zmq.DEALER,
+    "ROUTER": zmq.ROUTER,
+    "PUB": zmq.PUB,
+    "SUB": zmq.SUB,
+    "XPUB": zmq.XPUB,
+    "XSUB": zmq.XSUB,
+}
 OPTIONS = {
     "linger": zmq.LINGER,
     "rcvtimeo": zmq.RCVTIMEO,
@@ -40,11 +65,22 @@ OPTIONS = {
     "reconnect_ivl": zmq.RECONNECT_IVL,
     "sndhwm": zmq.SNDHWM,
     "rcvhwm": zmq.RCVHWM,
+    "probe_router": zmq.PROBE_ROUTER,
+    "router_mandatory": zmq.ROUTER_MANDATORY,
+    "router_handover": zmq.ROUTER_HANDOVER,
+    "req_correlate": zmq.REQ_CORRELATE,
+    "req_relaxed": zmq.REQ_RELAXED,
+    "xpub_verbose": zmq.XPUB_VERBOSE,
 }
+BYTES_OPTIONS = {"routing_id": zmq.ROUTING_ID, "connect_routing_id": zmq.CONNECT_ROUTING_ID}
 
 
 def digest(frame):
     return "%d:%s" % (len(frame), hashlib.sha256(frame).hexdigest())
+
+
+def hexframes(frames):
+    return " ".join(f.hex() if f else "-" for f in frames)
 
 
 def seq(i):
@@ -71,7 +107,10 @@ class Peer:
             s.setsockopt(zmq.SNDTIMEO, 20000)
             for opt in args[4:]:
                 key, value = opt.split("=", 1)
-                s.setsockopt(OPTIONS[key], int(value))
+                if key in BYTES_OPTIONS:
+                    s.setsockopt(BYTES_OPTIONS[key], bytes.fromhex(value))
+                else:
+                    s.setsockopt(OPTIONS[key], int(value))
             if mode == "bind":
                 s.bind(endpoint)
                 endpoint = s.getsockopt(zmq.LAST_ENDPOINT).decode()
@@ -79,6 +118,9 @@ class Peer:
                 s.connect(endpoint)
             self.sockets[name] = s
             return "ok " + endpoint
+        if cmd == "connect":
+            self.socket(args[0]).connect(args[1])
+            return "ok"
         if cmd == "close":
             self.sockets.pop(args[0]).close(0)
             return "ok"
@@ -98,6 +140,8 @@ class Peer:
         if cmd == "recv":
             frames = self.socket(args[0]).recv_multipart()
             return "ok " + " ".join(digest(f) for f in frames)
+        if cmd == "recvhex":
+            return "ok " + hexframes(self.socket(args[0]).recv_multipart())
         if cmd == "recvseq":
             s, count = self.socket(args[0]), int(args[1])
             for i in range(count):
@@ -110,9 +154,24 @@ class Peer:
             return "ok %d" % count
         if cmd == "echo":
             s, count = self.socket(args[0]), int(args[1])
+            suffix = [b"" if args[2] == "-" else bytes.fromhex(args[2])] if len(args) > 2 else []
             for _ in range(count):
-                s.send_multipart(s.recv_multipart())
+                s.send_multipart(s.recv_multipart() + suffix)
             return "ok %d" % count
+        if cmd in ("subscribe", "unsubscribe"):
+            option = zmq.SUBSCRIBE if cmd == "subscribe" else zmq.UNSUBSCRIBE
+            s = self.socket(args[0])
+            for t in args[1:] or ["-"]:
+                s.setsockopt(option, b"" if t == "-" else bytes.fromhex(t))
+            return "ok"
+        if cmd == "sendeach":
+            s = self.socket(args[0])
+            for f in args[1:]:
+                s.send(b"" if f == "-" else bytes.fromhex(f))
+            return "ok %d" % (len(args) - 1)
+        if cmd == "recvfirst":
+            s, count = self.socket(args[0]), int(args[1])
+            return "ok " + hexframes([s.recv_multipart()[0] for _ in range(count)])
         raise ValueError("unknown command %r" % cmd)
 
 

@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import * as zmq from "zeromq";
 
 export type PeerKind = "libzmq" | "pyzmq" | "jeromq";
-export type PeerSocketType = "PUSH" | "PULL" | "PAIR";
+export type PeerSocketType = "PUSH" | "PULL" | "PAIR" | "REQ" | "REP" | "DEALER" | "ROUTER" | "PUB" | "SUB" | "XPUB" | "XSUB";
 export type PeerMode = "bind" | "connect";
 export type Frame = string | Uint8Array;
 
@@ -30,6 +30,20 @@ export interface PeerSocketOptions {
   reconnect_ivl?: number;
   sndhwm?: number;
   rcvhwm?: number;
+  /** ZMQ_ROUTING_ID (JeroMQ: ZMQ_IDENTITY). */
+  routing_id?: Frame;
+  /** ZMQ_CONNECT_ROUTING_ID for the connect (ROUTER; not in JeroMQ 0.3.6). */
+  connect_routing_id?: Frame;
+  /** ZMQ_PROBE_ROUTER (not in JeroMQ 0.3.6). */
+  probe_router?: boolean;
+  router_mandatory?: boolean;
+  router_handover?: boolean;
+  /** ZMQ_REQ_CORRELATE (not in JeroMQ 0.3.6). */
+  req_correlate?: boolean;
+  /** ZMQ_REQ_RELAXED (not in JeroMQ 0.3.6). */
+  req_relaxed?: boolean;
+  /** ZMQ_XPUB_VERBOSE: an XPUB passes on every subscription, not only a topic's first. */
+  xpub_verbose?: boolean;
 }
 
 /** A real ZeroMQ implementation holding named sockets. */
@@ -39,6 +53,8 @@ export interface Peer {
   readonly version: string;
   /** Opens a socket; resolves the endpoint it bound (wildcards resolved) or connected to. */
   open(name: string, type: PeerSocketType, mode: PeerMode, endpoint: string, options?: PeerSocketOptions): Promise<string>;
+  /** Connects an open socket to one more endpoint. */
+  connect(name: string, endpoint: string): Promise<void>;
   /** Closes one socket (linger 0). */
   close(name: string): Promise<void>;
   /** Sends one multipart message. */
@@ -49,10 +65,20 @@ export interface Peer {
   sendRandom(name: string, sizes: number[]): Promise<string[]>;
   /** Receives one message; resolves the digests of its frames. */
   recv(name: string): Promise<string[]>;
+  /** Receives one message; resolves its frames (small messages: they cross stdout in hex). */
+  recvFrames(name: string): Promise<Buffer[]>;
   /** Receives count messages and checks that they are seqMessage(0 ... count - 1), in order. */
   recvSeq(name: string, count: number): Promise<void>;
-  /** Receives count messages, sending each back as it arrives. */
-  echo(name: string, count: number): Promise<void>;
+  /** Receives count messages, sending each back as it arrives (with the frame suffix appended, if given). */
+  echo(name: string, count: number, suffix?: Frame): Promise<void>;
+  /** SUB: ZMQ_SUBSCRIBE each topic ("" is everything). */
+  subscribe(name: string, topics: Frame[]): Promise<void>;
+  /** SUB: ZMQ_UNSUBSCRIBE each topic. */
+  unsubscribe(name: string, topics: Frame[]): Promise<void>;
+  /** Sends each frame as a message of its own, in order. */
+  sendEach(name: string, frames: Frame[]): Promise<void>;
+  /** Receives count messages; resolves the first frame of each, in order. */
+  recvFirst(name: string, count: number): Promise<Buffer[]>;
   /** Ends the peer at once: kills the process, or closes every libzmq socket (linger 0). Idempotent. */
   stop(): Promise<void>;
 }
@@ -93,6 +119,8 @@ export function seqMismatch(frames: Uint8Array[], i: number): string | undefined
 }
 
 const toBuffer = (f: Frame): Buffer => (typeof f === "string" ? Buffer.from(f) : Buffer.from(f.buffer, f.byteOffset, f.byteLength));
+/** A frame as a child peer's command line carries it: hex, "-" when empty. */
+const toHex = (f: Frame): string => (toBuffer(f).length === 0 ? "-" : toBuffer(f).toString("hex"));
 
 // ---- temporary directories ------------------------------------------------
 
@@ -252,8 +280,14 @@ class ProcessPeer implements Peer {
   }
 
   async open(name: string, type: PeerSocketType, mode: PeerMode, endpoint: string, options: PeerSocketOptions = {}): Promise<string> {
-    const opts = Object.entries(options).map(([k, v]) => `${k}=${String(v)}`);
+    const opts = Object.entries(options)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${typeof v === "boolean" ? Number(v) : typeof v === "number" ? v : toHex(v as Frame)}`);
     return (await this.request(["open", name, type, mode, endpoint, ...opts].join(" "))).trim();
+  }
+
+  async connect(name: string, endpoint: string): Promise<void> {
+    await this.request(`connect ${name} ${endpoint}`);
   }
 
   async close(name: string): Promise<void> {
@@ -261,8 +295,7 @@ class ProcessPeer implements Peer {
   }
 
   async send(name: string, frames: Frame[]): Promise<void> {
-    const hex = frames.map((f) => (toBuffer(f).length === 0 ? "-" : toBuffer(f).toString("hex")));
-    await this.request(`send ${name} ${hex.join(" ")}`);
+    await this.request(`send ${name} ${frames.map(toHex).join(" ")}`);
   }
 
   async sendSeq(name: string, count: number): Promise<void> {
@@ -277,12 +310,34 @@ class ProcessPeer implements Peer {
     return (await this.request(`recv ${name}`)).split(" ");
   }
 
+  async recvFrames(name: string): Promise<Buffer[]> {
+    const words = (await this.request(`recvhex ${name}`)).trim().split(" ");
+    return words.map((w) => (w === "-" ? Buffer.alloc(0) : Buffer.from(w, "hex")));
+  }
+
   async recvSeq(name: string, count: number): Promise<void> {
     await this.request(`recvseq ${name} ${count}`);
   }
 
-  async echo(name: string, count: number): Promise<void> {
-    await this.request(`echo ${name} ${count}`);
+  async echo(name: string, count: number, suffix?: Frame): Promise<void> {
+    await this.request(`echo ${name} ${count}${suffix === undefined ? "" : ` ${toHex(suffix)}`}`);
+  }
+
+  async subscribe(name: string, topics: Frame[]): Promise<void> {
+    await this.request(`subscribe ${name} ${topics.map(toHex).join(" ")}`);
+  }
+
+  async unsubscribe(name: string, topics: Frame[]): Promise<void> {
+    await this.request(`unsubscribe ${name} ${topics.map(toHex).join(" ")}`);
+  }
+
+  async sendEach(name: string, frames: Frame[]): Promise<void> {
+    await this.request(`sendeach ${name} ${frames.map(toHex).join(" ")}`);
+  }
+
+  async recvFirst(name: string, count: number): Promise<Buffer[]> {
+    const words = (await this.request(`recvfirst ${name} ${count}`)).trim().split(" ").filter((w) => w !== "");
+    return words.map((w) => (w === "-" ? Buffer.alloc(0) : Buffer.from(w, "hex")));
   }
 
   /** Asks the peer to exit and waits until it has. */
@@ -327,20 +382,44 @@ class LibzmqPeer implements Peer {
   }
 
   async open(name: string, type: PeerSocketType, mode: PeerMode, endpoint: string, options: PeerSocketOptions = {}): Promise<string> {
-    // zeromq.js only has the timeouts a socket type can use.
+    // zeromq.js only has the timeouts and options a socket type can use;
+    // it takes routing ids as strings, so tests give them in ASCII.
+    const text = (f: Frame | undefined): string | undefined => (f === undefined ? undefined : toBuffer(f).toString("latin1"));
     const opts = {
       linger: options.linger ?? 0,
-      ...(type === "PUSH" ? {} : { receiveTimeout: options.rcvtimeo ?? PEER_IO_TIMEOUT }),
-      ...(type === "PULL" ? {} : { sendTimeout: options.sndtimeo ?? PEER_IO_TIMEOUT }),
+      ...(type === "PUSH" || type === "PUB" ? {} : { receiveTimeout: options.rcvtimeo ?? PEER_IO_TIMEOUT }),
+      ...(type === "PULL" || type === "SUB" ? {} : { sendTimeout: options.sndtimeo ?? PEER_IO_TIMEOUT }),
       ...(options.reconnect_ivl === undefined ? {} : { reconnectInterval: options.reconnect_ivl }),
       ...(options.sndhwm === undefined ? {} : { sendHighWaterMark: options.sndhwm }),
       ...(options.rcvhwm === undefined ? {} : { receiveHighWaterMark: options.rcvhwm }),
+      ...(options.routing_id === undefined ? {} : { routingId: text(options.routing_id) }),
+      ...(options.probe_router === undefined ? {} : { probeRouter: options.probe_router }),
+      ...(options.router_mandatory === undefined ? {} : { mandatory: options.router_mandatory }),
+      ...(options.router_handover === undefined ? {} : { handover: options.router_handover }),
+      ...(options.req_correlate === undefined ? {} : { correlate: options.req_correlate }),
+      ...(options.req_relaxed === undefined ? {} : { relaxed: options.req_relaxed }),
+      ...(options.xpub_verbose ? { verbosity: "allSubs" as const } : {}),
     };
-    const s = (type === "PUSH" ? new zmq.Push(opts) : type === "PULL" ? new zmq.Pull(opts) : new zmq.Pair(opts)) as unknown as LibzmqSocket;
+    const make = {
+      PUSH: () => new zmq.Push(opts),
+      PULL: () => new zmq.Pull(opts),
+      PAIR: () => new zmq.Pair(opts),
+      REQ: () => new zmq.Request(opts),
+      REP: () => new zmq.Reply(opts),
+      DEALER: () => new zmq.Dealer(opts),
+      ROUTER: () => new zmq.Router(opts),
+      PUB: () => new zmq.Publisher(opts),
+      SUB: () => new zmq.Subscriber(opts),
+      XPUB: () => new zmq.XPublisher(opts),
+      XSUB: () => new zmq.XSubscriber(opts),
+    }[type];
+    const s = make() as unknown as LibzmqSocket;
     try {
       if (mode === "bind") {
         await retryInUse(() => s.bind(endpoint));
         endpoint = s.lastEndpoint!;
+      } else if (options.connect_routing_id !== undefined) {
+        (s as unknown as zmq.Router).connect(endpoint, { routingId: text(options.connect_routing_id) });
       } else {
         s.connect(endpoint);
       }
@@ -350,6 +429,11 @@ class LibzmqPeer implements Peer {
     }
     this.sockets.set(name, s);
     return endpoint;
+  }
+
+  connect(name: string, endpoint: string): Promise<void> {
+    this.socket(name).connect(endpoint);
+    return Promise.resolve();
   }
 
   close(name: string): Promise<void> {
@@ -377,6 +461,10 @@ class LibzmqPeer implements Peer {
     return (await this.socket(name).receive()).map(digest);
   }
 
+  recvFrames(name: string): Promise<Buffer[]> {
+    return this.socket(name).receive();
+  }
+
   async recvSeq(name: string, count: number): Promise<void> {
     const s = this.socket(name);
     for (let i = 0; i < count; i++) {
@@ -391,9 +479,38 @@ class LibzmqPeer implements Peer {
     }
   }
 
-  async echo(name: string, count: number): Promise<void> {
+  async echo(name: string, count: number, suffix?: Frame): Promise<void> {
     const s = this.socket(name);
-    for (let i = 0; i < count; i++) await s.send(await s.receive());
+    const extra = suffix === undefined ? [] : [toBuffer(suffix)];
+    for (let i = 0; i < count; i++) await s.send([...(await s.receive()), ...extra]);
+  }
+
+  private subscriber(name: string): zmq.Subscriber {
+    const s = this.socket(name);
+    if (!(s instanceof zmq.Subscriber)) throw new Error(`libzmq peer: ${name} is not a SUB socket`);
+    return s;
+  }
+
+  subscribe(name: string, topics: Frame[]): Promise<void> {
+    this.subscriber(name).subscribe(...topics.map(toBuffer));
+    return Promise.resolve();
+  }
+
+  unsubscribe(name: string, topics: Frame[]): Promise<void> {
+    this.subscriber(name).unsubscribe(...topics.map(toBuffer));
+    return Promise.resolve();
+  }
+
+  async sendEach(name: string, frames: Frame[]): Promise<void> {
+    const s = this.socket(name);
+    for (const f of frames) await s.send(toBuffer(f));
+  }
+
+  async recvFirst(name: string, count: number): Promise<Buffer[]> {
+    const s = this.socket(name);
+    const firsts: Buffer[] = [];
+    for (let i = 0; i < count; i++) firsts.push((await s.receive())[0]!);
+    return firsts;
   }
 
   stop(): Promise<void> {

@@ -15,6 +15,7 @@ import {
   ZmtpConnection,
 } from "@zmq/wire";
 import { type Msg, isSubscriptionMsg } from "./msg.js";
+import { Queue } from "./queue.js";
 import type { Pipe } from "./pipe.js";
 import type { ByteStream, StreamError } from "./transport.js";
 
@@ -54,8 +55,8 @@ export class Engine {
   private ready = false;
   private flushScheduled = false;
   private writeBlocked = false;
-  /** Messages decoded while the pipe to the socket was full, held until it has room. */
-  private inbound: Msg[] = [];
+  /** Messages decoded while the pipe to the socket was full, held until it has room (a 64 KiB read can hold 20,000). */
+  private readonly inbound = new Queue<Msg>();
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private timeoutTimer: ReturnType<typeof setTimeout> | undefined;
@@ -117,9 +118,10 @@ export class Engine {
   pipeHasRoom(): void {
     if (this.stopped || this.inbound.length === 0) return;
     const pipe = this.pipe!;
-    while (this.inbound.length > 0) {
-      if (!pipe.write(this.inbound[0]!)) return;
-      this.inbound.shift();
+    const inbound = this.inbound;
+    while (inbound.length > 0) {
+      if (!pipe.write(inbound.peek()!)) return;
+      inbound.shift();
     }
     this.stream.resume();
   }
@@ -207,14 +209,16 @@ export class Engine {
     const pipe = this.pipe!;
     const batch: Msg[] = [];
     let bytes = 0;
+    let subscriptions = false;
     while (bytes < BATCH_BYTES) {
       const msg = pipe.read();
       if (msg === undefined) break;
       batch.push(msg);
+      if (isSubscriptionMsg(msg)) subscriptions = true;
       for (let i = 0; i < msg.length; i++) bytes += msg[i]!.length + 9;
     }
     if (batch.length === 0) return;
-    const chunks = this.encode(batch);
+    const chunks = subscriptions ? this.encode(batch) : this.conn.encodeMessages(batch);
     const stream = this.stream;
     let ok: boolean;
     if (chunks.length === 1) ok = stream.write(chunks[0]!);
@@ -231,7 +235,7 @@ export class Engine {
   private encode(batch: Msg[]): Uint8Array[] {
     const peer = this.conn.peer!;
     const commands = peer.framing === "zmtp3" && peer.greeting.minor >= 1;
-    if (!commands || !batch.some(isSubscriptionMsg)) return this.conn.encodeMessages(batch);
+    if (!commands) return this.conn.encodeMessages(batch);
     const chunks: Uint8Array[] = [];
     let run: Msg[] = [];
     for (const msg of batch) {

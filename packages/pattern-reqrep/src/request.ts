@@ -83,6 +83,8 @@ export class Request extends SocketBase {
 
   protected override xsend(msg: Msg): boolean {
     if (this.expectingReply && !this.relaxed) throw new ZmqError("EFSM");
+    // A new request makes every reply still queued stale: discard them, as libzmq does.
+    while (this.fq.recv() !== undefined);
     const frames = this.context.frames;
     const envelope: Msg = [];
     if (this.correlate) {

@@ -79,7 +79,8 @@ export class Router extends SocketBase {
   }
 
   protected xattachPipe(pipe: Pipe): void {
-    if (pipe.awaitingPeer) this.anonymous.add(pipe);
+    // A connect that named its peer's id is routable at once (messages queue until the handshake).
+    if (pipe.awaitingPeer && !pipe.fixedRoutingId) this.anonymous.add(pipe);
     else this.identify(pipe);
   }
 

@@ -62,28 +62,40 @@ export class FrameEncoder {
   encodeMessages(messages: readonly (readonly Uint8Array[])[]): Uint8Array[] {
     const framing = this.framing;
     const threshold = this.copyThreshold;
+    const legacy = framing === "zmtp1";
+    // Sizing pass: headers, plus the bodies that are copied.
     let copied = 0;
-    for (const frames of messages) {
+    for (let m = 0; m < messages.length; m++) {
+      const frames = messages[m]!;
       if (frames.length === 0) {
         throw new WireError("EINVAL", "A message needs at least one frame, got 0", { field: "frames", value: 0 });
       }
-      for (const f of frames) {
-        copied += headerSize(framing, f.length);
-        if (f.length < threshold) copied += f.length;
+      for (let i = 0; i < frames.length; i++) {
+        const size = frames[i]!.length;
+        copied += legacy ? headerSize(framing, size) : size > 255 ? 9 : 2;
+        if (size < threshold) copied += size;
       }
     }
     const out = this.alloc(copied);
     const chunks: Uint8Array[] = [];
     let pos = 0;
     let runStart = 0;
-    for (const frames of messages) {
+    for (let m = 0; m < messages.length; m++) {
+      const frames = messages[m]!;
       const last = frames.length - 1;
       for (let i = 0; i <= last; i++) {
         const body = frames[i]!;
         const size = body.length;
-        pos = writeHeader(out, pos, framing, size, i < last ? FLAG_MORE : 0);
+        const more = i < last ? FLAG_MORE : 0;
+        if (!legacy && size <= 255) {
+          out[pos++] = more;
+          out[pos++] = size;
+        } else {
+          pos = writeHeader(out, pos, framing, size, more);
+        }
         if (size < threshold) {
-          if (size <= 32) {
+          // Tiny bodies: a plain loop beats set()'s call overhead.
+          if (size <= 16) {
             for (let j = 0; j < size; j++) out[pos + j] = body[j]!;
           } else {
             out.set(body, pos);

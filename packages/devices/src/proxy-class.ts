@@ -1,0 +1,54 @@
+import { type SocketBase, ZmqError } from "@zmq/kernel";
+import { ProxyRun } from "./proxy.js";
+
+/**
+ * The zeromq.js Proxy: `new Proxy(frontEnd, backEnd)`, `await run()`, and
+ * `pause()`, `resume()`, `terminate()` while it runs. As in zeromq.js, both
+ * sockets must be bound or connected before run(), and both are closed when
+ * the proxy ends.
+ */
+export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = SocketBase> {
+  readonly frontEnd: F;
+  readonly backEnd: B;
+  private current: ProxyRun | undefined;
+
+  constructor(frontEnd: F, backEnd: B) {
+    if (!frontEnd || typeof frontEnd.receive !== "function") throw new TypeError("Front-end must be a socket object");
+    if (!backEnd || typeof backEnd.receive !== "function") throw new TypeError("Back-end must be a socket object");
+    this.frontEnd = frontEnd;
+    this.backEnd = backEnd;
+  }
+
+  /** Forwards until terminate() or a socket closes; then closes both sockets. */
+  async run(): Promise<void> {
+    if (this.frontEnd.lastEndpoint === null) throw new ZmqError("EINVAL", "Front-end socket must be bound or connected");
+    if (this.backEnd.lastEndpoint === null) throw new ZmqError("EINVAL", "Back-end socket must be bound or connected");
+    if (this.current) throw new ZmqError("EBUSY", "Proxy is already running");
+    const run = new ProxyRun(this.frontEnd, this.backEnd);
+    this.current = run;
+    try {
+      await run.done;
+    } finally {
+      this.current = undefined;
+      this.frontEnd.close();
+      this.backEnd.close();
+    }
+  }
+
+  pause(): void {
+    this.running().pause();
+  }
+
+  resume(): void {
+    this.running().resume();
+  }
+
+  terminate(): void {
+    this.running().terminate();
+  }
+
+  private running(): ProxyRun {
+    if (!this.current) throw new ZmqError("EBADF");
+    return this.current;
+  }
+}
