@@ -5,6 +5,7 @@
  */
 import { ZmqError } from "./errors.js";
 import { type FrameCodec, plainFrames } from "./msg.js";
+import type { StreamEngine } from "./stream-session.js";
 import { TRANSPORT_API_VERSION, type Transport } from "./transport.js";
 
 export interface ContextOptions {
@@ -12,15 +13,19 @@ export interface ContextOptions {
   transports?: readonly Transport[];
   /** How frames are made; @zmq/zeromq passes one that makes Node Buffers. */
   frames?: FrameCodec;
+  /** The engine for stream transports that bring none (`zmtpEngine` from @zmq/kernel). */
+  engine?: StreamEngine;
 }
 
 export class Context {
   readonly frames: FrameCodec;
+  readonly engine: StreamEngine | undefined;
   private readonly transports = new Map<string, Transport>();
   private readonly stateByKey = new Map<object, unknown>();
 
   constructor(options: ContextOptions = {}) {
     this.frames = options.frames ?? plainFrames;
+    this.engine = options.engine;
     for (const t of options.transports ?? []) this.use(t);
   }
 

@@ -26,6 +26,7 @@ export {
   type SocketOptions,
   setDefaultContextProvider,
 } from "./socket-base.js";
+export { type SessionHost, type StreamEngine, zmtpEngine } from "./stream-session.js";
 export { Distributor } from "./strategies/distributor.js";
 export { FairQueue } from "./strategies/fair-queue.js";
 export { LoadBalancer } from "./strategies/load-balancer.js";

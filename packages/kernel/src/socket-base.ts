@@ -14,8 +14,8 @@ import { type BaseOptionName, type BaseOptions, OptionStore, validateOption } fr
 import type { Pipe, PipeOwner } from "./pipe.js";
 import { Queue } from "./queue.js";
 import type { EngineOptions } from "./engine.js";
-import { ConnectSession, type SessionHost, StreamBinding } from "./stream-session.js";
-import type { MessageBinding, PipeHost } from "./transport.js";
+import type { SessionHost, StreamEngine } from "./stream-session.js";
+import type { MessageBinding, PipeHost, StreamTransport } from "./transport.js";
 
 export interface SocketOptions extends Partial<BaseOptions> {
   /** The Context whose transports this socket uses. */
@@ -173,7 +173,7 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
       this.endpointLast = binding.endpoint;
       return;
     }
-    const handle = await StreamBinding.listen(this, transport, endpoint, {
+    const handle = await this.engineFor(transport, address).listen(this, transport, endpoint, {
       backlog: this.options.get("backlog"),
       ipv6: this.options.get("ipv6"),
     });
@@ -217,8 +217,20 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
       return;
     }
     transport.validate?.(endpoint);
-    this.connected.set(address, new ConnectSession(this, transport, endpoint, fixed));
+    this.connected.set(address, this.engineFor(transport, address).connect(this, transport, endpoint, fixed));
     this.endpointLast = address;
+  }
+
+  private engineFor(transport: StreamTransport, address: string): StreamEngine {
+    const engine = transport.engine ?? this.context.engine;
+    if (!engine) {
+      throw new ZmqError(
+        "EPROTONOSUPPORT",
+        `The "${transport.scheme}" transport brings no ZMTP engine: give it engine: zmtpEngine, or the Context { engine: zmtpEngine } (from @zmq/kernel)`,
+        address,
+      );
+    }
+    return engine;
   }
 
   /** The routing id a connect() names for its peer; only ROUTER takes one (zeromq.js's Router.connect). */

@@ -375,3 +375,23 @@ export class StreamBinding {
     for (const s of [...this.sessions]) s.close();
   }
 }
+
+/**
+ * The ZMTP engine as a plug-in for stream transports: SocketBase reaches
+ * sessions only through this object, so a bundle that uses inproc alone
+ * carries no engine and no codec. Stream transports set `engine: zmtpEngine`.
+ */
+export interface StreamEngine {
+  listen(
+    host: SessionHost,
+    transport: StreamTransport,
+    endpoint: Endpoint,
+    options: { backlog: number; ipv6: boolean },
+  ): Promise<{ readonly endpoint: string; close(): void }>;
+  connect(host: SessionHost, transport: StreamTransport, endpoint: Endpoint, fixedRoutingId?: Uint8Array): { close(): void };
+}
+
+export const zmtpEngine: StreamEngine = {
+  listen: (host, transport, endpoint, options) => StreamBinding.listen(host, transport, endpoint, options),
+  connect: (host, transport, endpoint, fixedRoutingId) => new ConnectSession(host, transport, endpoint, fixedRoutingId),
+};

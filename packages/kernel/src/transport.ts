@@ -13,6 +13,7 @@
 import type { SocketTypeName } from "@zmq/wire";
 import type { Context } from "./context.js";
 import type { Pipe } from "./pipe.js";
+import type { StreamEngine } from "./stream-session.js";
 
 export const TRANSPORT_API_VERSION = 1;
 
@@ -132,6 +133,13 @@ export interface StreamTransport {
   defer?(fn: () => void): void;
   /** Checks an address without connecting: throws ZmqError EINVAL for a malformed one. */
   validate?(endpoint: Endpoint): void;
+  /**
+   * The engine that runs ZMTP over this transport's streams: set it to
+   * `zmtpEngine` from @zmq/kernel. (It is a field, not a kernel import, so
+   * that inproc-only bundles carry no engine.) Without it the Context's
+   * `engine` option is used.
+   */
+  readonly engine?: StreamEngine;
 }
 
 export type Transport = MessageTransport | StreamTransport;

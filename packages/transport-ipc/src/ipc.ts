@@ -18,6 +18,7 @@ import {
   type StreamTransport,
   TRANSPORT_API_VERSION,
   ZmqError,
+  zmtpEngine,
 } from "@zmq/kernel";
 import { listenOn, nodeByteStream } from "@zmq/transport-tcp";
 
@@ -62,6 +63,7 @@ export function ipc(): IpcTransport {
   return {
     apiVersion: TRANSPORT_API_VERSION,
     kind: "stream",
+    engine: zmtpEngine,
     scheme: "ipc",
 
     validate(endpoint: Endpoint): void {

@@ -14,6 +14,7 @@ import {
   type StreamTransport,
   TRANSPORT_API_VERSION,
   ZmqError,
+  zmtpEngine,
 } from "@zmq/kernel";
 import { formatTcpEndpoint, parseTcpAddress } from "./address.js";
 import { nodeByteStream, zmqCode } from "./node-stream.js";
@@ -47,6 +48,7 @@ export function tcp(): TcpTransport {
   return {
     apiVersion: TRANSPORT_API_VERSION,
     kind: "stream",
+    engine: zmtpEngine,
     scheme: "tcp",
 
     validate(endpoint: Endpoint): void {

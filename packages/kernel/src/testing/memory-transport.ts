@@ -4,6 +4,7 @@
  * network or any Node module.
  */
 import { ZmqError } from "../errors.js";
+import { zmtpEngine } from "../stream-session.js";
 import {
   type ByteStream,
   type ConnectOptions,
@@ -88,6 +89,7 @@ export function memoryTransport(options: MemoryTransportOptions = {}): MemoryTra
 
   return {
     apiVersion: TRANSPORT_API_VERSION,
+    engine: zmtpEngine,
     kind: "stream",
     scheme,
 
