@@ -7,6 +7,8 @@
  * The default Context has tcp, ipc and inproc; received frames are Buffers.
  */
 export { Context, bufferFrames, defaultContext } from "./context.js";
+export { type Device, type DeviceOptions, forwarder, queue, streamer } from "./devices.js";
+export { Proxy, ProxyRun, type ProxyStatistics, proxy, steerableProxy } from "@zmq/devices";
 export {
   Dealer,
   type Message,
