@@ -390,8 +390,8 @@ class LibzmqPeer implements Peer {
       ...(type === "PUSH" || type === "PUB" ? {} : { receiveTimeout: options.rcvtimeo ?? PEER_IO_TIMEOUT }),
       ...(type === "PULL" || type === "SUB" ? {} : { sendTimeout: options.sndtimeo ?? PEER_IO_TIMEOUT }),
       ...(options.reconnect_ivl === undefined ? {} : { reconnectInterval: options.reconnect_ivl }),
-      ...(options.sndhwm === undefined ? {} : { sendHighWaterMark: options.sndhwm }),
-      ...(options.rcvhwm === undefined ? {} : { receiveHighWaterMark: options.rcvhwm }),
+      ...(options.sndhwm === undefined || type === "SUB" ? {} : { sendHighWaterMark: options.sndhwm }),
+      ...(options.rcvhwm === undefined || type === "PUB" ? {} : { receiveHighWaterMark: options.rcvhwm }),
       ...(options.routing_id === undefined ? {} : { routingId: text(options.routing_id) }),
       ...(options.probe_router === undefined ? {} : { probeRouter: options.probe_router }),
       ...(options.router_mandatory === undefined ? {} : { mandatory: options.router_mandatory }),
@@ -414,6 +414,11 @@ class LibzmqPeer implements Peer {
       XSUB: () => new zmq.XSubscriber(opts),
     }[type];
     const s = make() as unknown as LibzmqSocket;
+    // zeromq.js has no sendHighWaterMark on a SUB, though its subscriptions go
+    // through one (libzmq drops those past it); set ZMQ_SNDHWM (23) directly.
+    if (type === "SUB" && options.sndhwm !== undefined) {
+      (s as unknown as { setInt32Option(id: number, value: number): void }).setInt32Option(23, options.sndhwm);
+    }
     try {
       if (mode === "bind") {
         await retryInUse(() => s.bind(endpoint));

@@ -485,6 +485,8 @@ interface Req {
   connect(endpoint: string): Promise<void>;
   send(frames: Frame[]): Promise<void>;
   receive(): Promise<Buffer[]>;
+  /** Resolves once a reply is waiting in the socket's queue (where that can be seen). */
+  replyQueued?(): Promise<void>;
 }
 type ReqImpl = "ours" | "pyzmq";
 
@@ -501,6 +503,11 @@ async function makeReq(impl: ReqImpl, options: { correlate?: boolean; relaxed?: 
       },
       send: (f) => req.send(f),
       receive: () => req.receive(),
+      // No event says a reply has landed in the queue; readable does, so poll it (bounded).
+      replyQueued: async () => {
+        const deadline = Date.now() + 2000;
+        while (!req.readable && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+      },
     };
   }
   const peer = await startPeer("pyzmq");
@@ -605,6 +612,8 @@ describe("REQ against libzmq: strict, relaxed, correlate", () => {
       const sent = [router.send([id!, "", "reply one"]), router.send([id!, "", "duplicate"])];
       await Promise.all(sent);
       expect(text(await req.receive())).toEqual(["reply one"]);
+      // The duplicate must be queued before the next request for the test to mean anything.
+      await req.replyQueued?.();
       await req.send(["two"]);
       expect(text(await router.receive())).toEqual([String(id), "", "two"]);
       await router.send([id!, "", "reply two"]);

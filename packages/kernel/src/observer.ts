@@ -34,17 +34,20 @@ export interface EventError {
   readonly status?: number;
 }
 
-interface EventAddress {
-  readonly address: string;
-}
+type AddressEventType = "accept" | "bind" | "connect" | "connect:delay" | "close" | "disconnect" | "handshake";
+type ErrorEventType =
+  | "accept:error"
+  | "bind:error"
+  | "close:error"
+  | "handshake:error:protocol"
+  | "handshake:error:auth"
+  | "handshake:error:other";
 
+/** Every event, one union member per type (so EventOfType can pick one). */
 export type Event =
-  | ({ readonly type: "accept" | "bind" | "connect" | "connect:delay" | "close" | "disconnect" | "handshake" } & EventAddress)
-  | ({ readonly type: "connect:retry"; readonly interval: number } & EventAddress)
-  | ({
-      readonly type: "accept:error" | "bind:error" | "close:error" | "handshake:error:protocol" | "handshake:error:auth" | "handshake:error:other";
-      readonly error: EventError;
-    } & EventAddress)
+  | { [K in AddressEventType]: { readonly type: K; readonly address: string } }[AddressEventType]
+  | { readonly type: "connect:retry"; readonly address: string; readonly interval: number }
+  | { [K in ErrorEventType]: { readonly type: K; readonly address: string; readonly error: EventError } }[ErrorEventType]
   | { readonly type: "end" }
   | { readonly type: "unknown" };
 
