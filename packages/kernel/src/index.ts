@@ -27,6 +27,7 @@ export {
   setDefaultContextProvider,
 } from "./socket-base.js";
 export { type SessionHost, type StreamEngine, zmtpEngine } from "./stream-session.js";
+export { ZAP_ENDPOINT, type ZapReply, type ZapRequest, zapRequest } from "./zap.js";
 export { Distributor } from "./strategies/distributor.js";
 export { FairQueue } from "./strategies/fair-queue.js";
 export { LoadBalancer } from "./strategies/load-balancer.js";

@@ -4,7 +4,16 @@
  * timeouts, linger and monitor events. A socket type is a small subclass
  * that implements the protected hooks with the routing strategies.
  */
-import { type Command, type MechanismOptions, type PeerInfo, type SocketTypeName, SocketTypes, isCompatible } from "@zmq/wire";
+import {
+  type AuthResult,
+  type Command,
+  type MechanismOptions,
+  type PeerInfo,
+  type PlainCredentials,
+  type SocketTypeName,
+  SocketTypes,
+  isCompatible,
+} from "@zmq/wire";
 import type { Context } from "./context.js";
 import { parseEndpoint } from "./endpoint.js";
 import { ZmqError, show } from "./errors.js";
@@ -16,6 +25,7 @@ import { Queue } from "./queue.js";
 import type { EngineOptions } from "./engine.js";
 import type { SessionHost, StreamEngine } from "./stream-session.js";
 import type { MessageBinding, PipeHost, StreamTransport } from "./transport.js";
+import { zapRequest } from "./zap.js";
 
 export interface SocketOptions extends Partial<BaseOptions> {
   /** The Context whose transports this socket uses. */
@@ -317,9 +327,20 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
     return { type: "NULL" };
   }
 
-  /** Decides PLAIN credentials for a server socket. Without a ZAP handler, libzmq refuses every client. */
-  protected authenticate(_credentials: { username: string; password: string; address: string | undefined }): boolean {
-    return false;
+  /**
+   * Decides PLAIN credentials for a server socket by asking the ZAP handler
+   * bound at inproc://zeromq.zap.01 in this Context; without one, libzmq
+   * refuses every client, and so does this.
+   */
+  protected async authenticate(credentials: PlainCredentials): Promise<AuthResult> {
+    const reply = await zapRequest(this.context, {
+      domain: this.options.get("zapDomain") ?? "",
+      address: credentials.address ?? "",
+      identity: this.routingIdBytes ?? this.context.frames.alloc(0),
+      mechanism: "PLAIN",
+      credentials: [credentials.usernameBytes, credentials.passwordBytes],
+    });
+    return { status: reply.status, userId: reply.userId };
   }
 
   // ---- pipes -------------------------------------------------------------

@@ -59,6 +59,8 @@ export interface MessageTransport {
   bind(endpoint: Endpoint, socket: PipeHost): MessageBinding;
   /** Connects `socket` to an endpoint, now or when it is bound. */
   connect(endpoint: Endpoint, socket: PipeHost): MessageConnection;
+  /** True when some socket of that Context is bound at the endpoint (ZAP looks its handler up so). */
+  isBound?(endpoint: Endpoint, context: Context): boolean;
 }
 
 /** Why a stream closed, when it was not a clean end. */

@@ -10,6 +10,7 @@
  * per Context.
  */
 import {
+  type Context,
   type Endpoint,
   type MessageBinding,
   type MessageConnection,
@@ -79,6 +80,10 @@ export function inproc(): InprocTransport {
           if (reg.bound.get(id) === socket) reg.bound.delete(id);
         },
       };
+    },
+
+    isBound(endpoint: Endpoint, context: Context): boolean {
+      return context.state<Registry>(key, () => ({ bound: new Map(), waiting: new Map() })).bound.has(endpoint.address);
     },
 
     connect(endpoint: Endpoint, socket: PipeHost): MessageConnection {

@@ -1,0 +1,90 @@
+// PLAIN with a ZAP handler, as zeromq.js users write it: the handler is a
+// Reply bound at inproc://zeromq.zap.01 in the server's Context. Our PLAIN
+// server against our client and libzmq's; our client against libzmq's server.
+import { type Event, Pull, Push, Reply, ZmqError } from "@zmq/zeromq";
+import { afterEach, describe, expect, it } from "vitest";
+import * as zmq from "zeromq";
+
+const open: { close(): void }[] = [];
+afterEach(() => {
+  while (open.length) open.pop()!.close();
+});
+function track<T extends { close(): void }>(s: T): T {
+  open.push(s);
+  return s;
+}
+
+/** A ZAP handler that lets in admin/secret, and records what it was asked. */
+async function zapHandler(lib: "ours" | "libzmq"): Promise<string[][]> {
+  const asked: string[][] = [];
+  const zap = track(lib === "ours" ? new Reply() : new zmq.Reply({ linger: 0 }));
+  await zap.bind("inproc://zeromq.zap.01");
+  void (async () => {
+    try {
+      for (;;) {
+        const request = (await zap.receive()).map((f) => Buffer.from(f).toString());
+        asked.push(request);
+        const [version, id, , , , , user, pass] = request;
+        const ok = user === "admin" && pass === "secret";
+        await zap.send([version!, id!, ok ? "200" : "400", ok ? "OK" : "no", ok ? `user:${user}` : "", ""]);
+      }
+    } catch {
+      // closed with the test
+    }
+  })();
+  return asked;
+}
+
+describe("PLAIN with ZAP", () => {
+  it("our PLAIN server asks our ZAP handler; the right password gets in", async () => {
+    const asked = await zapHandler("ours");
+    const server = track(new Pull({ plainServer: true, zapDomain: "global" }));
+    await server.bind("tcp://127.0.0.1:*");
+    const client = track(new Push({ plainUsername: "admin", plainPassword: "secret" }));
+    client.connect(server.lastEndpoint!);
+    await client.send("authenticated");
+    expect((await server.receive()).map(String)).toEqual(["authenticated"]);
+    expect(asked[0]!.slice(0, 1)).toEqual(["1.0"]);
+    expect(asked[0]!.slice(2)).toEqual(["global", "127.0.0.1", "", "PLAIN", "admin", "secret"]);
+  });
+
+  it("a wrong password is refused: handshake:error:auth with status 400 on the client", async () => {
+    await zapHandler("ours");
+    const server = track(new Pull({ plainServer: true }));
+    await server.bind("tcp://127.0.0.1:*");
+    const client = track(new Push({ plainUsername: "admin", plainPassword: "wrong", reconnectInterval: -1 }));
+    const refused = new Promise<Event>((r) => client.events.on("handshake:error:auth", r));
+    client.connect(server.lastEndpoint!);
+    expect(await refused).toMatchObject({ type: "handshake:error:auth", error: { status: 400 } });
+  });
+
+  it("a libzmq PLAIN client gets into our server", async () => {
+    await zapHandler("ours");
+    const server = track(new Pull({ plainServer: true }));
+    await server.bind("tcp://127.0.0.1:*");
+    const client = track(new zmq.Push({ plainUsername: "admin", plainPassword: "secret", linger: 0 }));
+    client.connect(server.lastEndpoint!);
+    await client.send("from libzmq over PLAIN");
+    expect((await server.receive()).map(String)).toEqual(["from libzmq over PLAIN"]);
+  });
+
+  it("our PLAIN client gets into libzmq's server (libzmq's ZAP handler in its own context)", async () => {
+    await zapHandler("libzmq");
+    const server = track(new zmq.Pull({ plainServer: true, linger: 0 }));
+    await server.bind("tcp://127.0.0.1:*");
+    const client = track(new Push({ plainUsername: "admin", plainPassword: "secret" }));
+    client.connect(server.lastEndpoint!);
+    await client.send("to libzmq over PLAIN");
+    expect((await server.receive()).map(String)).toEqual(["to libzmq over PLAIN"]);
+  });
+
+  it("without a ZAP handler our PLAIN server lets nobody in, as libzmq", async () => {
+    const server = track(new Pull({ plainServer: true, receiveTimeout: 200 }));
+    await server.bind("tcp://127.0.0.1:*");
+    const client = track(new Push({ plainUsername: "admin", plainPassword: "secret", reconnectInterval: -1 }));
+    const dropped = new Promise<Event>((r) => client.events.on("disconnect", r));
+    client.connect(server.lastEndpoint!);
+    await dropped;
+    await expect(server.receive()).rejects.toBeInstanceOf(ZmqError);
+  });
+});

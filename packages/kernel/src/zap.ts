@@ -1,0 +1,125 @@
+/**
+ * ZAP (RFC 27): how a PLAIN server asks the application whether to let a
+ * client in. The application binds a REP or ROUTER socket at
+ * inproc://zeromq.zap.01 in the same Context; each handshake sends it
+ *
+ *   ["", "1.0", request-id, domain, address, identity, mechanism, credentials...]
+ *
+ * and waits for ["", "1.0", request-id, status, status-text, user-id, metadata].
+ * Status "200" lets the client in; "300" closes silently, "400" / "500"
+ * send ERROR. Without a handler, the handshake fails as in libzmq.
+ */
+import type { Context } from "./context.js";
+import type { Msg } from "./msg.js";
+import type { Pipe, PipeOwner } from "./pipe.js";
+import type { MessageTransport, PipeHost } from "./transport.js";
+
+export const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
+
+export interface ZapRequest {
+  domain: string;
+  address: string;
+  /** The server socket's own routing id, as libzmq sends it. */
+  identity: Uint8Array;
+  mechanism: string;
+  credentials: Uint8Array[];
+}
+
+export interface ZapReply {
+  status: "200" | "300" | "400" | "500";
+  userId: string;
+}
+
+const text = (bytes: Uint8Array | undefined) => (bytes ? new TextDecoder().decode(bytes) : "");
+
+/** One per Context: a DEALER-like client of the ZAP handler. */
+class ZapClient implements PipeHost, PipeOwner {
+  readonly socketType = "DEALER" as const;
+  readonly sendHighWaterMark = 0;
+  readonly receiveHighWaterMark = 0;
+  readonly routingIdBytes = undefined;
+  closed = false;
+  private pipe: Pipe | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<string, (reply: ZapReply) => void>();
+
+  constructor(readonly context: Context) {}
+
+  attachPipe(pipe: Pipe): void {
+    pipe.owner = this;
+    this.pipe = pipe;
+    this.drain();
+  }
+
+  readActivated(): void {
+    this.drain();
+  }
+
+  writeActivated(): void {}
+
+  pipeTerminated(pipe: Pipe): void {
+    if (pipe !== this.pipe) return;
+    this.pipe = undefined;
+    for (const resolve of this.pending.values()) resolve({ status: "500", userId: "" });
+    this.pending.clear();
+  }
+
+  request(transport: MessageTransport, request: ZapRequest): Promise<ZapReply> {
+    const endpoint = { scheme: "inproc", address: "zeromq.zap.01", url: ZAP_ENDPOINT };
+    if (!transport.isBound?.(endpoint, this.context)) return Promise.resolve({ status: "300", userId: "" });
+    if (!this.pipe) transport.connect(endpoint, this);
+    const id = String(this.nextId++);
+    const enc = (s: string) => this.context.frames.fromString(s);
+    const msg: Msg = [
+      this.context.frames.alloc(0),
+      enc("1.0"),
+      enc(id),
+      enc(request.domain),
+      enc(request.address),
+      request.identity,
+      enc(request.mechanism),
+      ...request.credentials,
+    ];
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      if (!this.pipe?.write(msg)) {
+        this.pending.delete(id);
+        resolve({ status: "500", userId: "" });
+      }
+    });
+  }
+
+  private drain(): void {
+    const pipe = this.pipe;
+    if (!pipe) return;
+    for (let msg = pipe.read(); msg !== undefined; msg = pipe.read()) {
+      // A malformed reply (libzmq checks the same fields) fails that request with 500.
+      if (msg.length !== 7 || msg[0]!.length !== 0 || text(msg[1]) !== "1.0") continue;
+      const resolve = this.pending.get(text(msg[2]));
+      if (!resolve) continue;
+      this.pending.delete(text(msg[2]));
+      const status = text(msg[3]);
+      resolve({
+        status: status === "200" || status === "300" || status === "400" ? status : "500",
+        userId: text(msg[5]),
+      });
+    }
+  }
+}
+
+const clients = new WeakMap<Context, ZapClient>();
+
+/** Asks the Context's ZAP handler; "300" (close silently) when there is none. */
+export function zapRequest(context: Context, request: ZapRequest): Promise<ZapReply> {
+  let transport: MessageTransport | undefined;
+  try {
+    const t = context.transport("inproc");
+    if (t.kind === "message") transport = t;
+  } catch {
+    transport = undefined;
+  }
+  if (!transport) return Promise.resolve({ status: "300", userId: "" });
+  let client = clients.get(context);
+  if (!client) clients.set(context, (client = new ZapClient(context)));
+  return client.request(transport, request);
+}
