@@ -25,6 +25,7 @@ import { Queue } from "./queue.js";
 import type { EngineOptions } from "./engine.js";
 import type { SessionHost, StreamEngine } from "./stream-session.js";
 import type { MessageBinding, PipeHost, StreamTransport } from "./transport.js";
+import { afterTurn, syncAllowed } from "./sync-budget.js";
 import { zapRequest } from "./zap.js";
 
 export interface SocketOptions extends Partial<BaseOptions> {
@@ -425,7 +426,7 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
       msg = this.toMsg(message);
       // zeromq.js resolves send([]) and sends nothing: there is no zero-frame message.
       if (msg.length === 0) return RESOLVED;
-      if (this.pendingSends.length === 0 && this.xsend(msg)) return RESOLVED;
+      if (this.pendingSends.length === 0 && this.xsend(msg)) return syncAllowed() ? RESOLVED : afterTurn(undefined);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -448,7 +449,7 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
     if (this.pendingReceives.length === 0) {
       try {
         const msg = this.xrecv();
-        if (msg !== undefined) return Promise.resolve(msg);
+        if (msg !== undefined) return syncAllowed() ? Promise.resolve(msg) : afterTurn(msg);
       } catch (error) {
         return Promise.reject(error);
       }
@@ -473,7 +474,10 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
       if (this.pendingReceives.length === 0) {
         try {
           const value = this.xrecv();
-          if (value !== undefined) return Promise.resolve({ value, done: false });
+          if (value !== undefined) {
+            const result: IteratorResult<Msg> = { value, done: false };
+            return syncAllowed() ? Promise.resolve(result) : afterTurn(result);
+          }
         } catch (error) {
           return Promise.reject(error);
         }

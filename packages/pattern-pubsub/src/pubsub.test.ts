@@ -275,3 +275,22 @@ describe("over tcp", () => {
     expect(text(await sub.receive())).toEqual(["x marks"]);
   });
 });
+
+describe("event-loop fairness", () => {
+  it("a publish loop that never waits still lets the network run (no starvation)", async () => {
+    const pub = make(new Publisher({ context }));
+    await pub.bind("tcp://127.0.0.1:*");
+    const sub = make(new Subscriber({ context }));
+    sub.subscribe();
+    sub.connect(pub.lastEndpoint!);
+    let got = 0;
+    void (async () => {
+      for await (const _ of sub) got++;
+    })();
+    // Every send completes at once (PUB never waits). If those completions never
+    // gave the event loop a turn, nothing would reach the subscriber before the deadline.
+    const deadline = Date.now() + 5000;
+    while (got < 100 && Date.now() < deadline) await pub.send("tick");
+    expect(got).toBeGreaterThanOrEqual(100);
+  });
+});
