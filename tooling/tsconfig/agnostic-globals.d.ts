@@ -42,3 +42,5 @@ declare class AbortController {
   readonly signal: AbortSignal;
   abort(reason?: unknown): void;
 }
+/** Node, Bun and Deno have it; browsers do not (feature-test before use). */
+declare const setImmediate: ((callback: () => void) => unknown) | undefined;
