@@ -1,4 +1,4 @@
-import { FairQueue, LoadBalancer, type Msg, type Pipe, SocketBase, type SocketOptions, checks } from "@zmq/kernel";
+import { FairQueue, LoadBalancer, type Msg, type Pipe, SocketBase, type SocketOptions, type SocketTypeName, checks } from "@zmq/kernel";
 
 export interface DealerOptions extends SocketOptions {
   /** Send an empty message to each new peer, so a ROUTER learns of it at once. Default false. */
@@ -10,11 +10,11 @@ export interface DealerOptions extends SocketOptions {
  * with no envelope of its own. send() waits at the high-water mark.
  */
 export class Dealer extends SocketBase {
-  private readonly lb = new LoadBalancer();
-  private readonly fq = new FairQueue();
+  protected readonly lb = new LoadBalancer();
+  protected readonly fq = new FairQueue();
 
-  constructor(options: DealerOptions = {}) {
-    super("DEALER", options);
+  constructor(options: DealerOptions = {}, type: SocketTypeName = "DEALER") {
+    super(type, options);
   }
 
   /** Send an empty message to each new peer (ZMQ_PROBE_ROUTER). Default false. */

@@ -1,12 +1,11 @@
-import { FairQueue, LoadBalancer, type Msg, type Pipe, SocketBase, type SocketOptions, ZmqError, checks } from "@zmq/kernel";
+import { type Msg, type Pipe, ZmqError, checks } from "@zmq/kernel";
+import { Dealer, type DealerOptions } from "./dealer.js";
 
-export interface RequestOptions extends SocketOptions {
+export interface RequestOptions extends DealerOptions {
   /** Prefix each request with a request id and accept only the reply that carries it back. Default false. */
   correlate?: boolean;
   /** Allow a new request before the reply to the last one (which is then discarded). Default false. */
   relaxed?: boolean;
-  /** Send an empty message to each new peer. Default false. */
-  probeRouter?: boolean;
 }
 
 /** A valid reply as a REQ's connection sees it: [""|id4, ("")?, body...], as libzmq's req session checks. */
@@ -23,16 +22,14 @@ export function isValidReply(msg: Msg): boolean {
  * messages are dropped. Sending again before the reply is EFSM unless
  * `relaxed`; receiving before sending is EFSM.
  */
-export class Request extends SocketBase {
-  private readonly lb = new LoadBalancer();
-  private readonly fq = new FairQueue();
+export class Request extends Dealer {
   private expectingReply = false;
   private replyPipe: Pipe | undefined;
   private requestId = (Math.random() * 0x100000000) >>> 0;
   private readonly idBytes = new Uint8Array(4);
 
   constructor(options: RequestOptions = {}) {
-    super("REQ", options);
+    super(options, "REQ");
   }
 
   /** Default false. */
@@ -51,34 +48,11 @@ export class Request extends SocketBase {
     this.setTypeOption("relaxed", value, checks.boolean);
   }
 
-  /** Default false. */
-  get probeRouter(): boolean {
-    return this.typeOption("probeRouter", false);
-  }
-  set probeRouter(value: boolean) {
-    this.setTypeOption("probeRouter", value, checks.boolean);
-  }
-
   protected override readonly validatePeerMessage = isValidReply;
 
-  protected xattachPipe(pipe: Pipe): void {
-    if (this.probeRouter) pipe.write([this.context.frames.alloc(0)]);
-    this.fq.attach(pipe);
-    this.lb.attach(pipe);
-  }
-
-  protected xpipeTerminated(pipe: Pipe): void {
-    this.fq.terminated(pipe);
-    this.lb.terminated(pipe);
+  protected override xpipeTerminated(pipe: Pipe): void {
+    super.xpipeTerminated(pipe);
     if (this.replyPipe === pipe) this.replyPipe = undefined;
-  }
-
-  protected override xreadActivated(pipe: Pipe): void {
-    this.fq.activated(pipe);
-  }
-
-  protected override xwriteActivated(pipe: Pipe): void {
-    this.lb.activated(pipe);
   }
 
   protected override xsend(msg: Msg): boolean {

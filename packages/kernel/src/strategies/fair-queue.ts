@@ -5,57 +5,39 @@
  */
 import type { Msg } from "../msg.js";
 import type { Pipe } from "../pipe.js";
-import { PipeSet } from "./pipe-set.js";
+import { Rotation } from "./rotation.js";
 
-export class FairQueue {
-  private readonly set = new PipeSet("fqIndex");
-  private current = 0;
+export class FairQueue extends Rotation {
   /** The pipe the last message came from. */
   lastIn: Pipe | undefined;
 
-  get size(): number {
-    return this.set.size;
-  }
-
-  attach(pipe: Pipe): void {
-    this.set.add(pipe);
-  }
-
-  activated(pipe: Pipe): void {
-    this.set.activate(pipe);
+  constructor() {
+    super("fqIndex");
   }
 
   terminated(pipe: Pipe): void {
-    const set = this.set;
-    if (set.remove(pipe) < 0) return;
-    if (this.current >= set.active) this.current = 0;
-    if (this.lastIn === pipe) this.lastIn = undefined;
+    if (this.forget(pipe) && this.lastIn === pipe) this.lastIn = undefined;
   }
 
   /** The next message in fair order, or undefined when no pipe has one. */
   recv(): Msg | undefined {
-    const set = this.set;
-    while (set.active > 0) {
-      const pipe = set.pipes[this.current]!;
+    for (let pipe = this.cursor; pipe !== undefined; pipe = this.cursor) {
       const msg = pipe.read();
       if (msg !== undefined) {
         this.lastIn = pipe;
-        this.current = (this.current + 1) % set.active;
+        this.advance();
         return msg;
       }
-      set.deactivateAt(this.current);
-      if (this.current >= set.active) this.current = 0;
+      this.skip();
     }
     return undefined;
   }
 
   /** True when some pipe has a message waiting. */
   hasIn(): boolean {
-    const set = this.set;
-    while (set.active > 0) {
-      if (set.pipes[this.current]!.checkRead()) return true;
-      set.deactivateAt(this.current);
-      if (this.current >= set.active) this.current = 0;
+    for (let pipe = this.cursor; pipe !== undefined; pipe = this.cursor) {
+      if (pipe.checkRead()) return true;
+      this.skip();
     }
     return false;
   }
