@@ -1,0 +1,281 @@
+// Publish/subscribe benchmarks over tcp (127.0.0.1), publisher and
+// subscribers in separate node processes (pubsub-peer.js), zmq-ts and
+// zeromq.js by the same code with only the import changed:
+//
+// (a) PUB -> SUB throughput, 64-byte messages, with 1 subscriber and with
+//     10 (all subscribed to everything; by default the subscribers share one
+//     process, --sub-procs spreads them). The publisher sends a probe every
+//     millisecond until every subscriber has had one (no bare sleep for the
+//     slow joiner), then publishes flat out, yielding to the event loop
+//     every --batch messages. Each subscriber counts what it received in a
+//     timed window by its own clock: the table shows received msgs/s per
+//     subscriber and, for 10, their sum. PUB drops for a subscriber that
+//     falls behind, by design: the log shows sent vs received per trial and
+//     the note the share delivered.
+// (b) The cost of matching: one subscriber subscribes to 10,000 distinct
+//     topics; the publisher (an XPublisher, which counts the 10,000
+//     subscriptions arriving before it starts: PUB and XPUB send by the same
+//     code in both libraries) publishes messages whose topics are drawn from
+//     100,000, so one in ten matches. The table shows the publisher's own
+//     send rate.
+//
+// Each case runs a few trials with the two implementations alternating; the
+// median of the trials counts.
+//
+//   pnpm --filter @zmq/bench bench:pubsub [--seconds 2] [--warmup 0.5] [--trials 3] [--quick]
+//       [--subscribers 1,10] [--sub-procs 1] [--batch 256] [--topics 10000]
+//       [--impls zmq-ts,zeromq.js] [--only fanout|topics]
+//       [--profile DIR]   (node --cpu-prof for every child, profiles in DIR)
+//
+// A run with --profile or a filter (--subscribers, --impls, --only, or a
+// changed --sub-procs, --batch, --topics) prints its table but leaves
+// results/pubsub.{json,md} alone.
+import { availableParallelism, loadavg } from "node:os";
+import { join } from "node:path";
+import { type Child, type Cpu, Flags, Harness, LOCAL_TCP, cpuShare, errorText, median, rate } from "./harness.js";
+import type { PubSubMessage } from "./pubsub-peer.js";
+import { type Row, markdown, writeResults } from "./report.js";
+
+const flags = new Flags();
+const quick = flags.has("--quick");
+const seconds = flags.number("--seconds", quick ? 0.5 : 2);
+const warmup = flags.number("--warmup", quick ? 0.25 : 0.5);
+const trials = Math.round(flags.number("--trials", quick ? 1 : 3));
+const subscriberCounts = flags.list("--subscribers", ["1", "10"]).map(Number);
+const subProcs = Math.round(flags.number("--sub-procs", 1));
+const batch = Math.round(flags.number("--batch", 256));
+const topics = Math.round(flags.number("--topics", 10_000));
+const impls = flags.impls();
+const only = flags.string("--only");
+const size = 64;
+/** Subscriptions per step of the matching case, below the default high-water mark of 1,000. */
+const chunk = 500;
+for (const n of subscriberCounts) if (!Number.isInteger(n) || n < 1) throw new Error(`--subscribers: whole numbers >= 1, not ${n}`);
+if (only !== undefined && only !== "fanout" && only !== "topics") throw new Error(`--only: fanout or topics, not ${only}`);
+
+const harness = new Harness(join(import.meta.dirname, "pubsub-peer.js"), flags.string("--profile"));
+const address = "tcp://127.0.0.1:*";
+let runNumber = 0;
+
+function checkLocal(tag: string, endpoint: string | undefined): string {
+  if (!endpoint || !LOCAL_TCP.test(endpoint)) throw new Error(`${tag}: the publisher bound ${endpoint}, not a local endpoint`);
+  return endpoint;
+}
+async function endAll(children: (Child<PubSubMessage> | undefined)[]): Promise<void> {
+  for (const c of children) c?.tell("exit");
+  await Promise.all(children.flatMap((c) => (c ? [c.end(5_000)] : [])));
+}
+
+// ---- (a) fan-out -----------------------------------------------------------------
+
+interface Fanout {
+  /** Received msgs/s of each subscriber over its window. */
+  rates: number[];
+  sent: number;
+  /** Everything each subscriber received, or undefined if it never saw the end marker. */
+  totals: (number | undefined)[];
+  pubCpu: Cpu;
+  subCpu: Cpu[];
+}
+
+async function fanoutTrial(impl: string, subscribers: number): Promise<Fanout> {
+  const n = ++runNumber;
+  const tag = `pubsub-${subscribers}-${impl}-${n}`;
+  const pub = harness.spawn<PubSubMessage>(`${tag}-pub`, ["pub", impl, address, String(size), String(batch), String((warmup + seconds) * 1000 + 30_000)]);
+  const subs: Child<PubSubMessage>[] = [];
+  try {
+    const endpoint = checkLocal(tag, (await pub.next("ready", 15_000)).endpoint);
+    const procs = Math.min(subProcs, subscribers);
+    for (let p = 0; p < procs; p++) {
+      const sockets = Math.floor(subscribers / procs) + (p < subscribers % procs ? 1 : 0);
+      subs.push(harness.spawn(`${tag}-sub${p}`, ["sub", impl, endpoint, String(sockets), String(size), String(warmup * 1000), String(seconds * 1000)]));
+    }
+    for (const s of subs) await s.next("ready", 15_000);
+    pub.tell("go");
+    const results: Extract<PubSubMessage, { type: "result" }>[] = [];
+    for (const s of subs) results.push(await s.next("result", (warmup + seconds) * 1000 + 20_000));
+    pub.tell("stop");
+    const sent = await pub.next("sent", 10_000);
+    if (sent.byDeadline) console.warn(`  ${tag}: the publisher stopped on its own deadline, not on "stop"`);
+    const totals = await Promise.all(subs.map((s) => s.next("drained", 3_000).then((d) => d.totals, () => undefined)));
+    return {
+      rates: results.flatMap((r) => r.windows.map((w) => w.count / (w.elapsedMs / 1000))),
+      sent: sent.sent,
+      totals: totals.flatMap((t, p) => t ?? new Array<undefined>(results[p]!.windows.length).fill(undefined)),
+      pubCpu: sent.cpu,
+      subCpu: results.map((r) => r.cpu),
+    };
+  } finally {
+    await endAll([pub, ...subs]);
+  }
+}
+
+// ---- (b) matching against many subscriptions -----------------------------------
+
+interface Matching {
+  msgsPerSec: number;
+  count: number;
+  seconds: number;
+  subscribeMs: number;
+  sent: number;
+  matched: number;
+  received: number | undefined;
+  pubCpu: Cpu;
+}
+
+async function matchingTrial(impl: string): Promise<Matching> {
+  const n = ++runNumber;
+  const tag = `topics-${impl}-${n}`;
+  const pub = harness.spawn<PubSubMessage>(`${tag}-xpub`, [
+    "xpub",
+    impl,
+    address,
+    String(topics),
+    String(chunk),
+    String(size),
+    String(batch),
+    String(warmup * 1000),
+    String(seconds * 1000),
+  ]);
+  let sub: Child<PubSubMessage> | undefined;
+  try {
+    const endpoint = checkLocal(tag, (await pub.next("ready", 15_000)).endpoint);
+    sub = harness.spawn(`${tag}-sub`, ["topicsub", impl, endpoint, String(topics), String(size), String(chunk)]);
+    // Chunk by chunk: the subscriber subscribes, the publisher counts, the subscriber goes on.
+    let counted = 0;
+    while (counted < topics) {
+      const { upTo } = await sub.next("chunk", 15_000);
+      while (counted < upTo) counted = (await pub.next("progress", 15_000)).topics;
+      sub.tell("more");
+    }
+    const subscribed = await pub.next("subscribed", 15_000);
+    const result = await pub.next("result", (warmup + seconds) * 1000 + 20_000);
+    const sent = await pub.next("sent", 10_000);
+    const drained = await sub.next("drained", 3_000).catch(() => undefined);
+    const w = result.windows[0]!;
+    return {
+      msgsPerSec: w.count / (w.elapsedMs / 1000),
+      count: w.count,
+      seconds: w.elapsedMs / 1000,
+      subscribeMs: subscribed.ms,
+      sent: sent.sent,
+      matched: sent.matched,
+      received: drained?.totals[0],
+      pubCpu: result.cpu,
+    };
+  } finally {
+    await endAll([pub, sub]);
+  }
+}
+
+// ---- the table -------------------------------------------------------------------
+
+const pct = (x: number) => `${(100 * x).toFixed(x < 0.995 ? 1 : 0)}%`;
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+const started = performance.now();
+const loadAtStart = loadavg()[0]!;
+const cores = availableParallelism();
+if (loadAtStart > cores / 2) console.warn(`Load average ${loadAtStart.toFixed(1)} on ${cores} cores: expect noisy figures`);
+const rows: Row[] = [];
+/** What share of the messages reached the subscribers, per case and implementation. */
+const delivery: string[] = [];
+let failures = 0;
+const orderOf = (t: number) => (t % 2 === 0 ? impls : [...impls].reverse());
+const push = (m: Map<string, number[]>, impl: string, v: number) => m.set(impl, [...(m.get(impl) ?? []), v]);
+const fromImpl = (m: Map<string, number[]>, impl: string) => median(m.get(impl) ?? []);
+const deliveredNote = (what: string, m: Map<string, number[]>) =>
+  `${what}: ${impls.map((i) => `${i} ${m.has(i) ? pct(fromImpl(m, i)) : "?"}`).join(", ")}`;
+
+if (only !== "topics") {
+  for (const subscribers of subscriberCounts) {
+    console.log(
+      `PUB→SUB ${size} B over tcp, ${subscribers} subscriber(s) in ${Math.min(subProcs, subscribers)} process(es), publisher yielding every ${batch}: ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up`,
+    );
+    const perSub = new Map<string, number[]>();
+    const aggregate = new Map<string, number[]>();
+    const delivered = new Map<string, number[]>();
+    for (let t = 0; t < trials; t++) {
+      for (const impl of orderOf(t)) {
+        try {
+          const r = await fanoutTrial(impl, subscribers);
+          const total = sum(r.rates);
+          push(perSub, impl, total / r.rates.length);
+          push(aggregate, impl, total);
+          const known = r.totals.filter((x): x is number => x !== undefined);
+          if (known.length > 0) push(delivered, impl, sum(known) / known.length / r.sent);
+          const missing = r.totals.length - known.length;
+          console.log(
+            `  ${subscribers} sub ${impl} #${t + 1}: ${rate(total / r.rates.length)} msgs/s per subscriber (min ${rate(Math.min(...r.rates))}, max ${rate(Math.max(...r.rates))}), ${rate(total)} in all; ` +
+              `sent ${r.sent}, received ${known.length > 0 ? `${Math.round(sum(known) / known.length)} per subscriber (${pct(sum(known) / known.length / r.sent)})` : "?"}` +
+              `${missing > 0 ? `, ${missing} subscriber(s) missed the end marker` : ""}; publisher ${cpuShare(r.pubCpu)}, subscribers ${r.subCpu.map(cpuShare).join(" / ")}`,
+          );
+        } catch (error) {
+          failures++;
+          console.error(`  ${subscribers} sub ${impl} #${t + 1} failed: ${errorText(error)}`);
+        }
+      }
+    }
+    const plural = subscribers === 1 ? "1 subscriber" : `${subscribers} subscribers`;
+    rows.push({
+      case: `tcp PUB→SUB, ${size} B, ${plural}${subscribers > 1 ? ", per subscriber" : ""}`,
+      ours: fromImpl(perSub, "zmq-ts"),
+      zeromq: fromImpl(perSub, "zeromq.js"),
+      unit: "msgs/s received",
+      bytesPerMsg: size,
+    });
+    if (subscribers > 1) {
+      rows.push({
+        case: `tcp PUB→SUB, ${size} B, ${plural}, all together`,
+        ours: fromImpl(aggregate, "zmq-ts"),
+        zeromq: fromImpl(aggregate, "zeromq.js"),
+        unit: "msgs/s received",
+        bytesPerMsg: size,
+      });
+    }
+    delivery.push(deliveredNote(plural, delivered));
+  }
+}
+
+if (only !== "fanout") {
+  console.log(
+    `PUB→SUB ${size} B over tcp, 1 subscriber with ${topics.toLocaleString("en-US")} subscriptions, 1 message in 10 matching: ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up`,
+  );
+  const results = new Map<string, number[]>();
+  const delivered = new Map<string, number[]>();
+  for (let t = 0; t < trials; t++) {
+    for (const impl of orderOf(t)) {
+      try {
+        const r = await matchingTrial(impl);
+        push(results, impl, r.msgsPerSec);
+        if (r.received !== undefined) push(delivered, impl, r.received / r.matched);
+        console.log(
+          `  ${impl} #${t + 1}: ${rate(r.msgsPerSec)} msgs/s published (${r.count} in ${r.seconds.toFixed(2)} s), ${topics} subscriptions in place after ${Math.round(r.subscribeMs)} ms; ` +
+            `${r.sent} sent, ${r.matched} matching, ${r.received ?? "?"} received (${r.received === undefined ? "?" : pct(r.received / r.matched)}); publisher ${cpuShare(r.pubCpu)}`,
+        );
+      } catch (error) {
+        failures++;
+        console.error(`  ${impl} #${t + 1} failed: ${errorText(error)}`);
+      }
+    }
+  }
+  rows.push({
+    case: `tcp PUB→SUB, ${size} B, ${topics.toLocaleString("en-US")} subscriptions, 10% matching, published`,
+    ours: fromImpl(results, "zmq-ts"),
+    zeromq: fromImpl(results, "zeromq.js"),
+    unit: "msgs/s sent",
+    bytesPerMsg: size,
+  });
+  delivery.push(deliveredNote(`matching messages with ${topics.toLocaleString("en-US")} subscriptions`, delivered));
+}
+
+const title = "Publish/subscribe throughput over tcp";
+const note =
+  `publisher and subscribers in separate node processes (subscribers in ${subProcs} process(es)), same code path; the publisher yields to the event loop every ${batch} sends; ` +
+  `median of ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up, rates received as counted by each subscriber (the matching case: sent, as counted by the publisher); ` +
+  `PUB drops at the high-water mark by design, share delivered (median): ${delivery.join("; ")}; ` +
+  `${cores} cores, load average ${loadAtStart.toFixed(1)} at start, ${((performance.now() - started) / 1000).toFixed(0)} s in all.`;
+console.log(markdown(title, rows, { note }));
+const partial = ["--subscribers", "--impls", "--only", "--sub-procs", "--batch", "--topics"].some((f) => flags.has(f));
+if (!harness.profileDir && !partial) writeResults("pubsub", title, rows, { note });
+if (harness.profileDir) console.log(`CPU profiles in ${harness.profileDir}`);
+process.exit(failures === 0 ? 0 : 1);
