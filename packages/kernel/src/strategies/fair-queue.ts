@@ -28,7 +28,7 @@ export class FairQueue extends Rotation {
         this.advance();
         return msg;
       }
-      this.skip();
+      this.deactivateCurrent();
     }
     return undefined;
   }
@@ -37,7 +37,7 @@ export class FairQueue extends Rotation {
   hasIn(): boolean {
     for (let pipe = this.cursor; pipe !== undefined; pipe = this.cursor) {
       if (pipe.checkRead()) return true;
-      this.skip();
+      this.deactivateCurrent();
     }
     return false;
   }

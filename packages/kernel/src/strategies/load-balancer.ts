@@ -27,7 +27,7 @@ export class LoadBalancer extends Rotation {
         this.advance();
         return true;
       }
-      this.skip();
+      this.deactivateCurrent();
     }
     return false;
   }
@@ -36,7 +36,7 @@ export class LoadBalancer extends Rotation {
   hasOut(): boolean {
     for (let pipe = this.cursor; pipe !== undefined; pipe = this.cursor) {
       if (pipe.checkWrite()) return true;
-      this.skip();
+      this.deactivateCurrent();
     }
     return false;
   }

@@ -40,7 +40,7 @@ export class Rotation {
   }
 
   /** The cursor's pipe is full or empty: out of the rotation until activated. */
-  protected skip(): void {
+  protected deactivateCurrent(): void {
     this.set.deactivateAt(this.current);
     if (this.current >= this.set.active) this.current = 0;
   }
