@@ -25,7 +25,7 @@ import { Queue } from "./queue.js";
 import type { EngineOptions } from "./engine.js";
 import type { SessionHost, StreamEngine } from "./stream-session.js";
 import type { MessageBinding, PipeHost, StreamTransport } from "./transport.js";
-import { afterTurn, syncAllowed } from "./sync-budget.js";
+import { SyncBudget, afterTurn } from "./sync-budget.js";
 import { zapRequest } from "./zap.js";
 
 export interface SocketOptions extends Partial<BaseOptions> {
@@ -92,6 +92,8 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
   private rereceiveRequested = false;
   private endpointLast: string | null = null;
   private nextFixedRoutingId: Uint8Array | undefined;
+  /** Immediate completions left before this socket gives the event loop a turn. */
+  private readonly budget = new SyncBudget();
 
   protected constructor(socketType: SocketTypeName, options: SocketOptions = {}, defaults: Partial<BaseOptions> = {}) {
     const { context, ...rest } = options;
@@ -426,7 +428,7 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
       msg = this.toMsg(message);
       // zeromq.js resolves send([]) and sends nothing: there is no zero-frame message.
       if (msg.length === 0) return RESOLVED;
-      if (this.pendingSends.length === 0 && this.xsend(msg)) return syncAllowed() ? RESOLVED : afterTurn(undefined);
+      if (this.pendingSends.length === 0 && this.xsend(msg)) return this.budget.allowed() ? RESOLVED : afterTurn(undefined);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -449,7 +451,7 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
     if (this.pendingReceives.length === 0) {
       try {
         const msg = this.xrecv();
-        if (msg !== undefined) return syncAllowed() ? Promise.resolve(msg) : afterTurn(msg);
+        if (msg !== undefined) return this.budget.allowed() ? Promise.resolve(msg) : afterTurn(msg);
       } catch (error) {
         return Promise.reject(error);
       }
@@ -476,7 +478,7 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
           const value = this.xrecv();
           if (value !== undefined) {
             const result: IteratorResult<Msg> = { value, done: false };
-            return syncAllowed() ? Promise.resolve(result) : afterTurn(result);
+            return this.budget.allowed() ? Promise.resolve(result) : afterTurn(result);
           }
         } catch (error) {
           return Promise.reject(error);

@@ -400,3 +400,33 @@ describe("options", () => {
     expect(events.closed).toBe(true);
   });
 });
+
+describe("fairness between sockets", () => {
+  it("receive loops on several sockets progress evenly when all have messages waiting", async () => {
+    const pulls = [pull(), pull(), pull()];
+    const pushes = [push({ sendHighWaterMark: 0 }), push({ sendHighWaterMark: 0 }), push({ sendHighWaterMark: 0 })];
+    for (const [i, p] of pulls.entries()) {
+      const e = endpoint();
+      p.receiveHighWaterMark = 0;
+      await p.bind(e);
+      pushes[i]!.connect(e);
+      for (let k = 0; k < 3000; k++) await pushes[i]!.send("m");
+    }
+    const counts = [0, 0, 0];
+    let total = 0;
+    await new Promise<void>((done) => {
+      pulls.forEach((p, i) => {
+        void (async () => {
+          for await (const _ of p) {
+            counts[i]!++;
+            if (++total === 3000) done();
+            if (total >= 3000) return;
+          }
+        })();
+      });
+    });
+    // Each socket has its own budget of immediate completions per event-loop
+    // turn, so no loop can take every turn's share.
+    for (const c of counts) expect(c).toBeGreaterThan(500);
+  });
+});
