@@ -39,12 +39,23 @@
 //
 // Every role exits on "exit" from the parent, when the parent goes away,
 // and after two minutes in any case.
-import { type Cpu, cpuSince, fail, guard, onCommand, report as reportAny, yieldToLoop } from "./child-common.js";
+import {
+  type Cpu,
+  type Sock,
+  type Window,
+  WindowClock,
+  bindReady,
+  closeAndExit,
+  cpuSince,
+  fail,
+  guard,
+  load,
+  onCommand,
+  report as reportAny,
+  startRun,
+  yieldToLoop,
+} from "./child-common.js";
 
-interface Sock {
-  linger: number;
-  close(): void;
-}
 interface PublisherLike extends Sock {
   readonly lastEndpoint: string | null;
   bind(address: string): Promise<void>;
@@ -61,10 +72,7 @@ interface Library {
   Subscriber: new () => SubscriberLike;
 }
 
-export interface Window {
-  count: number;
-  elapsedMs: number;
-}
+export type { Window };
 export type PubSubMessage =
   | { type: "ready"; endpoint?: string }
   | { type: "chunk"; upTo: number }
@@ -79,12 +87,6 @@ const [role, impl, target, ...rest] = process.argv.slice(2);
 const arg = (i: number) => Number(rest[i]);
 guard("pubsub-peer", 120_000);
 
-async function load(): Promise<Library> {
-  if (impl === "zmq-ts") return await import("@zmq/zeromq");
-  if (impl === "zeromq.js") return await import("zeromq");
-  throw new Error(`unknown implementation ${impl}`);
-}
-
 const PROBE = Buffer.from("p");
 const END = Buffer.alloc(0);
 
@@ -94,13 +96,7 @@ function control(sock: Sock | undefined): { go: boolean; stop: boolean } {
   onCommand((c) => {
     if (c === "go") state.go = true;
     else if (c === "stop") state.stop = true;
-    else if (c === "exit") {
-      if (sock) {
-        sock.linger = 0;
-        sock.close();
-      }
-      process.exit(0);
-    }
+    else if (c === "exit") closeAndExit(sock);
   });
   return state;
 }
@@ -116,28 +112,25 @@ async function endMarkers(pub: PublisherLike, marker: Buffer): Promise<never> {
 async function publisher(lib: Library, address: string, size: number, batch: number, maxMs: number): Promise<void> {
   const pub = new lib.Publisher();
   const state = control(pub);
-  await pub.bind(address);
-  void report({ type: "ready", endpoint: pub.lastEndpoint ?? address });
+  await bindReady(pub, address);
   while (!state.go) {
     await pub.send(PROBE);
     await new Promise((r) => setTimeout(r, 1));
   }
   const msg = Buffer.alloc(size, 0x61);
-  const startCpu = process.cpuUsage();
-  const startWall = performance.now();
-  const deadline = startWall + maxMs;
+  const run = startRun(maxMs);
   let sent = 0;
   let byDeadline = false;
   while (!state.stop) {
     for (let i = 0; i < batch; i++) await pub.send(msg);
     sent += batch;
     await yieldToLoop();
-    if (performance.now() > deadline) {
+    if (performance.now() > run.deadline) {
       byDeadline = true;
       break;
     }
   }
-  await report({ type: "sent", sent, matched: sent, byDeadline, cpu: cpuSince(startCpu, startWall, performance.now()) });
+  await report({ type: "sent", sent, matched: sent, byDeadline, cpu: run.cpu() });
   await endMarkers(pub, END);
 }
 
@@ -155,29 +148,22 @@ async function subscribers(lib: Library, endpoint: string, sockets: number, size
   const run = async (sub: SubscriberLike, index: number) => {
     let probed = false;
     let count = 0;
-    let first = 0;
-    let markCount = -1;
-    let markTime = 0;
-    let done = false;
+    const clock = new WindowClock(warmupMs, windowMs);
     for await (const [msg] of sub) {
       const length = msg!.length;
       if (length === size) {
-        if (++count === 1) first = performance.now();
+        if (++count === 1) clock.first = performance.now();
         // The clock is read every 256 messages; each count is taken with its time.
-        if (!done && (count & 255) === 0) {
+        if (!clock.done && (count & 255) === 0) {
           const now = performance.now();
-          if (markCount < 0) {
-            if (now - first >= warmupMs) {
-              markCount = count;
-              markTime = now;
-              if (!cpuStart) {
-                cpuStart = process.cpuUsage();
-                cpuWall = now;
-              }
+          const window = clock.read(count, now);
+          if (window === "mark") {
+            if (!cpuStart) {
+              cpuStart = process.cpuUsage();
+              cpuWall = now;
             }
-          } else if (now - markTime >= windowMs) {
-            done = true;
-            windows[index] = { count: count - markCount, elapsedMs: now - markTime };
+          } else if (window) {
+            windows[index] = window;
             if (++windowsDone === sockets) void report({ type: "result", windows, cpu: cpuSince(cpuStart!, cpuWall, now) });
           }
         }
@@ -207,8 +193,7 @@ const widthFor = (topics: number) => Math.max(5, String(topics * 10 - 1).length)
 async function xpublisher(lib: Library, address: string, topics: number, chunk: number, size: number, batch: number, warmupMs: number, windowMs: number): Promise<void> {
   const pub = new lib.XPublisher();
   control(pub);
-  await pub.bind(address);
-  void report({ type: "ready", endpoint: pub.lastEndpoint ?? address });
+  await bindReady(pub, address);
   const subscribeStart = performance.now();
   let subscribed = 0;
   for await (const [frame] of pub) {
@@ -239,11 +224,11 @@ async function xpublisher(lib: Library, address: string, topics: number, chunk: 
   let sent = 0;
   let matched = 0;
   let at = 0;
-  const startCpu = process.cpuUsage();
-  const startWall = performance.now();
-  let markSent = -1;
-  let markTime = 0;
-  let markCpu = startCpu;
+  const run = startRun();
+  // The warm-up counts from the first send.
+  const clock = new WindowClock(warmupMs, windowMs);
+  clock.first = run.startWall;
+  let markCpu = process.cpuUsage();
   for (;;) {
     for (let i = 0; i < batch; i++) {
       await pub.send(table[at]!);
@@ -253,18 +238,14 @@ async function xpublisher(lib: Library, address: string, topics: number, chunk: 
     sent += batch;
     await yieldToLoop();
     const now = performance.now();
-    if (markSent < 0) {
-      if (now - startWall >= warmupMs) {
-        markSent = sent;
-        markTime = now;
-        markCpu = process.cpuUsage();
-      }
-    } else if (now - markTime >= windowMs) {
-      await report({ type: "result", windows: [{ count: sent - markSent, elapsedMs: now - markTime }], cpu: cpuSince(markCpu, markTime, now) });
+    const window = clock.read(sent, now);
+    if (window === "mark") markCpu = process.cpuUsage();
+    else if (window) {
+      await report({ type: "result", windows: [window], cpu: cpuSince(markCpu, clock.markTime, now) });
       break;
     }
   }
-  await report({ type: "sent", sent, matched, byDeadline: false, cpu: cpuSince(startCpu, startWall, performance.now()) });
+  await report({ type: "sent", sent, matched, byDeadline: false, cpu: run.cpu() });
   await endMarkers(pub, Buffer.from(topicName(0, width), "latin1"));
 }
 
@@ -273,11 +254,7 @@ async function topicSubscriber(lib: Library, endpoint: string, topics: number, s
   let more: () => void = () => {};
   onCommand((c) => {
     if (c === "more") more();
-    else if (c === "exit") {
-      sub.linger = 0;
-      sub.close();
-      process.exit(0);
-    }
+    else if (c === "exit") closeAndExit(sub);
   });
   const width = widthFor(topics);
   const names: string[] = [];
@@ -304,7 +281,7 @@ async function topicSubscriber(lib: Library, endpoint: string, topics: number, s
   await counting;
 }
 
-const lib = await load().catch(fail);
+const lib: Library = await load(impl).catch(fail);
 if (role === "pub") await publisher(lib, target!, arg(0), arg(1), arg(2)).catch(fail);
 else if (role === "sub") await subscribers(lib, target!, arg(0), arg(1), arg(2), arg(3)).catch(fail);
 else if (role === "xpub") await xpublisher(lib, target!, arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)).catch(fail);

@@ -30,17 +30,13 @@
 // A run with --profile or a filter (--subscribers, --impls, --only, or a
 // changed --sub-procs, --batch, --topics) prints its table but leaves
 // results/pubsub.{json,md} alone.
-import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
-import { type Child, type Cpu, Flags, Harness, LOCAL_TCP, cpuShare, errorText, median, rate } from "./harness.js";
+import { type Child, type Cpu, Figures, Flags, Harness, Machine, Trials, cpuShare, endAll, localEndpoint, rate } from "./harness.js";
 import type { PubSubMessage } from "./pubsub-peer.js";
-import { type Row, markdown, writeResults } from "./report.js";
+import type { Row } from "./report.js";
 
 const flags = new Flags();
-const quick = flags.has("--quick");
-const seconds = flags.number("--seconds", quick ? 0.5 : 2);
-const warmup = flags.number("--warmup", quick ? 0.25 : 0.5);
-const trials = Math.round(flags.number("--trials", quick ? 1 : 3));
+const { seconds, warmup, trials } = flags.timing();
 const subscriberCounts = flags.list("--subscribers", ["1", "10"]).map(Number);
 const subProcs = Math.round(flags.number("--sub-procs", 1));
 const batch = Math.round(flags.number("--batch", 256));
@@ -56,15 +52,7 @@ if (only !== undefined && only !== "fanout" && only !== "topics") throw new Erro
 const harness = new Harness(join(import.meta.dirname, "pubsub-peer.js"), flags.string("--profile"));
 const address = "tcp://127.0.0.1:*";
 let runNumber = 0;
-
-function checkLocal(tag: string, endpoint: string | undefined): string {
-  if (!endpoint || !LOCAL_TCP.test(endpoint)) throw new Error(`${tag}: the publisher bound ${endpoint}, not a local endpoint`);
-  return endpoint;
-}
-async function endAll(children: (Child<PubSubMessage> | undefined)[]): Promise<void> {
-  for (const c of children) c?.tell("exit");
-  await Promise.all(children.flatMap((c) => (c ? [c.end(5_000)] : [])));
-}
+const checkLocal = (tag: string, endpoint: string | undefined) => localEndpoint(tag, "publisher", endpoint, address);
 
 // ---- (a) fan-out -----------------------------------------------------------------
 
@@ -172,66 +160,41 @@ async function matchingTrial(impl: string): Promise<Matching> {
 
 const pct = (x: number) => `${(100 * x).toFixed(x < 0.995 ? 1 : 0)}%`;
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-const started = performance.now();
-const loadAtStart = loadavg()[0]!;
-const cores = availableParallelism();
-if (loadAtStart > cores / 2) console.warn(`Load average ${loadAtStart.toFixed(1)} on ${cores} cores: expect noisy figures`);
+const machine = new Machine();
 const rows: Row[] = [];
 /** What share of the messages reached the subscribers, per case and implementation. */
 const delivery: string[] = [];
-let failures = 0;
-const orderOf = (t: number) => (t % 2 === 0 ? impls : [...impls].reverse());
-const push = (m: Map<string, number[]>, impl: string, v: number) => m.set(impl, [...(m.get(impl) ?? []), v]);
-const fromImpl = (m: Map<string, number[]>, impl: string) => median(m.get(impl) ?? []);
-const deliveredNote = (what: string, m: Map<string, number[]>) =>
-  `${what}: ${impls.map((i) => `${i} ${m.has(i) ? pct(fromImpl(m, i)) : "?"}`).join(", ")}`;
+const runs = new Trials(impls, trials);
+const deliveredNote = (what: string, m: Figures) => `${what}: ${impls.map((i) => `${i} ${m.has(i) ? pct(m.median(i)) : "?"}`).join(", ")}`;
 
 if (only !== "topics") {
   for (const subscribers of subscriberCounts) {
     console.log(
       `PUB→SUB ${size} B over tcp, ${subscribers} subscriber(s) in ${Math.min(subProcs, subscribers)} process(es), publisher yielding every ${batch}: ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up`,
     );
-    const perSub = new Map<string, number[]>();
-    const aggregate = new Map<string, number[]>();
-    const delivered = new Map<string, number[]>();
-    for (let t = 0; t < trials; t++) {
-      for (const impl of orderOf(t)) {
-        try {
-          const r = await fanoutTrial(impl, subscribers);
-          const total = sum(r.rates);
-          push(perSub, impl, total / r.rates.length);
-          push(aggregate, impl, total);
-          const known = r.totals.filter((x): x is number => x !== undefined);
-          if (known.length > 0) push(delivered, impl, sum(known) / known.length / r.sent);
-          const missing = r.totals.length - known.length;
-          console.log(
-            `  ${subscribers} sub ${impl} #${t + 1}: ${rate(total / r.rates.length)} msgs/s per subscriber (min ${rate(Math.min(...r.rates))}, max ${rate(Math.max(...r.rates))}), ${rate(total)} in all; ` +
-              `sent ${r.sent}, received ${known.length > 0 ? `${Math.round(sum(known) / known.length)} per subscriber (${pct(sum(known) / known.length / r.sent)})` : "?"}` +
-              `${missing > 0 ? `, ${missing} subscriber(s) missed the end marker` : ""}; publisher ${cpuShare(r.pubCpu)}, subscribers ${r.subCpu.map(cpuShare).join(" / ")}`,
-          );
-        } catch (error) {
-          failures++;
-          console.error(`  ${subscribers} sub ${impl} #${t + 1} failed: ${errorText(error)}`);
-        }
-      }
-    }
+    const perSub = new Figures();
+    const aggregate = new Figures();
+    const delivered = new Figures();
+    await runs.run(
+      (impl) => `${subscribers} sub ${impl}`,
+      (impl) => fanoutTrial(impl, subscribers),
+      (impl, r) => {
+        const total = sum(r.rates);
+        perSub.add(impl, total / r.rates.length);
+        aggregate.add(impl, total);
+        const known = r.totals.filter((x): x is number => x !== undefined);
+        if (known.length > 0) delivered.add(impl, sum(known) / known.length / r.sent);
+        const missing = r.totals.length - known.length;
+        return (
+          `${rate(total / r.rates.length)} msgs/s per subscriber (min ${rate(Math.min(...r.rates))}, max ${rate(Math.max(...r.rates))}), ${rate(total)} in all; ` +
+          `sent ${r.sent}, received ${known.length > 0 ? `${Math.round(sum(known) / known.length)} per subscriber (${pct(sum(known) / known.length / r.sent)})` : "?"}` +
+          `${missing > 0 ? `, ${missing} subscriber(s) missed the end marker` : ""}; publisher ${cpuShare(r.pubCpu)}, subscribers ${r.subCpu.map(cpuShare).join(" / ")}`
+        );
+      },
+    );
     const plural = subscribers === 1 ? "1 subscriber" : `${subscribers} subscribers`;
-    rows.push({
-      case: `tcp PUB→SUB, ${size} B, ${plural}${subscribers > 1 ? ", per subscriber" : ""}`,
-      ours: fromImpl(perSub, "zmq-ts"),
-      zeromq: fromImpl(perSub, "zeromq.js"),
-      unit: "msgs/s received",
-      bytesPerMsg: size,
-    });
-    if (subscribers > 1) {
-      rows.push({
-        case: `tcp PUB→SUB, ${size} B, ${plural}, all together`,
-        ours: fromImpl(aggregate, "zmq-ts"),
-        zeromq: fromImpl(aggregate, "zeromq.js"),
-        unit: "msgs/s received",
-        bytesPerMsg: size,
-      });
-    }
+    rows.push(perSub.row(`tcp PUB→SUB, ${size} B, ${plural}${subscribers > 1 ? ", per subscriber" : ""}`, "msgs/s received", { bytesPerMsg: size }));
+    if (subscribers > 1) rows.push(aggregate.row(`tcp PUB→SUB, ${size} B, ${plural}, all together`, "msgs/s received", { bytesPerMsg: size }));
     delivery.push(deliveredNote(plural, delivered));
   }
 }
@@ -240,31 +203,21 @@ if (only !== "fanout") {
   console.log(
     `PUB→SUB ${size} B over tcp, 1 subscriber with ${topics.toLocaleString("en-US")} subscriptions, 1 message in 10 matching: ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up`,
   );
-  const results = new Map<string, number[]>();
-  const delivered = new Map<string, number[]>();
-  for (let t = 0; t < trials; t++) {
-    for (const impl of orderOf(t)) {
-      try {
-        const r = await matchingTrial(impl);
-        push(results, impl, r.msgsPerSec);
-        if (r.received !== undefined) push(delivered, impl, r.received / r.matched);
-        console.log(
-          `  ${impl} #${t + 1}: ${rate(r.msgsPerSec)} msgs/s published (${r.count} in ${r.seconds.toFixed(2)} s), ${topics} subscriptions in place after ${Math.round(r.subscribeMs)} ms; ` +
-            `${r.sent} sent, ${r.matched} matching, ${r.received ?? "?"} received (${r.received === undefined ? "?" : pct(r.received / r.matched)}); publisher ${cpuShare(r.pubCpu)}`,
-        );
-      } catch (error) {
-        failures++;
-        console.error(`  ${impl} #${t + 1} failed: ${errorText(error)}`);
-      }
-    }
-  }
-  rows.push({
-    case: `tcp PUB→SUB, ${size} B, ${topics.toLocaleString("en-US")} subscriptions, 10% matching, published`,
-    ours: fromImpl(results, "zmq-ts"),
-    zeromq: fromImpl(results, "zeromq.js"),
-    unit: "msgs/s sent",
-    bytesPerMsg: size,
-  });
+  const results = new Figures();
+  const delivered = new Figures();
+  await runs.run(
+    (impl) => impl,
+    (impl) => matchingTrial(impl),
+    (impl, r) => {
+      results.add(impl, r.msgsPerSec);
+      if (r.received !== undefined) delivered.add(impl, r.received / r.matched);
+      return (
+        `${rate(r.msgsPerSec)} msgs/s published (${r.count} in ${r.seconds.toFixed(2)} s), ${topics} subscriptions in place after ${Math.round(r.subscribeMs)} ms; ` +
+        `${r.sent} sent, ${r.matched} matching, ${r.received ?? "?"} received (${r.received === undefined ? "?" : pct(r.received / r.matched)}); publisher ${cpuShare(r.pubCpu)}`
+      );
+    },
+  );
+  rows.push(results.row(`tcp PUB→SUB, ${size} B, ${topics.toLocaleString("en-US")} subscriptions, 10% matching, published`, "msgs/s sent", { bytesPerMsg: size }));
   delivery.push(deliveredNote(`matching messages with ${topics.toLocaleString("en-US")} subscriptions`, delivered));
 }
 
@@ -273,9 +226,12 @@ const note =
   `publisher and subscribers in separate node processes (subscribers in ${subProcs} process(es)), same code path; the publisher yields to the event loop every ${batch} sends; ` +
   `median of ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up, rates received as counted by each subscriber (the matching case: sent, as counted by the publisher); ` +
   `PUB drops at the high-water mark by design, share delivered (median): ${delivery.join("; ")}; ` +
-  `${cores} cores, load average ${loadAtStart.toFixed(1)} at start, ${((performance.now() - started) / 1000).toFixed(0)} s in all.`;
-console.log(markdown(title, rows, { note }));
-const partial = ["--subscribers", "--impls", "--only", "--sub-procs", "--batch", "--topics"].some((f) => flags.has(f));
-if (!harness.profileDir && !partial) writeResults("pubsub", title, rows, { note });
-if (harness.profileDir) console.log(`CPU profiles in ${harness.profileDir}`);
-process.exit(failures === 0 ? 0 : 1);
+  machine.summary();
+harness.finish({
+  name: "pubsub",
+  title,
+  rows,
+  note,
+  partial: flags.any(["--subscribers", "--impls", "--only", "--sub-procs", "--batch", "--topics"]),
+  failures: runs.failures,
+});

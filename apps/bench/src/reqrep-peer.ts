@@ -10,19 +10,29 @@
 // req: connects, makes <warmup-round-trips> untimed round trips, then
 //   <round-trips> timed ones (process.hrtime.bigint() around each send +
 //   receive) and reports { type: "latency", ... } in microseconds.
-// router / dealer: as throughput-peer.js's recv / send, with a DEALER
-//   sending `for (;;) await dealer.send(msg)` to a ROUTER that counts the
-//   messages of a timed window by its own clock, then drains to a
-//   zero-length end marker.
+// router / dealer: as throughput-peer.js's recv / send (the same code:
+//   child-common's countWindow and sendFlatOut), with a DEALER sending
+//   `for (;;) await dealer.send(msg)` to a ROUTER that counts the messages
+//   of a timed window by its own clock, then drains to a zero-length end
+//   marker.
 //
 // Every role exits on "exit" from the parent, when the parent goes away,
 // and after two minutes in any case.
-import { type Cpu, cpuSince, fail, guard, onCommand, report as reportAny } from "./child-common.js";
+import {
+  type Cpu,
+  type Sock,
+  type ThroughputMessage,
+  bindReady,
+  countWindow,
+  exitOnCommand,
+  fail,
+  guard,
+  load,
+  report as reportAny,
+  sendFlatOut,
+  startRun,
+} from "./child-common.js";
 
-interface Sock {
-  linger: number;
-  close(): void;
-}
 interface Bound extends Sock, AsyncIterable<Buffer[]> {
   readonly lastEndpoint: string | null;
   bind(address: string): Promise<void>;
@@ -46,34 +56,16 @@ interface Library {
   Router: new () => Bound;
 }
 
-export type ReqRepMessage =
-  | { type: "ready"; endpoint: string }
-  | { type: "latency"; n: number; p50Us: number; p99Us: number; meanUs: number; minUs: number; maxUs: number; cpu: Cpu }
-  | { type: "result"; count: number; elapsedMs: number; cpu: Cpu }
-  | { type: "drained"; total: number }
-  | { type: "sent"; sent: number; byDeadline: boolean; cpu: Cpu };
+export type ReqRepMessage = ThroughputMessage | { type: "latency"; n: number; p50Us: number; p99Us: number; meanUs: number; minUs: number; maxUs: number; cpu: Cpu };
 
 const report = (message: ReqRepMessage) => reportAny(message);
 const [role, impl, target, arg4, arg5, arg6] = process.argv.slice(2);
 guard("reqrep-peer", 120_000);
 
-async function load(): Promise<Library> {
-  if (impl === "zmq-ts") return await import("@zmq/zeromq");
-  if (impl === "zeromq.js") return await import("zeromq");
-  throw new Error(`unknown implementation ${impl}`);
-}
-
 async function reply(lib: Library, address: string): Promise<void> {
   const rep = new lib.Reply();
-  onCommand((c) => {
-    if (c === "exit") {
-      rep.linger = 0;
-      rep.close();
-      process.exit(0);
-    }
-  });
-  await rep.bind(address);
-  void report({ type: "ready", endpoint: rep.lastEndpoint ?? address });
+  exitOnCommand(rep);
+  await bindReady(rep, address);
   for await (const msg of rep) await rep.send(msg);
 }
 
@@ -82,13 +74,7 @@ const percentile = (sorted: Float64Array, p: number) => sorted[Math.max(0, Math.
 
 async function request(lib: Library, endpoint: string, size: number, warmup: number, n: number): Promise<void> {
   const req = new lib.Request();
-  onCommand((c) => {
-    if (c === "exit") {
-      req.linger = 0;
-      req.close();
-      process.exit(0);
-    }
-  });
+  exitOnCommand(req);
   req.connect(endpoint);
   const msg = Buffer.alloc(size, 0x61);
   const roundTrip = async () => {
@@ -98,14 +84,13 @@ async function request(lib: Library, endpoint: string, size: number, warmup: num
   };
   for (let i = 0; i < warmup; i++) await roundTrip();
   const samples = new Float64Array(n);
-  const startCpu = process.cpuUsage();
-  const startWall = performance.now();
+  const run = startRun();
   for (let i = 0; i < n; i++) {
     const t0 = process.hrtime.bigint();
     await roundTrip();
     samples[i] = Number(process.hrtime.bigint() - t0) / 1000;
   }
-  const cpu = cpuSince(startCpu, startWall, performance.now());
+  const cpu = run.cpu();
   let sum = 0;
   for (const s of samples) sum += s;
   samples.sort();
@@ -123,86 +108,15 @@ async function request(lib: Library, endpoint: string, size: number, warmup: num
 
 async function router(lib: Library, address: string, warmupMs: number, windowMs: number): Promise<void> {
   const sock = new lib.Router();
-  onCommand((c) => {
-    if (c === "exit") process.exit(0);
-  });
-  await sock.bind(address);
-  void report({ type: "ready", endpoint: sock.lastEndpoint ?? address });
-
-  let count = 0;
-  let first = 0;
-  let markCount = -1;
-  let markTime = 0;
-  let markCpu = process.cpuUsage();
-  let done = false;
-  // The clock is read every 256 messages; each count is taken with its time.
-  for await (const [, msg] of sock) {
-    if (msg!.length === 0) break;
-    if (++count === 1) first = performance.now();
-    if (!done && (count & 255) === 0) {
-      const now = performance.now();
-      if (markCount < 0) {
-        if (now - first >= warmupMs) {
-          markCount = count;
-          markTime = now;
-          markCpu = process.cpuUsage();
-        }
-      } else if (now - markTime >= windowMs) {
-        done = true;
-        void report({ type: "result", count: count - markCount, elapsedMs: now - markTime, cpu: cpuSince(markCpu, markTime, now) });
-      }
-    }
-  }
-  if (!done) {
-    // The stream ended early (the sender hit its deadline): count what came.
-    const end = performance.now();
-    const from = markCount >= 0 ? markTime : first;
-    await report({ type: "result", count: count - Math.max(markCount, 0), elapsedMs: end - from, cpu: cpuSince(markCpu, from, end) });
-  }
-  await report({ type: "drained", total: count });
-  sock.linger = 0;
-  sock.close();
+  exitOnCommand();
+  await bindReady(sock, address);
+  // A ROUTER message is [identity, payload].
+  await countWindow(sock, 1, warmupMs, windowMs);
 }
 
-async function dealer(lib: Library, endpoint: string, size: number, maxMs: number): Promise<void> {
-  let stopping = false;
-  let exiting = false;
-  const sock = new lib.Dealer();
-  const exit = () => {
-    sock.linger = 0;
-    sock.close();
-    process.exit(0);
-  };
-  onCommand((c) => {
-    if (c === "stop") stopping = true;
-    if (c === "exit") {
-      if (stopping && !exiting) exit();
-      exiting = stopping = true;
-    }
-  });
-  sock.connect(endpoint);
-  const msg = Buffer.alloc(size, 0x61);
-  const startCpu = process.cpuUsage();
-  const startWall = performance.now();
-  const deadline = startWall + maxMs;
-  let sent = 0;
-  let byDeadline = false;
-  while (!stopping) {
-    await sock.send(msg);
-    if ((++sent & 1023) === 0 && performance.now() > deadline) {
-      byDeadline = true;
-      break;
-    }
-  }
-  const cpu = cpuSince(startCpu, startWall, performance.now());
-  if (exiting) exit();
-  await sock.send(Buffer.alloc(0));
-  void report({ type: "sent", sent, byDeadline, cpu });
-  // The end marker must get out before the socket closes: the parent says when ("exit").
-  stopping = true;
-}
+const dealer = async (lib: Library, endpoint: string, size: number, maxMs: number) => await sendFlatOut(new lib.Dealer(), endpoint, size, maxMs);
 
-const lib = await load().catch(fail);
+const lib: Library = await load(impl).catch(fail);
 const n = (s: string | undefined) => Number(s);
 if (role === "rep") await reply(lib, target!).catch(fail);
 else if (role === "req") {
