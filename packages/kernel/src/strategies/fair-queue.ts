@@ -21,7 +21,8 @@ export class FairQueue extends Rotation {
 
   /** The next message in fair order, or undefined when no pipe has one. */
   recv(): Msg | undefined {
-    for (let pipe = this.cursor; pipe !== undefined; pipe = this.cursor) {
+    for (const set = this.set; set.active > 0; ) {
+      const pipe = set.pipes[this.current]!;
       const msg = pipe.read();
       if (msg !== undefined) {
         this.lastIn = pipe;
@@ -35,7 +36,8 @@ export class FairQueue extends Rotation {
 
   /** True when some pipe has a message waiting. */
   hasIn(): boolean {
-    for (let pipe = this.cursor; pipe !== undefined; pipe = this.cursor) {
+    for (const set = this.set; set.active > 0; ) {
+      const pipe = set.pipes[this.current]!;
       if (pipe.checkRead()) return true;
       this.deactivateCurrent();
     }

@@ -36,17 +36,13 @@ export class Rotation {
 
   /** The cursor's pipe served a whole message: move on. */
   protected advance(): void {
-    this.current = (this.current + 1) % this.set.active;
+    const next = this.current + 1;
+    this.current = next === this.set.active ? 0 : next;
   }
 
   /** The cursor's pipe is full or empty: out of the rotation until activated. */
   protected deactivateCurrent(): void {
     this.set.deactivateAt(this.current);
     if (this.current >= this.set.active) this.current = 0;
-  }
-
-  /** The pipe under the cursor, or undefined when none is active. */
-  protected get cursor(): Pipe | undefined {
-    return this.set.active > 0 ? this.set.pipes[this.current] : undefined;
   }
 }
