@@ -1,7 +1,7 @@
 // A transport of your own, in a few lines: `duplex://name`, a stream
 // transport over in-process node:stream Duplex pairs. It shows the whole
 // plugin interface: listen() hands the kernel a ByteStream per connection,
-// connect() returns one, and `engine: zmtpEngine` lets the kernel run real
+// connect() returns one, and `engine: zmtpEngine` (@zmq/engine) runs real
 // ZMTP over them. Nothing else in zmq-ts needs to know about it.
 import { Duplex } from "node:stream";
 import {
@@ -12,8 +12,8 @@ import {
   type StreamTransport,
   TRANSPORT_API_VERSION,
   ZmqError,
-  zmtpEngine,
 } from "@zmq/kernel";
+import { zmtpEngine } from "@zmq/engine";
 
 /** Wraps one end of a Duplex pair as a kernel ByteStream. */
 function byteStream(duplex: Duplex, endpoint: string, connecting: boolean): ByteStream {

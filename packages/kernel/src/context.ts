@@ -5,27 +5,28 @@
  */
 import { ZmqError } from "./errors.js";
 import { type FrameCodec, plainFrames } from "./msg.js";
-import type { StreamEngine } from "./stream-session.js";
-import { TRANSPORT_API_VERSION, type Transport } from "./transport.js";
+import type { SecurityMechanism } from "./mechanism.js";
+import { TRANSPORT_API_VERSION, type Transport, type TransportContext } from "./transport.js";
 
 export interface ContextOptions {
   /** The transports sockets of this Context may bind and connect with. */
   transports?: readonly Transport[];
   /** How frames are made; @zmq/zeromq passes one that makes Node Buffers. */
   frames?: FrameCodec;
-  /** The engine for stream transports that bring none (`zmtpEngine` from @zmq/kernel). */
-  engine?: StreamEngine;
+  /** The security mechanisms sockets of this Context may use besides NULL (`plain` from @zmq/plain ...). */
+  mechanisms?: readonly SecurityMechanism[];
 }
 
-export class Context {
+export class Context implements TransportContext {
   readonly frames: FrameCodec;
-  readonly engine: StreamEngine | undefined;
+  /** The security mechanisms besides NULL; their options are options of every socket in this Context. */
+  readonly mechanisms: readonly SecurityMechanism[];
   private readonly transports = new Map<string, Transport>();
   private readonly stateByKey = new Map<object, unknown>();
 
   constructor(options: ContextOptions = {}) {
     this.frames = options.frames ?? plainFrames;
-    this.engine = options.engine;
+    this.mechanisms = [...(options.mechanisms ?? [])];
     for (const t of options.transports ?? []) this.use(t);
   }
 

@@ -1,23 +1,21 @@
 /**
- * The engine: one ZMTP connection over a ByteStream. It runs @zmq/wire's
- * ZmtpConnection (greeting, handshake, framing), moves whole messages
- * between the stream and its session's pipe with backpressure both ways,
- * batches outgoing messages into few writes, and keeps the handshake and
- * heartbeat timers. It never throws at its host: every failure ends in one
- * `engineError`.
+ * The engine contract, version 1 (libzmq's i_engine, for one thread). An
+ * engine runs one connection's protocol over one stream: ZMTP over a byte
+ * stream (@zmq/engine), ZWS over WebSocket messages, datagrams over UDP,
+ * raw bytes for STREAM. Sessions, written once and shared by every engine,
+ * make it with an EngineFactory, give it the stream and the settings, and
+ * hear from it through EngineSession: the peer is ready (the session hands
+ * back the pipe to move messages through), a command arrived, it stopped.
+ * Between those, the session tells it when the pipe has messages to send
+ * (`restartOutput`) and when the pipe toward the socket has room again
+ * (`restartInput`). An engine never throws at its session.
  */
-import {
-  type Command,
-  type ConnectionOptions,
-  type PeerInfo,
-  ProtocolError,
-  WireError,
-  ZmtpConnection,
-} from "@zmq/wire";
-import { type Msg, isSubscriptionMsg } from "./msg.js";
-import { Queue } from "./queue.js";
+import type { Command, ConnectionOptions, PeerInfo, WireError } from "@zmq/wire";
+import type { Msg } from "./msg.js";
 import type { Pipe } from "./pipe.js";
 import type { ByteStream, StreamError } from "./transport.js";
+
+export const ENGINE_API_VERSION = 1;
 
 /** Why an engine stopped, as libzmq classifies it (protocol errors stop reconnection). */
 export type EngineFailure =
@@ -25,15 +23,29 @@ export type EngineFailure =
   | { readonly reason: "connection"; readonly error: StreamError | undefined; readonly handshaking: boolean }
   | { readonly reason: "timeout"; readonly what: "handshake" | "heartbeat"; readonly handshaking: boolean };
 
-export interface EngineHost {
-  /** The handshake finished. Return the pipe to move messages through. */
-  engineReady(peer: PeerInfo): Pipe;
-  /** A PING, PONG, SUBSCRIBE or CANCEL after the handshake (PINGs are already answered). */
-  engineCommand(command: Command): void;
-  /** The engine has stopped; the stream is closed. Called once. */
-  engineStopped(failure: EngineFailure | undefined): void;
+/** The session side an engine talks to. */
+export interface EngineSession {
+  /** The handshake finished. Returns the pipe to move messages through. */
+  ready(peer: PeerInfo): Pipe;
+  /** A command after the handshake: PING (already answered), PONG, SUBSCRIBE, CANCEL. */
+  command(command: Command): void;
+  /** The engine has stopped and its stream is closed. Called once. */
+  stopped(failure: EngineFailure | undefined): void;
 }
 
+/** An engine as its session drives it. */
+export interface Engine {
+  /** Starts the protocol (the greeting); the stream is connected. */
+  start(): void;
+  /** The pipe has messages for the peer. */
+  restartOutput(): void;
+  /** The pipe toward the socket has room again. */
+  restartInput(): void;
+  /** Closes the connection: gracefully (what is queued gets out) or at once. */
+  close(graceful: boolean): void;
+}
+
+/** Settings for one connection, from the socket's options. */
 export interface EngineOptions extends ConnectionOptions {
   heartbeatInterval: number;
   heartbeatTimeToLive: number;
@@ -42,250 +54,13 @@ export interface EngineOptions extends ConnectionOptions {
   /** Runs a function soon, after the current burst of work (batches writes). */
   defer: (fn: () => void) => void;
   /** Checks each incoming message's shape (REQ does); a false drops the connection as a protocol error. */
-  validate?: (msg: Msg) => boolean;
+  validate?: ((msg: Msg) => boolean) | undefined;
 }
 
-/** Stop pulling from the pipe once a batch holds this many bytes; the rest goes in the next one. */
-const BATCH_BYTES = 256 * 1024;
-
-export class Engine {
-  private readonly conn: ZmtpConnection;
-  private pipe: Pipe | undefined;
-  private stopped = false;
-  private ready = false;
-  private flushScheduled = false;
-  private writeBlocked = false;
-  /** Messages decoded while the pipe to the socket was full, held until it has room (a 64 KiB read can hold 20,000). */
-  private readonly inbound = new Queue<Msg>();
-  private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
-  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
-  private timeoutTimer: ReturnType<typeof setTimeout> | undefined;
-  private ttlTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly flushBound = () => this.flush();
-
-  constructor(
-    private readonly stream: ByteStream,
-    private readonly options: EngineOptions,
-    private readonly host: EngineHost,
-  ) {
-    this.conn = new ZmtpConnection(options, {
-      send: (chunk) => {
-        if (!this.stopped) this.stream.write(chunk);
-      },
-      onReady: (peer) => this.onReady(peer),
-      onMessage: (frames) => this.onMessage(frames),
-      onCommand: (command) => this.onCommand(command),
-      onError: (error) => this.stop({ reason: "protocol", error, handshaking: !this.ready }),
-    });
-  }
-
-  /** Starts the greeting; the stream must be connected. */
-  start(): void {
-    const stream = this.stream;
-    stream.setHandlers({
-      onData: (chunk) => {
-        this.sawTraffic();
-        this.conn.feed(chunk);
-      },
-      onDrain: () => {
-        this.writeBlocked = false;
-        this.scheduleFlush();
-      },
-      onClose: (error) => this.stop({ reason: "connection", error, handshaking: !this.ready }, true),
-    });
-    if (this.options.handshakeInterval > 0) {
-      this.handshakeTimer = setTimeout(
-        () => this.stop({ reason: "timeout", what: "handshake", handshaking: true }),
-        this.options.handshakeInterval,
-      );
-    }
-    this.conn.start();
-  }
-
-  /** The peer, once the handshake is done. */
-  get peer(): PeerInfo | undefined {
-    return this.conn.peer;
-  }
-
-  /** The pipe has messages for the peer (its readActivated). */
-  scheduleFlush(): void {
-    if (this.flushScheduled || this.stopped || !this.ready || this.writeBlocked) return;
-    this.flushScheduled = true;
-    this.options.defer(this.flushBound);
-  }
-
-  /** The pipe to the socket has room again (its writeActivated). */
-  pipeHasRoom(): void {
-    if (this.stopped || this.inbound.length === 0) return;
-    const pipe = this.pipe!;
-    const inbound = this.inbound;
-    while (inbound.length > 0) {
-      if (!pipe.write(inbound.peek()!)) return;
-      inbound.shift();
-    }
-    this.stream.resume();
-  }
-
-  /** Closes the connection: gracefully (what is written gets out) or at once. */
-  close(graceful: boolean): void {
-    if (this.stopped) return;
-    if (graceful && this.ready) this.flush();
-    this.stopped = true;
-    this.clearTimers();
-    this.conn.close();
-    if (graceful) this.stream.end();
-    else this.stream.destroy();
-  }
-
-  private onReady(peer: PeerInfo): void {
-    if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
-    this.handshakeTimer = undefined;
-    this.ready = true;
-    this.pipe = this.host.engineReady(peer);
-    if (this.stopped) return;
-    const ivl = this.options.heartbeatInterval;
-    if (ivl > 0) this.heartbeatTimer = setInterval(() => this.ping(), ivl);
-    this.scheduleFlush();
-  }
-
-  private onMessage(frames: Msg): void {
-    const validate = this.options.validate;
-    if (validate && !validate(frames)) {
-      this.stop({
-        reason: "protocol",
-        error: new WireError("ZMTP_UNEXPECTED_COMMAND", `A ${this.options.socketType} socket got a message it cannot accept (${frames.length} frames)`, {
-          field: "message",
-          value: frames.length,
-        }),
-        handshaking: false,
-      });
-      return;
-    }
-    if (this.inbound.length > 0) {
-      this.inbound.push(frames);
-      return;
-    }
-    if (!this.pipe!.write(frames)) {
-      // The socket's queue is at its HWM: stop reading this connection until it drains.
-      this.inbound.push(frames);
-      this.stream.pause();
-    }
-  }
-
-  private onCommand(command: Command): void {
-    if (command.name === "PING" && command.ttl > 0) {
-      // The peer wants to hear from us within ttl; anything we receive meanwhile resets it.
-      if (this.ttlTimer !== undefined) clearTimeout(this.ttlTimer);
-      this.ttlTimer = setTimeout(() => this.stop({ reason: "timeout", what: "heartbeat", handshaking: false }), command.ttl * 100);
-    }
-    this.host.engineCommand(command);
-  }
-
-  private ping(): void {
-    if (this.stopped) return;
-    const ttl = Math.floor(this.options.heartbeatTimeToLive / 100);
-    this.stream.write(this.conn.encodeCommand({ name: "PING", ttl, context: new Uint8Array(0) }));
-    if (this.timeoutTimer === undefined) {
-      const timeout = this.options.heartbeatTimeout >= 0 ? this.options.heartbeatTimeout : this.options.heartbeatInterval;
-      this.timeoutTimer = setTimeout(() => this.stop({ reason: "timeout", what: "heartbeat", handshaking: false }), timeout);
-    }
-  }
-
-  private sawTraffic(): void {
-    if (this.timeoutTimer !== undefined) {
-      clearTimeout(this.timeoutTimer);
-      this.timeoutTimer = undefined;
-    }
-    if (this.ttlTimer !== undefined) {
-      clearTimeout(this.ttlTimer);
-      this.ttlTimer = undefined;
-    }
-  }
-
-  /** Moves queued messages to the stream: as many as fit a batch, encoded into few chunks. */
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.stopped || !this.ready || this.writeBlocked) return;
-    const pipe = this.pipe!;
-    const batch: Msg[] = [];
-    let bytes = 0;
-    let subscriptions = false;
-    while (bytes < BATCH_BYTES) {
-      const msg = pipe.read();
-      if (msg === undefined) break;
-      batch.push(msg);
-      if (isSubscriptionMsg(msg)) subscriptions = true;
-      for (let i = 0; i < msg.length; i++) bytes += msg[i]!.length + 9;
-    }
-    if (batch.length === 0) return;
-    const chunks = subscriptions ? this.encode(batch) : this.conn.encodeMessages(batch);
-    const stream = this.stream;
-    let ok: boolean;
-    if (chunks.length === 1) ok = stream.write(chunks[0]!);
-    else if (stream.writev) ok = stream.writev(chunks);
-    else {
-      ok = true;
-      for (const c of chunks) ok = stream.write(c) && ok;
-    }
-    if (!ok) this.writeBlocked = true;
-    else if (bytes >= BATCH_BYTES) this.scheduleFlush();
-  }
-
-  /** Encodes a batch; subscriptions go as SUBSCRIBE / CANCEL commands to ZMTP 3.1 peers. */
-  private encode(batch: Msg[]): Uint8Array[] {
-    const peer = this.conn.peer!;
-    const commands = peer.framing === "zmtp3" && peer.greeting.minor >= 1;
-    if (!commands) return this.conn.encodeMessages(batch);
-    const chunks: Uint8Array[] = [];
-    let run: Msg[] = [];
-    for (const msg of batch) {
-      if (!isSubscriptionMsg(msg)) {
-        run.push(msg);
-        continue;
-      }
-      if (run.length > 0) chunks.push(...this.conn.encodeMessages(run));
-      run = [];
-      const frame = msg[0]!;
-      const topic = frame.subarray(1);
-      chunks.push(this.conn.encodeCommand(frame[0] === 1 ? { name: "SUBSCRIBE", topic } : { name: "CANCEL", topic }));
-    }
-    if (run.length > 0) chunks.push(...this.conn.encodeMessages(run));
-    return chunks;
-  }
-
-  private stop(failure: EngineFailure, streamClosed = false): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.clearTimers();
-    this.conn.close();
-    if (!streamClosed) {
-      if (failure.reason === "protocol") {
-        // An ERROR command may be on its way out: end, then close for good
-        // shortly after even if the peer keeps its half open.
-        const stream = this.stream;
-        stream.end();
-        const timer = setTimeout(() => stream.destroy(), 100);
-        (timer as { unref?: () => void }).unref?.();
-      } else {
-        this.stream.destroy();
-      }
-    }
-    this.host.engineStopped(failure);
-  }
-
-  private clearTimers(): void {
-    if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
-    if (this.heartbeatTimer !== undefined) clearInterval(this.heartbeatTimer);
-    if (this.timeoutTimer !== undefined) clearTimeout(this.timeoutTimer);
-    if (this.ttlTimer !== undefined) clearTimeout(this.ttlTimer);
-    this.handshakeTimer = this.heartbeatTimer = this.timeoutTimer = this.ttlTimer = undefined;
-  }
+/** Makes engines over one kind of stream (ByteStream for ZMTP). */
+export interface EngineFactory<S = ByteStream> {
+  readonly apiVersion: typeof ENGINE_API_VERSION;
+  /** A short name for diagnostics: "zmtp", "zws". */
+  readonly name: string;
+  create(stream: S, options: EngineOptions, session: EngineSession): Engine;
 }
-
-/** zeromq.js's ProtoError code for a libzmq protocol error number. */
-export function protocolErrorCode(n: number | undefined): string {
-  for (const [name, value] of Object.entries(ProtocolError)) if (value === n) return `ERR_${name}`;
-  return n === undefined ? "ERR_ZMTP_UNSPECIFIED" : "ERR_UNKNOWN";
-}
-
-export { WireError };

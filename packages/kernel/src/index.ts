@@ -1,6 +1,7 @@
 /**
- * @zmq/kernel: the socket kernel every zmq-ts package composes through.
- * Runtime-agnostic: no Node built-ins.
+ * @zmq/kernel: the socket kernel every zmq-ts package composes through, and
+ * the contracts its plug-ins implement (transports, engines, security
+ * mechanisms). Runtime-agnostic: no Node built-ins.
  */
 export { Context, type ContextOptions } from "./context.js";
 export { parseEndpoint } from "./endpoint.js";
@@ -15,7 +16,23 @@ export {
   subscriptionMsg,
 } from "./msg.js";
 export { type Event, type EventError, type EventOfType, type EventType, Observer } from "./observer.js";
-export { type BaseOptionName, type BaseOptions, OptionStore, baseOptionSpecs, checks, validateOption } from "./options.js";
+export { type BaseOptions, baseOptions, conflate, invertMatching, probeRouter } from "./base-options.js";
+export {
+  type Check,
+  type OptionOwner,
+  type OptionSpec,
+  type OptionSpecs,
+  type OptionValues,
+  OptionStore,
+  checks,
+  defineOptions,
+  flag,
+  integer,
+  oneOf,
+  option,
+  text,
+  validateOption,
+} from "./options.js";
 export { Pipe, type PipeOwner, lowWaterMark, pipePair } from "./pipe.js";
 export { Queue } from "./queue.js";
 export {
@@ -24,10 +41,16 @@ export {
   type OperationOptions,
   SocketBase,
   type SocketOptions,
-  setDefaultContextProvider,
 } from "./socket-base.js";
-export { type SessionHost, type StreamEngine, zmtpEngine } from "./stream-session.js";
-export { ZAP_ENDPOINT, type ZapReply, type ZapRequest, zapRequest } from "./zap.js";
+export {
+  ENGINE_API_VERSION,
+  type Engine,
+  type EngineFactory,
+  type EngineFailure,
+  type EngineOptions,
+  type EngineSession,
+} from "./engine.js";
+export { type MechanismSetup, type SecurityMechanism, type SecuritySelection } from "./mechanism.js";
 export { Distributor } from "./strategies/distributor.js";
 export { FairQueue } from "./strategies/fair-queue.js";
 export { LoadBalancer } from "./strategies/load-balancer.js";
@@ -38,15 +61,18 @@ export {
   type ByteStreamHandlers,
   type ConnectOptions,
   type Endpoint,
+  type EnginePlugin,
   type ListenOptions,
   type Listener,
   type MessageBinding,
   type MessageConnection,
   type MessageTransport,
   type PipeHost,
+  type SessionHost,
   type StreamError,
   type StreamTransport,
   TRANSPORT_API_VERSION,
   type Transport,
+  type TransportContext,
 } from "./transport.js";
 export type { Command, PeerInfo, SocketTypeName } from "@zmq/wire";

@@ -1,104 +1,73 @@
 /**
- * Socket options with zeromq.js's names, libzmq's defaults, and validation:
- * a bad value throws EINVAL naming the option and the value.
+ * Declarative socket options. Each socket class lists its options once, as
+ * specs (default and validation, with libzmq's meaning in JSDoc); the list
+ * yields both the property accessors on the class's prototype and, through
+ * `OptionValues`, the TypeScript type of those properties and of the
+ * constructor's options object. A bad value throws EINVAL naming the option
+ * and the value.
  */
 import { ZmqError, show } from "./errors.js";
 
-type Check = (value: unknown) => string | undefined;
+/** Says what a value should have been, or undefined when it is acceptable. */
+export type Check = (value: unknown) => string | undefined;
 
-function integer(min: number, max = Number.MAX_SAFE_INTEGER): Check {
+/** One option: its default and how a new value is checked. */
+export interface OptionSpec<T> {
+  readonly default: T;
+  readonly check: Check;
+}
+
+/** A class's (or a security mechanism's) options by name. */
+export type OptionSpecs = { readonly [name: string]: OptionSpec<unknown> };
+
+/** The values a list of specs describes: `{ linger: number, ... }`. */
+export type OptionValues<S> = { -readonly [K in keyof S]: S[K] extends OptionSpec<infer T> ? T : never };
+
+/** Any option with a default and a check. */
+export function option<T>(defaultValue: T, check: Check): OptionSpec<T> {
+  return { default: defaultValue, check };
+}
+
+function integerCheck(min: number, max = Number.MAX_SAFE_INTEGER): Check {
   return (v) =>
     typeof v === "number" && Number.isInteger(v) && v >= min && v <= max
       ? undefined
       : `an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? " up" : ` to ${max}`}`;
 }
 
-const boolean: Check = (v) => (typeof v === "boolean" ? undefined : "true or false");
+const booleanCheck: Check = (v) => (typeof v === "boolean" ? undefined : "true or false");
 
-function text(maxBytes = 255): Check {
-  return (v) => (v === null || typeof v === "string" ? (typeof v === "string" && v.length > maxBytes ? `at most ${maxBytes} characters` : undefined) : "a string or null");
+function textCheck(maxLength = 255): Check {
+  return (v) => {
+    if (v === null) return undefined;
+    if (typeof v !== "string") return "a string or null";
+    return v.length > maxLength ? `at most ${maxLength} characters` : undefined;
+  };
 }
 
-const routingIdCheck: Check = (v) => {
-  if (v === null) return undefined;
-  const length = typeof v === "string" ? new TextEncoder().encode(v).length : v instanceof Uint8Array ? v.length : -1;
-  if (length < 0) return "a string, a Uint8Array or null";
-  return length >= 1 && length <= 255 ? undefined : "1 to 255 bytes";
-};
-
-/** Every option a socket of any type has, with its default. */
-export const baseOptionSpecs = {
-  /** Milliseconds queued messages may still go out after close(); -1 waits for ever, 0 drops them. */
-  linger: { default: -1, check: integer(-1) },
-  /** The most messages queued per peer for sending; 0 for no limit. */
-  sendHighWaterMark: { default: 1000, check: integer(0) },
-  /** The most messages queued per peer for receiving; 0 for no limit. */
-  receiveHighWaterMark: { default: 1000, check: integer(0) },
-  /** Milliseconds a send() may wait before failing with EAGAIN; -1 for ever, 0 for not at all. */
-  sendTimeout: { default: -1, check: integer(-1) },
-  /** Milliseconds a receive() may wait before failing with EAGAIN; -1 for ever, 0 for not at all. */
-  receiveTimeout: { default: -1, check: integer(-1) },
-  /** Queue messages only for completed connections (not for connects still in progress). */
-  immediate: { default: false, check: boolean },
-  /** This socket's identity, sent to ROUTER peers (1 to 255 bytes). */
-  routingId: { default: null as string | Uint8Array | null, check: routingIdCheck },
-  /** Milliseconds before reconnecting a dropped connection; -1 never reconnects. */
-  reconnectInterval: { default: 100, check: integer(-1) },
-  /** Upper bound of the doubling reconnect interval; 0 keeps the interval fixed (with jitter, as libzmq). */
-  reconnectMaxInterval: { default: 0, check: integer(0) },
-  /** Largest inbound frame in bytes; a peer that sends a larger one is disconnected. -1 for no limit. */
-  maxMessageSize: { default: -1, check: integer(-1) },
-  /** Milliseconds between ZMTP PINGs; 0 sends none. */
-  heartbeatInterval: { default: 0, check: integer(0) },
-  /** The time-to-live PINGs ask the peer to apply, in milliseconds (to 6553599). */
-  heartbeatTimeToLive: { default: 0, check: integer(0, 6553599) },
-  /** Milliseconds to wait for traffic after a PING before disconnecting; -1 uses heartbeatInterval. */
-  heartbeatTimeout: { default: -1, check: integer(-1) },
-  /** Milliseconds a handshake may take before the connection is dropped; 0 for no limit. */
-  handshakeInterval: { default: 30000, check: integer(0) },
-  /** Milliseconds a connect may take before it is retried; 0 leaves it to the operating system. */
-  connectTimeout: { default: 0, check: integer(0) },
-  /** The listen backlog for bind(). */
-  backlog: { default: 100, check: integer(0) },
-  /** Allow IPv6 when resolving and binding. */
-  ipv6: { default: false, check: boolean },
-  /** TCP keepalive: -1 leaves the OS default, 0 off, 1 on. */
-  tcpKeepalive: { default: -1, check: integer(-1, 1) },
-  /** Seconds idle before keepalive probes; -1 leaves the OS default. */
-  tcpKeepaliveIdle: { default: -1, check: integer(-1) },
-  /** Act as a PLAIN server. */
-  plainServer: { default: false, check: boolean },
-  /** PLAIN username; setting it makes this socket a PLAIN client. */
-  plainUsername: { default: null as string | null, check: text() },
-  /** PLAIN password. */
-  plainPassword: { default: null as string | null, check: text() },
-  /** The ZAP domain for authentication. */
-  zapDomain: { default: null as string | null, check: text() },
-} as const;
-
-export type BaseOptionName = keyof typeof baseOptionSpecs;
-type Widen<T> = T extends number ? number : T extends boolean ? boolean : T;
-export type BaseOptions = { -readonly [K in BaseOptionName]: Widen<(typeof baseOptionSpecs)[K]["default"]> };
-
-/** The option values of one socket. */
-export class OptionStore {
-  readonly values: BaseOptions;
-
-  constructor(overrides: Partial<BaseOptions> = {}) {
-    const values = {} as Record<string, unknown>;
-    for (const [name, spec] of Object.entries(baseOptionSpecs)) values[name] = spec.default;
-    this.values = Object.assign(values, overrides) as BaseOptions;
-  }
-
-  get<K extends BaseOptionName>(name: K): BaseOptions[K] {
-    return this.values[name];
-  }
-
-  set<K extends BaseOptionName>(name: K, value: unknown): void {
-    validateOption(name, value, baseOptionSpecs[name].check);
-    (this.values as Record<string, unknown>)[name] = value;
-  }
+/** An integer option, from `min` (to `max`). */
+export function integer(defaultValue: number, min: number, max?: number): OptionSpec<number> {
+  return option(defaultValue, integerCheck(min, max));
 }
+
+/** A true / false option. */
+export function flag(defaultValue = false): OptionSpec<boolean> {
+  return option(defaultValue, booleanCheck);
+}
+
+/** A string option that may be null. */
+export function text(defaultValue: string | null = null, maxLength = 255): OptionSpec<string | null> {
+  return option(defaultValue, textCheck(maxLength));
+}
+
+/** One of a few values. */
+export function oneOf<const T extends readonly unknown[]>(defaultValue: T[number], values: T): OptionSpec<T[number]> {
+  const expected = values.map((v) => (typeof v === "string" ? JSON.stringify(v) : String(v))).join(", ");
+  return option(defaultValue, (v) => (values.includes(v) ? undefined : `one of ${expected}`));
+}
+
+/** The checks, for options that combine them. */
+export const checks = { integer: integerCheck, boolean: booleanCheck, text: textCheck };
 
 /** Throws EINVAL naming the option and the value when `check` refuses it. */
 export function validateOption(name: string, value: unknown, check: Check): void {
@@ -108,4 +77,130 @@ export function validateOption(name: string, value: unknown, check: Check): void
   }
 }
 
-export const checks = { integer, boolean, text };
+/**
+ * Options owned by a plug-in (a security mechanism): their specs, and
+ * whether their values select the plug-in. As in libzmq, the plug-in whose
+ * option was set last, and whose values select it, is the one in use.
+ */
+export interface OptionOwner {
+  readonly options: OptionSpecs;
+  selects(values: never): boolean;
+}
+
+/**
+ * The option values of one socket: its class's options, and the options of
+ * the security mechanisms its Context has. Values are kept in one plain
+ * object, so reading one on a hot path is a property load.
+ */
+export class OptionStore {
+  readonly values: Record<string, unknown>;
+  /** The plug-in that owns the option set last (a security mechanism), as libzmq's last-set-wins. */
+  selected: OptionOwner | undefined = undefined;
+  private readonly owners: ReadonlyMap<string, OptionOwner>;
+
+  constructor(
+    private readonly specs: OptionSpecs = {},
+    defaults: Record<string, unknown> = {},
+    owners: readonly OptionOwner[] = [],
+  ) {
+    this.values = { ...defaults };
+    const byName = new Map<string, OptionOwner>();
+    for (const owner of owners) {
+      for (const [name, spec] of Object.entries(owner.options)) {
+        byName.set(name, owner);
+        this.values[name] = spec.default;
+      }
+    }
+    this.owners = byName;
+  }
+
+  /** True when this socket has an option of that name. */
+  has(name: string): boolean {
+    return name in this.specs || this.owners.has(name);
+  }
+
+  get(name: string): unknown {
+    return this.values[name];
+  }
+
+  /** Validates and sets an option; EINVAL for a bad value or an unknown name. */
+  set(name: string, value: unknown, socketType = "this"): void {
+    const owner = this.owners.get(name);
+    const spec = this.specs[name] ?? owner?.options[name];
+    if (!spec) throw unknownOption(name, value, socketType);
+    validateOption(name, value, spec.check);
+    this.values[name] = value;
+    if (!owner) return;
+    if (owner.selects(this.values as never)) this.selected = owner;
+    else if (this.selected === owner) this.selected = undefined;
+  }
+}
+
+/** EINVAL for an option a socket does not have. */
+export function unknownOption(name: string, value: unknown, socketType: string): ZmqError {
+  return new ZmqError("EINVAL", `Unknown option '${name}' for a ${socketType} socket (value ${show(value)})`);
+}
+
+/** What an object with options gives the accessors: its store and its type's name for errors. */
+export interface HasOptions {
+  readonly optionStore: OptionStore;
+  readonly optionOwnerName: string;
+}
+
+interface ClassOptions {
+  readonly specs: OptionSpecs;
+  readonly defaults: Record<string, unknown>;
+}
+
+const byClass = new WeakMap<object, ClassOptions>();
+
+/**
+ * Declares a class's options: accessors on its prototype (except names it
+ * already defines by hand) that read and validate through the instance's
+ * OptionStore, merged with the options of the classes it extends, whose
+ * defaults `defaults` may change (XSUB's linger is 0). Call it from the
+ * class's static block.
+ */
+export function defineOptions(cls: { readonly prototype: object }, specs: OptionSpecs, defaults: Record<string, unknown> = {}): void {
+  const parent = classOptions(Object.getPrototypeOf(cls) as object);
+  const merged: OptionSpecs = { ...parent?.specs, ...specs };
+  const values: Record<string, unknown> = { ...parent?.defaults };
+  for (const [name, spec] of Object.entries(specs)) values[name] = spec.default;
+  for (const [name, value] of Object.entries(defaults)) {
+    const spec = merged[name];
+    if (!spec) throw new ZmqError("EINVAL", `A default for '${name}', which is not an option of this class`);
+    validateOption(name, value, spec.check);
+    values[name] = value;
+  }
+  byClass.set(cls, { specs: merged, defaults: values });
+  defineAccessors(cls.prototype as object, specs);
+}
+
+/** Installs get / set accessors for these options on a prototype, where it has none of that name. */
+export function defineAccessors(prototype: object, specs: OptionSpecs): void {
+  for (const name of Object.keys(specs)) {
+    if (Object.prototype.hasOwnProperty.call(prototype, name)) continue;
+    Object.defineProperty(prototype, name, {
+      configurable: true,
+      enumerable: false,
+      get(this: HasOptions) {
+        return this.optionStore.values[name];
+      },
+      set(this: HasOptions, value: unknown) {
+        this.optionStore.set(name, value, this.optionOwnerName);
+      },
+    });
+  }
+}
+
+/** The merged specs and defaults of a class, from the nearest class that declared options. */
+export function classOptions(cls: object | null): ClassOptions | undefined {
+  for (let c = cls; c !== null && c !== Function.prototype; c = Object.getPrototypeOf(c) as object | null) {
+    const found = byClass.get(c);
+    if (found) {
+      if (c !== cls && cls !== null) byClass.set(cls, found);
+      return found;
+    }
+  }
+  return undefined;
+}

@@ -49,8 +49,6 @@ export class Pipe {
   awaitingPeer = false;
   /** Keep only the newest message waiting at this end (ZMQ_CONFLATE): a write replaces what is unread. */
   conflate = false;
-  /** Free for the socket type's bookkeeping. */
-  data: unknown = undefined;
 
   /** Slots that strategies use to find this pipe in O(1). */
   lbIndex = -1;
@@ -160,11 +158,6 @@ export class Pipe {
     peer.inbound.clear();
     peer.inboundEnded = true;
     peer.reportTerminated();
-  }
-
-  /** Drops everything waiting to be read at this end (a socket's bind-side queue after disconnect). */
-  discardInbound(): void {
-    this.inbound.clear();
   }
 
   private reportTerminated(): void {

@@ -1,35 +1,27 @@
 /**
- * SocketBase: the public socket API (zeromq.js v6 shape) and the machinery
- * every socket type shares: endpoints, pipes, pending sends and receives,
- * timeouts, linger and monitor events. A socket type is a small subclass
- * that implements the protected hooks with the routing strategies.
+ * SocketBase: the public socket API (zeromq.js v6 shape) and its lifecycle:
+ * endpoints, send and receive, closing, options as properties. A socket
+ * type is a small subclass that implements the protected hooks with the
+ * routing strategies. What transports and sessions need of a socket goes
+ * through its private SocketHost; waiting sends and receives through
+ * PendingOperations.
  */
-import {
-  type AuthResult,
-  type Command,
-  type MechanismOptions,
-  type PeerInfo,
-  type PlainCredentials,
-  type SocketTypeName,
-  SocketTypes,
-  isCompatible,
-} from "@zmq/wire";
+import { type Command, type PeerInfo, type SocketTypeName, SocketTypes } from "@zmq/wire";
+import { type BaseOptions, baseOptions } from "./base-options.js";
 import type { Context } from "./context.js";
 import { parseEndpoint } from "./endpoint.js";
-import { ZmqError, show } from "./errors.js";
+import { ZmqError } from "./errors.js";
+import { SocketHost } from "./host.js";
 import type { MessageLike, Msg } from "./msg.js";
-import { Observer } from "./observer.js";
-import { type BaseOptionName, type BaseOptions, OptionStore, validateOption } from "./options.js";
-import type { Pipe, PipeOwner } from "./pipe.js";
-import { Queue } from "./queue.js";
-import type { EngineOptions } from "./engine.js";
-import type { SessionHost, StreamEngine } from "./stream-session.js";
-import type { MessageBinding, PipeHost, StreamTransport } from "./transport.js";
+import type { Observer } from "./observer.js";
+import { OptionStore, type OptionValues, classOptions, defineAccessors, defineOptions, unknownOption } from "./options.js";
+import { PendingOperations } from "./pending.js";
+import type { Pipe } from "./pipe.js";
 import { SyncBudget, afterTurn } from "./sync-budget.js";
-import { zapRequest } from "./zap.js";
+import type { MessageBinding, MessageConnection, StreamTransport } from "./transport.js";
 
 export interface SocketOptions extends Partial<BaseOptions> {
-  /** The Context whose transports this socket uses. */
+  /** The Context whose transports and security mechanisms this socket uses. */
   context?: Context;
 }
 
@@ -45,102 +37,105 @@ export interface OperationOptions {
   signal?: AbortSignal;
 }
 
-interface Pending<T> {
-  resolve: (value: T) => void;
-  reject: (error: unknown) => void;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-}
-
-interface PendingSend extends Pending<void> {
-  msg: Msg;
-}
-
 /** A binding or connection this socket holds, by endpoint. */
 export interface EndpointHandle {
   close(): void;
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+const mechanismsWithAccessors = new WeakSet<object>();
 
-/** The context used when a socket is made without one: set by @zmq/zeromq, empty otherwise. */
-let fallbackContext: (() => Context) | undefined;
+/** The option properties every socket has (routingId is written by hand: it reads back as a string). */
+type BaseOptionProperties = Omit<OptionValues<typeof baseOptions>, "routingId">;
 
-/** Lets an all-in-one package choose the Context for sockets made without one. */
-export function setDefaultContextProvider(provider: () => Context): void {
-  fallbackContext = provider;
-}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the option accessors are defined from baseOptions
+export interface SocketBase extends BaseOptionProperties {}
 
-export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, AsyncIterable<Msg> {
+export abstract class SocketBase implements AsyncIterable<Msg> {
+  static {
+    defineOptions(this, baseOptions);
+  }
+
   readonly context: Context;
-  readonly socketType: SocketTypeName;
-  /** The option values; read them through the socket's properties. */
+  /** The option values, with the security mechanisms' of the Context. */
   protected readonly options: OptionStore;
-  /** Every pipe attached to this socket. */
-  protected readonly pipes = new Set<Pipe>();
-
-  private isClosed = false;
-  private observer: Observer | undefined;
+  private readonly host: SocketHost;
   private readonly bound = new Map<string, EndpointHandle>();
   private readonly connected = new Map<string, EndpointHandle>();
-  private readonly pendingSends = new Queue<PendingSend>();
-  private readonly pendingReceives = new Queue<Pending<Msg>>();
-  private flushingSends = false;
-  private flushingReceives = false;
-  private resendRequested = false;
-  private rereceiveRequested = false;
+  private readonly sends = new PendingOperations<Msg, true>((msg) => (this.xsend(msg) ? true : undefined));
+  private readonly receives = new PendingOperations<undefined, Msg>(() => this.xrecv());
   private endpointLast: string | null = null;
-  private nextFixedRoutingId: Uint8Array | undefined;
   /** Immediate completions left before this socket gives the event loop a turn. */
   private readonly budget = new SyncBudget();
 
-  protected constructor(socketType: SocketTypeName, options: SocketOptions = {}, defaults: Partial<BaseOptions> = {}) {
+  protected constructor(socketType: SocketTypeName, options: SocketOptions = {}) {
     const { context, ...rest } = options;
-    const ctx = context ?? fallbackContext?.();
-    if (!ctx) {
+    if (!context) {
       throw new ZmqError(
         "EINVAL",
         "No Context: pass { context: new Context({ transports: [...] }) }, or import the socket from @zmq/zeromq, which has a default Context",
       );
     }
-    this.context = ctx;
-    this.socketType = socketType;
-    this.options = new OptionStore(defaults);
-    this.assignOptions(rest);
-  }
-
-  /** Sets options from an object, as the constructor does; unknown names throw EINVAL. */
-  protected assignOptions(values: Record<string, unknown>): void {
-    for (const [name, value] of Object.entries(values)) {
+    this.context = context;
+    for (const m of context.mechanisms) {
+      if (mechanismsWithAccessors.has(m)) continue;
+      mechanismsWithAccessors.add(m);
+      defineAccessors(SocketBase.prototype, m.options);
+    }
+    const own = classOptions(new.target)!;
+    this.options = new OptionStore(own.specs, own.defaults, context.mechanisms);
+    this.host = new SocketHost(context, socketType, this.options, {
+      attach: (pipe) => this.xattachPipe(pipe),
+      detach: (pipe) => this.xpipeTerminated(pipe),
+      readActivated: (pipe) => this.xreadActivated(pipe),
+      writeActivated: (pipe) => this.xwriteActivated(pipe),
+      peerReady: (pipe, peer) => this.xpeerReady(pipe, peer),
+      peerCommand: (pipe, command) => this.xpeerCommand(pipe, command),
+      flushSends: () => this.sends.flush(),
+      flushReceives: () => this.receives.flush(),
+      validator: () => this.validatePeerMessage,
+    });
+    for (const [name, value] of Object.entries(rest)) {
       if (value === undefined) continue;
-      if (!(name in this) || name === "context") {
-        throw new ZmqError("EINVAL", `Unknown option '${name}' for a ${this.socketType} socket (value ${show(value)})`);
-      }
+      if (!this.options.has(name)) throw unknownOption(name, value, socketType);
       (this as Record<string, unknown>)[name] = value;
     }
   }
 
+  /** For the option accessors: where values live, and the type named in errors. */
+  protected get optionStore(): OptionStore {
+    return this.options;
+  }
+
+  protected get optionOwnerName(): string {
+    return this.host.socketType;
+  }
+
   // ---- state -------------------------------------------------------------
+
+  /** The socket type's ZMTP name ("PUSH", "ROUTER" ...). */
+  get socketType(): SocketTypeName {
+    return this.host.socketType;
+  }
 
   /** True once close() was called. */
   get closed(): boolean {
-    return this.isClosed;
+    return this.host.closed;
   }
 
   /** True when a receive() would complete at once. */
   get readable(): boolean {
-    return !this.isClosed && this.xhasIn();
+    return !this.host.closed && this.xhasIn();
   }
 
   /** True when a send() would complete at once. */
   get writable(): boolean {
-    return !this.isClosed && this.xhasOut();
+    return !this.host.closed && this.xhasOut();
   }
 
   /** The socket type's zmq.h number (PAIR 0 ... PUSH 8), as zeromq.js's `type`. */
   get type(): number {
-    return SocketTypes[this.socketType];
+    return SocketTypes[this.host.socketType];
   }
 
   /** The last endpoint bound (wildcards resolved) or connected, or null. */
@@ -150,16 +145,12 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
 
   /** Monitor events of this socket. */
   get events(): Observer {
-    if (!this.observer) {
-      this.observer = new Observer();
-      if (this.isClosed) this.observer.close();
-    }
-    return this.observer;
+    return this.host.events;
   }
 
-  /** "null" or "plain", as zeromq.js reports the security mechanism. */
-  get securityMechanism(): "null" | "plain" {
-    return this.options.get("plainServer") || this.options.get("plainUsername") !== null ? "plain" : "null";
+  /** The security mechanism its options select, as zeromq.js reports it: "null", "plain", "curve". */
+  get securityMechanism(): string {
+    return this.host.security?.mechanism.label ?? "null";
   }
 
   /** Sockets are used from one thread, as zeromq.js's are. */
@@ -167,9 +158,18 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
     return false;
   }
 
-  /** Emits a monitor event, if anyone observes this socket. */
-  emit(event: Parameters<Observer["emit"]>[0]): void {
-    this.observer?.emit(event);
+  /** ZMQ_ROUTING_ID, read back as a string. Default null (the peer generates one). */
+  get routingId(): string | null {
+    const v = this.options.values.routingId as BaseOptions["routingId"];
+    return v === null ? null : typeof v === "string" ? v : new TextDecoder().decode(v);
+  }
+  set routingId(v: string | Uint8Array | null) {
+    this.options.set("routingId", v, this.host.socketType);
+  }
+
+  /** Every pipe attached to this socket. */
+  protected get pipes(): Set<Pipe> {
+    return this.host.pipes;
   }
 
   // ---- endpoints ---------------------------------------------------------
@@ -179,18 +179,11 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
     this.assertOpen();
     const endpoint = parseEndpoint(address);
     const transport = this.context.transport(endpoint.scheme, address);
-    if (transport.kind === "message") {
-      const binding: MessageBinding = transport.bind(endpoint, this);
-      this.bound.set(binding.endpoint, binding);
-      if (binding.endpoint !== address) this.bound.set(address, binding);
-      this.endpointLast = binding.endpoint;
-      return;
-    }
-    const handle = await this.engineFor(transport, address).listen(this, transport, endpoint, {
-      backlog: this.options.get("backlog"),
-      ipv6: this.options.get("ipv6"),
-    });
-    if (this.isClosed) {
+    const handle: MessageBinding =
+      transport.kind === "message"
+        ? transport.bind(endpoint, this.host)
+        : await engineOf(transport).listen(this.host, transport, endpoint);
+    if (this.host.closed) {
       handle.close();
       throw new ZmqError("EBADF", undefined, address);
     }
@@ -209,7 +202,7 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
     for (const [key, h] of this.bound) if (h === handle) this.bound.delete(key);
     handle.close();
     const resolved = (handle as Partial<MessageBinding>).endpoint ?? address;
-    this.releasePipes((p) => p.endpoint === resolved || p.endpoint === address);
+    this.host.releasePipes((p) => p.endpoint === resolved || p.endpoint === address);
     await Promise.resolve();
   }
 
@@ -219,37 +212,26 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
     const endpoint = parseEndpoint(address);
     const transport = this.context.transport(endpoint.scheme, address);
     const fixed = this.connectRoutingId(options);
+    let connection: MessageConnection;
     if (transport.kind === "message") {
-      this.nextFixedRoutingId = fixed;
+      this.host.fixedRoutingId = fixed;
       try {
-        this.connected.set(address, transport.connect(endpoint, this));
+        connection = transport.connect(endpoint, this.host);
       } finally {
-        this.nextFixedRoutingId = undefined;
+        this.host.fixedRoutingId = undefined;
       }
-      this.endpointLast = address;
-      return;
+    } else {
+      transport.validate?.(endpoint);
+      connection = engineOf(transport).connect(this.host, transport, endpoint, fixed);
     }
-    transport.validate?.(endpoint);
-    this.connected.set(address, this.engineFor(transport, address).connect(this, transport, endpoint, fixed));
+    this.connected.set(address, connection);
     this.endpointLast = address;
-  }
-
-  private engineFor(transport: StreamTransport, address: string): StreamEngine {
-    const engine = transport.engine ?? this.context.engine;
-    if (!engine) {
-      throw new ZmqError(
-        "EPROTONOSUPPORT",
-        `The "${transport.scheme}" transport brings no ZMTP engine: give it engine: zmtpEngine, or the Context { engine: zmtpEngine } (from @zmq/kernel)`,
-        address,
-      );
-    }
-    return engine;
   }
 
   /** The routing id a connect() names for its peer; only ROUTER takes one (zeromq.js's Router.connect). */
   protected connectRoutingId(options: ConnectCallOptions): Uint8Array | undefined {
     if (options.routingId !== undefined) {
-      throw new ZmqError("EINVAL", `A ${this.socketType} socket takes no routingId in connect(); only a Router does`);
+      throw new ZmqError("EINVAL", `A ${this.host.socketType} socket takes no routingId in connect(); only a Router does`);
     }
     return undefined;
   }
@@ -263,154 +245,7 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
     if (!handle) throw new ZmqError("ENOENT", undefined, address);
     this.connected.delete(address);
     handle.close();
-    this.releasePipes((p) => p.endpoint === address);
-  }
-
-  // ---- what sessions need (SessionHost) ----------------------------------
-
-  /** Engine settings for a new connection, from this socket's options. */
-  engineOptions(peerAddress: string): Omit<EngineOptions, "defer"> {
-    const o = this.options.values;
-    return {
-      socketType: this.socketType,
-      routingId: this.routingIdBytes,
-      mechanism: this.mechanismOptions(),
-      maxMessageSize: o.maxMessageSize,
-      peerAddress,
-      alloc: (size) => this.context.frames.alloc(size),
-      heartbeatInterval: o.heartbeatInterval,
-      heartbeatTimeToLive: o.heartbeatTimeToLive,
-      heartbeatTimeout: o.heartbeatTimeout,
-      handshakeInterval: o.handshakeInterval,
-      validate: this.validatePeerMessage,
-    };
-  }
-
-  /** Checks each message a network peer sends, before it is queued (REQ overrides this). */
-  protected readonly validatePeerMessage: ((msg: Msg) => boolean) | undefined = undefined;
-
-  connectOptions(): { ipv6: boolean; connectTimeout: number; tcpKeepalive: number; tcpKeepaliveIdle: number } {
-    const o = this.options.values;
-    return { ipv6: o.ipv6, connectTimeout: o.connectTimeout, tcpKeepalive: o.tcpKeepalive, tcpKeepaliveIdle: o.tcpKeepaliveIdle };
-  }
-
-  reconnectOptions(): { interval: number; maxInterval: number; immediate: boolean } {
-    const o = this.options.values;
-    return { interval: o.reconnectInterval, maxInterval: o.reconnectMaxInterval, immediate: o.immediate };
-  }
-
-  hwm(): { send: number; receive: number } {
-    return { send: this.options.get("sendHighWaterMark"), receive: this.options.get("receiveHighWaterMark") };
-  }
-
-  /** A pipe's peer finished its handshake. */
-  peerReady(pipe: Pipe, peer: PeerInfo): void {
-    if (!this.pipes.has(pipe)) return;
-    this.xpeerReady(pipe, peer);
-    // The socket type may only now route to or read from this pipe.
-    this.flushSends();
-    this.flushReceives();
-  }
-
-  /** A command from a peer after its handshake. */
-  peerCommand(pipe: Pipe, command: Command): void {
-    if (!this.pipes.has(pipe.peer)) return;
-    this.xpeerCommand(pipe.peer, command);
-    this.flushReceives();
-  }
-
-  /** The security mechanism for new connections, from the plain* options. */
-  protected mechanismOptions(): MechanismOptions {
-    const o = this.options.values;
-    if (o.plainServer) {
-      // libzmq hands PLAIN credentials to a ZAP handler and fails the handshake without one.
-      return { type: "PLAIN", server: true, authenticate: (credentials) => this.authenticate(credentials) };
-    }
-    if (o.plainUsername !== null) return { type: "PLAIN", username: o.plainUsername, password: o.plainPassword ?? "" };
-    return { type: "NULL" };
-  }
-
-  /**
-   * Decides PLAIN credentials for a server socket by asking the ZAP handler
-   * bound at inproc://zeromq.zap.01 in this Context; without one, libzmq
-   * refuses every client, and so does this.
-   */
-  protected async authenticate(credentials: PlainCredentials): Promise<AuthResult> {
-    const reply = await zapRequest(this.context, {
-      domain: this.options.get("zapDomain") ?? "",
-      address: credentials.address ?? "",
-      identity: this.routingIdBytes ?? this.context.frames.alloc(0),
-      mechanism: "PLAIN",
-      credentials: [credentials.usernameBytes, credentials.passwordBytes],
-    });
-    return { status: reply.status, userId: reply.userId };
-  }
-
-  // ---- pipes -------------------------------------------------------------
-
-  /** Adopts a pipe end (called by transports and sessions). */
-  attachPipe(pipe: Pipe, endpoint: string): void {
-    if (pipe.terminated) return;
-    if (this.isClosed) {
-      pipe.terminate();
-      return;
-    }
-    pipe.owner = this;
-    pipe.endpoint = endpoint;
-    if (this.nextFixedRoutingId) pipe.fixedRoutingId = this.nextFixedRoutingId;
-    if (this.typeOption("conflate", false)) {
-      // Only the newest message waits, in each direction.
-      pipe.conflate = true;
-      pipe.peer.conflate = true;
-    }
-    this.pipes.add(pipe);
-    this.xattachPipe(pipe);
-    this.flushSends();
-    this.flushReceives();
-  }
-
-  readActivated(pipe: Pipe): void {
-    this.xreadActivated(pipe);
-    this.flushReceives();
-  }
-
-  writeActivated(pipe: Pipe): void {
-    this.xwriteActivated(pipe);
-    this.flushSends();
-  }
-
-  pipeTerminated(pipe: Pipe): void {
-    if (!this.pipes.delete(pipe)) return;
-    this.xpipeTerminated(pipe);
-    this.flushSends();
-    this.flushReceives();
-  }
-
-  /** Lets go of pipes (disconnect, unbind, close) with linger semantics. */
-  protected releasePipes(which: (pipe: Pipe) => boolean): void {
-    const linger = this.options.get("linger");
-    for (const pipe of [...this.pipes]) {
-      if (!which(pipe)) continue;
-      this.pipes.delete(pipe);
-      this.xpipeTerminated(pipe);
-      if (linger === 0) {
-        pipe.terminate();
-      } else {
-        pipe.end();
-        if (linger > 0 && pipe.peer.pending > 0) {
-          const timer = setTimeout(() => pipe.expire(), linger);
-          // A lingering pipe alone must not keep a Node process alive.
-          (timer as { unref?: () => void }).unref?.();
-        }
-      }
-    }
-  }
-
-  // ---- the peer-type check for inproc and the engine ---------------------
-
-  /** True when a peer of that type may talk to this socket. */
-  acceptsPeer(peer: SocketTypeName): boolean {
-    return isCompatible(this.socketType, peer);
+    this.host.releasePipes((p) => p.endpoint === address);
   }
 
   // ---- sending and receiving ---------------------------------------------
@@ -422,24 +257,20 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
    * with EBUSY.
    */
   send(message: MessageLike | readonly MessageLike[], options?: OperationOptions): Promise<void> {
-    if (this.isClosed) return Promise.reject(new ZmqError("EBADF"));
+    if (this.host.closed) return Promise.reject(new ZmqError("EBADF"));
     let msg: Msg;
     try {
       msg = this.toMsg(message);
       // zeromq.js resolves send([]) and sends nothing: there is no zero-frame message.
       if (msg.length === 0) return RESOLVED;
-      if (this.pendingSends.length === 0 && this.xsend(msg)) return this.budget.allowed() ? RESOLVED : afterTurn(undefined);
+      if (this.sends.length === 0 && this.xsend(msg)) return this.budget.allowed() ? RESOLVED : afterTurn(undefined);
     } catch (error) {
       return Promise.reject(error);
     }
-    const timeout = this.options.get("sendTimeout");
+    const timeout = this.options.values.sendTimeout as number;
     if (timeout === 0) return Promise.reject(new ZmqError("EAGAIN"));
     if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
-    return new Promise<void>((resolve, reject) => {
-      const pending: PendingSend = { msg, resolve, reject, timer: undefined, signal: options?.signal, onAbort: undefined };
-      this.arm(pending, this.pendingSends, timeout);
-      this.pendingSends.push(pending);
-    });
+    return this.sends.wait(msg, timeout, options?.signal) as Promise<unknown> as Promise<void>;
   }
 
   /**
@@ -447,8 +278,8 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
    * queue in order instead of failing with EBUSY.
    */
   receive(options?: OperationOptions): Promise<Msg> {
-    if (this.isClosed) return Promise.reject(new ZmqError("EBADF"));
-    if (this.pendingReceives.length === 0) {
+    if (this.host.closed) return Promise.reject(new ZmqError("EBADF"));
+    if (this.receives.length === 0) {
       try {
         const msg = this.xrecv();
         if (msg !== undefined) return this.budget.allowed() ? Promise.resolve(msg) : afterTurn(msg);
@@ -456,14 +287,10 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
         return Promise.reject(error);
       }
     }
-    const timeout = this.options.get("receiveTimeout");
+    const timeout = this.options.values.receiveTimeout as number;
     if (timeout === 0) return Promise.reject(new ZmqError("EAGAIN"));
     if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
-    return new Promise<Msg>((resolve, reject) => {
-      const pending: Pending<Msg> = { resolve, reject, timer: undefined, signal: options?.signal, onAbort: undefined };
-      this.arm(pending, this.pendingReceives, timeout);
-      this.pendingReceives.push(pending);
-    });
+    return this.receives.wait(undefined, timeout, options?.signal);
   }
 
   /** Iterates over received messages until the socket is closed. */
@@ -472,8 +299,8 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
     // promise hops per message on this hot path.
     const done: IteratorResult<Msg> = { value: undefined, done: true };
     const next = (): Promise<IteratorResult<Msg>> => {
-      if (this.isClosed) return Promise.resolve(done);
-      if (this.pendingReceives.length === 0) {
+      if (this.host.closed) return Promise.resolve(done);
+      if (this.receives.length === 0) {
         try {
           const value = this.xrecv();
           if (value !== undefined) {
@@ -487,7 +314,7 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
       return this.receive().then(
         (value) => ({ value, done: false }),
         (error: unknown) => {
-          if (this.isClosed) return done;
+          if (this.host.closed) return done;
           throw error;
         },
       );
@@ -498,82 +325,6 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
       [Symbol.asyncIterator]: () => iterator,
     };
     return iterator;
-  }
-
-  private arm<T extends Pending<never>>(pending: T, queue: Queue<T>, timeout: number): void {
-    const remove = (error: unknown) => {
-      if (queue.removeWhere((p) => p === pending) > 0) this.settle(pending, error);
-    };
-    if (timeout > 0) pending.timer = setTimeout(() => remove(new ZmqError("EAGAIN")), timeout);
-    if (pending.signal) {
-      const signal = pending.signal;
-      pending.onAbort = () => remove(signal.reason);
-      signal.addEventListener("abort", pending.onAbort, { once: true });
-    }
-  }
-
-  private settle<T>(pending: Pending<T>, error: unknown, value?: T): void {
-    if (pending.timer !== undefined) clearTimeout(pending.timer);
-    if (pending.onAbort) pending.signal!.removeEventListener("abort", pending.onAbort);
-    if (error !== undefined) pending.reject(error);
-    else pending.resolve(value as T);
-  }
-
-  /** Completes waiting sends while the socket type accepts them. Safe to call re-entrantly. */
-  protected flushSends(): void {
-    if (this.flushingSends) {
-      this.resendRequested = true;
-      return;
-    }
-    this.flushingSends = true;
-    try {
-      do {
-        this.resendRequested = false;
-        while (this.pendingSends.length > 0) {
-          const pending = this.pendingSends.peek()!;
-          let sent: boolean;
-          try {
-            sent = this.xsend(pending.msg);
-          } catch (error) {
-            this.pendingSends.shift();
-            this.settle(pending, error);
-            continue;
-          }
-          if (!sent) break;
-          this.pendingSends.shift();
-          this.settle(pending, undefined);
-        }
-      } while (this.resendRequested);
-    } finally {
-      this.flushingSends = false;
-    }
-  }
-
-  /** Completes waiting receives while messages are available. Safe to call re-entrantly. */
-  protected flushReceives(): void {
-    if (this.flushingReceives) {
-      this.rereceiveRequested = true;
-      return;
-    }
-    this.flushingReceives = true;
-    try {
-      do {
-        this.rereceiveRequested = false;
-        while (this.pendingReceives.length > 0) {
-          let msg: Msg | undefined;
-          try {
-            msg = this.xrecv();
-          } catch (error) {
-            this.settle(this.pendingReceives.shift()!, error);
-            continue;
-          }
-          if (msg === undefined) break;
-          this.settle(this.pendingReceives.shift()!, undefined, msg);
-        }
-      } while (this.rereceiveRequested);
-    } finally {
-      this.flushingReceives = false;
-    }
   }
 
   /** Converts what send() was given into frames of the Context's preferred type. */
@@ -613,129 +364,21 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
    * with EAGAIN, as zeromq.js's do; for-await loops end.
    */
   close(): void {
-    if (this.isClosed) return;
-    this.isClosed = true;
-    for (let p = this.pendingSends.shift(); p; p = this.pendingSends.shift()) this.settle(p, new ZmqError("EAGAIN"));
-    for (let p = this.pendingReceives.shift(); p; p = this.pendingReceives.shift()) this.settle(p, new ZmqError("EAGAIN"));
+    const host = this.host;
+    if (host.closed) return;
+    host.closed = true;
+    this.sends.rejectAll(() => new ZmqError("EAGAIN"));
+    this.receives.rejectAll(() => new ZmqError("EAGAIN"));
     for (const handle of new Set([...this.bound.values(), ...this.connected.values()])) handle.close();
     this.bound.clear();
     this.connected.clear();
-    this.releasePipes(() => true);
+    host.releasePipes(() => true);
     this.xclose();
-    if (this.observer) {
-      this.observer.emit({ type: "end" });
-      this.observer.close();
-    }
+    host.end();
   }
 
   protected assertOpen(): void {
-    if (this.isClosed) throw new ZmqError("EBADF");
-  }
-
-  // ---- option properties (zeromq.js names) -------------------------------
-
-  /**
-   * Options only some socket types have (probeRouter, mandatory ...). Kept
-   * here, not in subclass fields, because the constructor assigns options
-   * before a subclass's own fields exist.
-   */
-  private readonly typeOptions = new Map<string, unknown>();
-
-  protected typeOption<T>(name: string, fallback: T): T {
-    return this.typeOptions.has(name) ? (this.typeOptions.get(name) as T) : fallback;
-  }
-
-  protected setTypeOption(name: string, value: unknown, check: (value: unknown) => string | undefined): void {
-    validateOption(name, value, check);
-    this.typeOptions.set(name, value);
-  }
-
-  protected getOption<K extends BaseOptionName>(name: K): BaseOptions[K] {
-    return this.options.get(name);
-  }
-
-  protected setOption<K extends BaseOptionName>(name: K, value: unknown): void {
-    this.options.set(name, value);
-  }
-
-  /** @see baseOptionSpecs.linger; default -1. */
-  get linger(): number { return this.options.get("linger"); }
-  set linger(v: number) { this.options.set("linger", v); }
-  /** Default 1000 messages; 0 for no limit. */
-  get sendHighWaterMark(): number { return this.options.get("sendHighWaterMark"); }
-  set sendHighWaterMark(v: number) { this.options.set("sendHighWaterMark", v); }
-  /** Default 1000 messages; 0 for no limit. */
-  get receiveHighWaterMark(): number { return this.options.get("receiveHighWaterMark"); }
-  set receiveHighWaterMark(v: number) { this.options.set("receiveHighWaterMark", v); }
-  /** Default -1 (wait for ever). */
-  get sendTimeout(): number { return this.options.get("sendTimeout"); }
-  set sendTimeout(v: number) { this.options.set("sendTimeout", v); }
-  /** Default -1 (wait for ever). */
-  get receiveTimeout(): number { return this.options.get("receiveTimeout"); }
-  set receiveTimeout(v: number) { this.options.set("receiveTimeout", v); }
-  /** Default false. */
-  get immediate(): boolean { return this.options.get("immediate"); }
-  set immediate(v: boolean) { this.options.set("immediate", v); }
-  /** Default null (the peer generates one). */
-  get routingId(): string | null {
-    const v = this.options.get("routingId");
-    return v === null ? null : typeof v === "string" ? v : new TextDecoder().decode(v);
-  }
-  set routingId(v: string | Uint8Array | null) { this.options.set("routingId", v); }
-  /** Default 100 ms; -1 disables reconnection. */
-  get reconnectInterval(): number { return this.options.get("reconnectInterval"); }
-  set reconnectInterval(v: number) { this.options.set("reconnectInterval", v); }
-  /** Default 0 (no exponential backoff). */
-  get reconnectMaxInterval(): number { return this.options.get("reconnectMaxInterval"); }
-  set reconnectMaxInterval(v: number) { this.options.set("reconnectMaxInterval", v); }
-  /** Default -1 (no limit). */
-  get maxMessageSize(): number { return this.options.get("maxMessageSize"); }
-  set maxMessageSize(v: number) { this.options.set("maxMessageSize", v); }
-  /** Default 0 (no heartbeats). */
-  get heartbeatInterval(): number { return this.options.get("heartbeatInterval"); }
-  set heartbeatInterval(v: number) { this.options.set("heartbeatInterval", v); }
-  /** Default 0. */
-  get heartbeatTimeToLive(): number { return this.options.get("heartbeatTimeToLive"); }
-  set heartbeatTimeToLive(v: number) { this.options.set("heartbeatTimeToLive", v); }
-  /** Default -1 (use heartbeatInterval). */
-  get heartbeatTimeout(): number { return this.options.get("heartbeatTimeout"); }
-  set heartbeatTimeout(v: number) { this.options.set("heartbeatTimeout", v); }
-  /** Default 30000 ms. */
-  get handshakeInterval(): number { return this.options.get("handshakeInterval"); }
-  set handshakeInterval(v: number) { this.options.set("handshakeInterval", v); }
-  /** Default 0 (the system's timeout). */
-  get connectTimeout(): number { return this.options.get("connectTimeout"); }
-  set connectTimeout(v: number) { this.options.set("connectTimeout", v); }
-  /** Default 100. */
-  get backlog(): number { return this.options.get("backlog"); }
-  set backlog(v: number) { this.options.set("backlog", v); }
-  /** Default false. */
-  get ipv6(): boolean { return this.options.get("ipv6"); }
-  set ipv6(v: boolean) { this.options.set("ipv6", v); }
-  /** Default -1 (system default). */
-  get tcpKeepalive(): number { return this.options.get("tcpKeepalive"); }
-  set tcpKeepalive(v: number) { this.options.set("tcpKeepalive", v); }
-  /** Default -1 (system default). */
-  get tcpKeepaliveIdle(): number { return this.options.get("tcpKeepaliveIdle"); }
-  set tcpKeepaliveIdle(v: number) { this.options.set("tcpKeepaliveIdle", v); }
-  /** Default false. */
-  get plainServer(): boolean { return this.options.get("plainServer"); }
-  set plainServer(v: boolean) { this.options.set("plainServer", v); }
-  /** Default null. */
-  get plainUsername(): string | null { return this.options.get("plainUsername"); }
-  set plainUsername(v: string | null) { this.options.set("plainUsername", v); }
-  /** Default null. */
-  get plainPassword(): string | null { return this.options.get("plainPassword"); }
-  set plainPassword(v: string | null) { this.options.set("plainPassword", v); }
-  /** Default null. */
-  get zapDomain(): string | null { return this.options.get("zapDomain"); }
-  set zapDomain(v: string | null) { this.options.set("zapDomain", v); }
-
-  /** The routingId option as bytes, for transports and the engine. */
-  get routingIdBytes(): Uint8Array | undefined {
-    const v = this.options.get("routingId");
-    if (v === null) return undefined;
-    return typeof v === "string" ? this.context.frames.fromString(v) : v;
+    if (this.host.closed) throw new ZmqError("EBADF");
   }
 
   // ---- hooks each socket type implements ---------------------------------
@@ -758,6 +401,8 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
   protected xhasOut(): boolean {
     return false;
   }
+  /** Checks each message a network peer sends, before it is queued (REQ overrides this). */
+  protected readonly validatePeerMessage: ((msg: Msg) => boolean) | undefined = undefined;
   /** A peer's handshake finished (its routing id and properties are known). */
   protected xpeerReady(_pipe: Pipe, _peer: PeerInfo): void {}
   /** A SUBSCRIBE, CANCEL, PING or PONG from a peer. */
@@ -766,4 +411,16 @@ export abstract class SocketBase implements PipeOwner, PipeHost, SessionHost, As
   protected xwriteActivated(_pipe: Pipe): void {}
   /** Called once by close() after the pipes are released. */
   protected xclose(): void {}
+}
+
+/** A stream transport's engine plug-in. */
+function engineOf(transport: StreamTransport): StreamTransport["engine"] {
+  const engine = (transport as Partial<StreamTransport>).engine;
+  if (!engine) {
+    throw new ZmqError(
+      "EPROTONOSUPPORT",
+      `The "${transport.scheme}" transport brings no engine: a stream transport sets engine (zmtpEngine from @zmq/engine for byte streams)`,
+    );
+  }
+  return engine;
 }

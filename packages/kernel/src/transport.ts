@@ -1,21 +1,29 @@
 /**
- * The transport plugin interface, version 1. A transport is an object
+ * The transport plugin interface, version 2. A transport is an object
  * passed to a Context (`new Context({ transports: [tcp(), inproc()] })`);
  * nothing else registers it. Two kinds exist:
  *
  *  - MessageTransport (inproc): joins two sockets in the same Context with a
  *    pipe pair; no bytes, no codec.
- *  - StreamTransport (tcp, ipc, later ws): gives ByteStreams that the
- *    kernel's engine runs ZMTP over.
+ *  - StreamTransport (tcp, ipc, ws): gives streams that the transport's
+ *    engine plug-in (`zmtpEngine` from @zmq/engine for byte streams) runs a
+ *    protocol over, with sessions, reconnection and monitor events.
  *
- * A third party writes a transport by implementing one of these.
+ * A third party writes a transport by implementing one of these. The socket
+ * side they see is a host object (PipeHost, SessionHost), never the user's
+ * socket itself. Version 2: the engine is the transport's own plug-in (no
+ * Context-wide engine), and SessionHost hands engines the socket's option
+ * values instead of pre-built engine settings.
  */
-import type { SocketTypeName } from "@zmq/wire";
-import type { Context } from "./context.js";
+import type { Command, PeerInfo, SocketTypeName } from "@zmq/wire";
+import type { BaseOptions } from "./base-options.js";
+import type { SecuritySelection } from "./mechanism.js";
+import type { FrameCodec, Msg } from "./msg.js";
+import type { Event } from "./observer.js";
 import type { Pipe } from "./pipe.js";
-import type { StreamEngine } from "./stream-session.js";
 
-export const TRANSPORT_API_VERSION = 1;
+export const TRANSPORT_API_VERSION = 2;
+
 
 /** An endpoint split at "://": `tcp://127.0.0.1:5555` is scheme "tcp", address "127.0.0.1:5555". */
 export interface Endpoint {
@@ -25,9 +33,19 @@ export interface Endpoint {
   readonly url: string;
 }
 
+/** What transports and engines need of a Context. */
+export interface TransportContext {
+  /** How frames are made (Node Buffers in @zmq/zeromq). */
+  readonly frames: FrameCodec;
+  /** The transport for a scheme; throws EPROTONOSUPPORT when the Context has none. */
+  transport(scheme: string, address?: string): Transport;
+  /** Per-Context state for a transport or plug-in, made on first use. */
+  state<T>(key: object, init: () => T): T;
+}
+
 /** The side of a socket that a MessageTransport sees. */
 export interface PipeHost {
-  readonly context: Context;
+  readonly context: TransportContext;
   readonly socketType: SocketTypeName;
   readonly closed: boolean;
   readonly sendHighWaterMark: number;
@@ -36,6 +54,22 @@ export interface PipeHost {
   readonly routingIdBytes: Uint8Array | undefined;
   /** Adopts one end of a pipe, made for `endpoint`. */
   attachPipe(pipe: Pipe, endpoint: string): void;
+}
+
+/** The side of a socket that an engine plug-in's sessions see. */
+export interface SessionHost extends PipeHost {
+  /** The socket's option values, read at each connection. */
+  readonly options: Readonly<BaseOptions>;
+  /** The security mechanism the options select, or undefined for NULL. */
+  readonly security: SecuritySelection | undefined;
+  /** Checks each message a network peer sends, before it is queued (REQ checks replies). */
+  readonly validate: ((msg: Msg) => boolean) | undefined;
+  /** Emits a monitor event, if anyone observes the socket. */
+  emit(event: Event): void;
+  /** A pipe's peer finished its handshake (its routing id and properties are known). */
+  peerReady(pipe: Pipe, peer: PeerInfo): void;
+  /** A command from the peer after its handshake (SUBSCRIBE / CANCEL reach pub-sub sockets here). */
+  peerCommand(pipe: Pipe, command: Command): void;
 }
 
 export interface MessageBinding {
@@ -60,7 +94,7 @@ export interface MessageTransport {
   /** Connects `socket` to an endpoint, now or when it is bound. */
   connect(endpoint: Endpoint, socket: PipeHost): MessageConnection;
   /** True when some socket of that Context is bound at the endpoint (ZAP looks its handler up so). */
-  isBound?(endpoint: Endpoint, context: Context): boolean;
+  isBound?(endpoint: Endpoint, context: TransportContext): boolean;
 }
 
 /** Why a stream closed, when it was not a clean end. */
@@ -135,13 +169,22 @@ export interface StreamTransport {
   defer?(fn: () => void): void;
   /** Checks an address without connecting: throws ZmqError EINVAL for a malformed one. */
   validate?(endpoint: Endpoint): void;
-  /**
-   * The engine that runs ZMTP over this transport's streams: set it to
-   * `zmtpEngine` from @zmq/kernel. (It is a field, not a kernel import, so
-   * that inproc-only bundles carry no engine.) Without it the Context's
-   * `engine` option is used.
-   */
-  readonly engine?: StreamEngine;
+  /** The engine plug-in that runs over this transport's streams: `zmtpEngine` from @zmq/engine for byte streams. */
+  readonly engine: EnginePlugin;
+}
+
+/**
+ * An engine plug-in: sessions (connecting with reconnection, accepting) that
+ * run one kind of engine over a stream transport's streams. @zmq/engine
+ * makes one from any engine factory (`sessionEngine(factory)`); SocketBase
+ * reaches sessions only through this object, so a bundle that uses inproc
+ * alone carries no engine and no codec.
+ */
+export interface EnginePlugin {
+  /** Listens on an endpoint; each accepted stream gets a session. Rejects with ZmqError. */
+  listen(host: SessionHost, transport: StreamTransport, endpoint: Endpoint): Promise<MessageBinding>;
+  /** Starts a connecting session, which reconnects until closed. */
+  connect(host: SessionHost, transport: StreamTransport, endpoint: Endpoint, fixedRoutingId?: Uint8Array): MessageConnection;
 }
 
 export type Transport = MessageTransport | StreamTransport;

@@ -1,26 +1,39 @@
-import { FairQueue, type Msg, type OperationOptions, type Pipe, SocketBase, type SocketOptions, checks } from "@zmq/kernel";
+import {
+  FairQueue,
+  type Msg,
+  type OperationOptions,
+  type OptionValues,
+  type Pipe,
+  SocketBase,
+  type SocketOptions,
+  conflate,
+  defineOptions,
+} from "@zmq/kernel";
+
+const pullOptions = { conflate } as const;
+
+export interface PullOptions extends SocketOptions, Partial<OptionValues<typeof pullOptions>> {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the option accessors come from pullOptions
+export interface Pull extends OptionValues<typeof pullOptions> {}
 
 /**
  * PULL: receives messages from every connected PUSH peer, one whole
  * message from each in turn. Cannot send.
  */
 export class Pull extends SocketBase {
+  static {
+    defineOptions(this, pullOptions);
+  }
+
   private readonly fq = new FairQueue();
 
-  constructor(options: SocketOptions = {}) {
+  constructor(options: PullOptions = {}) {
     super("PULL", options);
   }
 
   override receive(options?: OperationOptions): Promise<Msg> {
     return super.receive(options);
-  }
-
-  /** Keep only the newest message queued (ZMQ_CONFLATE; single-frame messages). Default false. */
-  get conflate(): boolean {
-    return this.typeOption("conflate", false);
-  }
-  set conflate(value: boolean) {
-    this.setTypeOption("conflate", value, checks.boolean);
   }
 
   protected xattachPipe(pipe: Pipe): void {

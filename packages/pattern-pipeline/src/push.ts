@@ -1,4 +1,22 @@
-import { LoadBalancer, type MessageLike, type Msg, type OperationOptions, type Pipe, SocketBase, type SocketOptions, checks } from "@zmq/kernel";
+import {
+  LoadBalancer,
+  type MessageLike,
+  type Msg,
+  type OperationOptions,
+  type OptionValues,
+  type Pipe,
+  SocketBase,
+  type SocketOptions,
+  conflate,
+  defineOptions,
+} from "@zmq/kernel";
+
+const pushOptions = { conflate } as const;
+
+export interface PushOptions extends SocketOptions, Partial<OptionValues<typeof pushOptions>> {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the option accessors come from pushOptions
+export interface Push extends OptionValues<typeof pushOptions> {}
 
 /**
  * PUSH: sends each message to the next connected PULL peer in turn. When
@@ -6,22 +24,18 @@ import { LoadBalancer, type MessageLike, type Msg, type OperationOptions, type P
  * sendTimeout); it never drops. Cannot receive.
  */
 export class Push extends SocketBase {
+  static {
+    defineOptions(this, pushOptions);
+  }
+
   private readonly lb = new LoadBalancer();
 
-  constructor(options: SocketOptions = {}) {
+  constructor(options: PushOptions = {}) {
     super("PUSH", options);
   }
 
   override send(message: MessageLike | readonly MessageLike[], options?: OperationOptions): Promise<void> {
     return super.send(message, options);
-  }
-
-  /** Keep only the newest message queued (ZMQ_CONFLATE; single-frame messages). Default false. */
-  get conflate(): boolean {
-    return this.typeOption("conflate", false);
-  }
-  set conflate(value: boolean) {
-    this.setTypeOption("conflate", value, checks.boolean);
   }
 
   protected xattachPipe(pipe: Pipe): void {

@@ -1,10 +1,14 @@
-import { type Msg, ZmqError, checks } from "@zmq/kernel";
+import { type Msg, type OptionValues, ZmqError, conflate, defineOptions } from "@zmq/kernel";
 import { XPublisher, type XPublisherOptions } from "./xpublisher.js";
 
-export interface PublisherOptions extends Omit<XPublisherOptions, "verbosity" | "manual" | "welcomeMessage"> {
-  /** Keep only the newest message queued for each subscriber. Default false. */
-  conflate?: boolean;
-}
+const publisherOptions = { conflate } as const;
+
+export interface PublisherOptions
+  extends Omit<XPublisherOptions, "verbosity" | "manual" | "welcomeMessage">,
+    Partial<OptionValues<typeof publisherOptions>> {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the option accessors come from publisherOptions
+export interface Publisher extends OptionValues<typeof publisherOptions> {}
 
 /**
  * PUB: sends each message to every subscriber whose subscription is a
@@ -12,20 +16,16 @@ export interface PublisherOptions extends Omit<XPublisherOptions, "verbosity" | 
  * Subscriptions are used, never shown to the application. Cannot receive.
  */
 export class Publisher extends XPublisher {
+  static {
+    defineOptions(this, publisherOptions);
+  }
+
   constructor(options: PublisherOptions = {}) {
     super(options, "PUB");
   }
 
   protected override get passesUpstream(): boolean {
     return false;
-  }
-
-  /** Default false. */
-  get conflate(): boolean {
-    return this.typeOption("conflate", false);
-  }
-  set conflate(value: boolean) {
-    this.setTypeOption("conflate", value, checks.boolean);
   }
 
   protected override xrecv(): Msg | undefined {

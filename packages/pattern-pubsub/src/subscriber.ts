@@ -1,12 +1,12 @@
-import { type Msg, type SocketOptions, ZmqError, checks } from "@zmq/kernel";
+import { type Msg, type OptionValues, type SocketOptions, ZmqError, conflate, defineOptions, invertMatching } from "@zmq/kernel";
 import { XSubscriber } from "./xsubscriber.js";
 
-export interface SubscriberOptions extends SocketOptions {
-  /** Keep only the newest message. Default false. */
-  conflate?: boolean;
-  /** Receive the messages that match NO subscription. Default false. */
-  invertMatching?: boolean;
-}
+const subscriberOptions = { conflate, invertMatching } as const;
+
+export interface SubscriberOptions extends SocketOptions, Partial<OptionValues<typeof subscriberOptions>> {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the option accessors come from subscriberOptions
+export interface Subscriber extends OptionValues<typeof subscriberOptions> {}
 
 /**
  * SUB: receives the messages whose first frame starts with one of its
@@ -16,26 +16,14 @@ export interface SubscriberOptions extends SocketOptions {
  * subscription is sent again. Cannot send.
  */
 export class Subscriber extends XSubscriber {
+  static {
+    defineOptions(this, subscriberOptions);
+  }
+
   private prefetched: Msg | undefined;
 
   constructor(options: SubscriberOptions = {}) {
     super(options, "SUB");
-  }
-
-  /** Default false. */
-  get conflate(): boolean {
-    return this.typeOption("conflate", false);
-  }
-  set conflate(value: boolean) {
-    this.setTypeOption("conflate", value, checks.boolean);
-  }
-
-  /** Default false. */
-  get invertMatching(): boolean {
-    return this.typeOption("invertMatching", false);
-  }
-  set invertMatching(value: boolean) {
-    this.setTypeOption("invertMatching", value, checks.boolean);
   }
 
   /** Subscribes to messages starting with each topic (no topic: everything). */

@@ -9,27 +9,35 @@ import {
   type SocketOptions,
   type SocketTypeName,
   SubscriptionTrie,
-  checks,
+  type OptionValues,
+  defineOptions,
+  flag,
+  invertMatching,
+  oneOf,
+  option,
 } from "@zmq/kernel";
 
 /** Which (un)subscriptions an XPublisher passes to the application. */
 export type Verbosity = null | "allSubs" | "allSubsUnsubs";
 
-export interface XPublisherOptions extends SocketOptions {
-  /** Wait (EAGAIN on timeout) when a matching subscriber is full, instead of dropping for it. Default false. */
-  noDrop?: boolean;
-  /** null: first subscription / last unsubscription of a topic (default); "allSubs"; "allSubsUnsubs". */
-  verbosity?: Verbosity;
-  /** The application applies subscriptions itself with subscribe() / unsubscribe(). Default false. */
-  manual?: boolean;
-  /** A message queued for every new subscriber. Default null. */
-  welcomeMessage?: string | Uint8Array | null;
-  /** Send to the subscribers that do NOT match. Default false. */
-  invertMatching?: boolean;
-}
-
-const verbosityCheck = (v: unknown) => (v === null || v === "allSubs" || v === "allSubsUnsubs" ? undefined : 'null, "allSubs" or "allSubsUnsubs"');
 const welcomeCheck = (v: unknown) => (v === null || typeof v === "string" || v instanceof Uint8Array ? undefined : "a string, a Uint8Array or null");
+
+const xpublisherOptions = {
+  /** ZMQ_XPUB_NODROP: wait (EAGAIN on timeout) when a matching subscriber is full, instead of dropping for it. */
+  noDrop: flag(false),
+  /** ZMQ_XPUB_VERBOSE / VERBOSER: null passes first subscriptions and last unsubscriptions of a topic; "allSubs"; "allSubsUnsubs". */
+  verbosity: oneOf<readonly Verbosity[]>(null, [null, "allSubs", "allSubsUnsubs"]),
+  /** ZMQ_XPUB_MANUAL: the application applies subscriptions itself with subscribe() / unsubscribe(). */
+  manual: flag(false),
+  /** ZMQ_XPUB_WELCOME_MSG: a message queued for every new subscriber. */
+  welcomeMessage: option<string | Uint8Array | null>(null, welcomeCheck),
+  invertMatching,
+} as const;
+
+export interface XPublisherOptions extends SocketOptions, Partial<OptionValues<typeof xpublisherOptions>> {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the option accessors come from xpublisherOptions
+export interface XPublisher extends OptionValues<typeof xpublisherOptions> {}
 
 /**
  * XPUB: sends each message to the subscribers whose subscription is a
@@ -40,6 +48,10 @@ const welcomeCheck = (v: unknown) => (v === null || typeof v === "string" || v i
  * SUBSCRIBE / CANCEL commands or as `01` / `00` data frames from any peer.
  */
 export class XPublisher extends SocketBase {
+  static {
+    defineOptions(this, xpublisherOptions);
+  }
+
   protected readonly dist = new Distributor();
   protected readonly subscriptions = new SubscriptionTrie();
   private readonly upstream = new Queue<Msg>();
@@ -52,46 +64,6 @@ export class XPublisher extends SocketBase {
   /** Whether (un)subscriptions and other upstream messages reach the application (not for PUB). */
   protected get passesUpstream(): boolean {
     return true;
-  }
-
-  /** Default false. */
-  get noDrop(): boolean {
-    return this.typeOption("noDrop", false);
-  }
-  set noDrop(value: boolean) {
-    this.setTypeOption("noDrop", value, checks.boolean);
-  }
-
-  /** Default null. */
-  get verbosity(): Verbosity {
-    return this.typeOption<Verbosity>("verbosity", null);
-  }
-  set verbosity(value: Verbosity) {
-    this.setTypeOption("verbosity", value, verbosityCheck);
-  }
-
-  /** Default false. */
-  get manual(): boolean {
-    return this.typeOption("manual", false);
-  }
-  set manual(value: boolean) {
-    this.setTypeOption("manual", value, checks.boolean);
-  }
-
-  /** Default null. */
-  get welcomeMessage(): string | Uint8Array | null {
-    return this.typeOption<string | Uint8Array | null>("welcomeMessage", null);
-  }
-  set welcomeMessage(value: string | Uint8Array | null) {
-    this.setTypeOption("welcomeMessage", value, welcomeCheck);
-  }
-
-  /** Default false. */
-  get invertMatching(): boolean {
-    return this.typeOption("invertMatching", false);
-  }
-  set invertMatching(value: boolean) {
-    this.setTypeOption("invertMatching", value, checks.boolean);
   }
 
   /** manual mode: subscribes the connection of the last (un)subscription received to these topics. */

@@ -7,6 +7,7 @@ import {
   SocketBase,
   type SocketOptions,
   type SocketTypeName,
+  defineOptions,
   subscriptionMsg,
 } from "@zmq/kernel";
 
@@ -18,12 +19,16 @@ import {
  * Other messages go upstream as they are. Linger defaults to 0, as libzmq.
  */
 export class XSubscriber extends SocketBase {
+  static {
+    defineOptions(this, {}, { linger: 0 });
+  }
+
   protected readonly fq = new FairQueue();
   protected readonly dist = new Distributor();
   protected readonly subscriptions = new CountedTrie();
 
   constructor(options: SocketOptions = {}, type: SocketTypeName = "XSUB") {
-    super(type, options, { linger: 0 });
+    super(type, options);
   }
 
   protected xattachPipe(pipe: Pipe): void {

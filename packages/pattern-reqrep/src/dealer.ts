@@ -1,36 +1,38 @@
-import { FairQueue, LoadBalancer, type Msg, type Pipe, SocketBase, type SocketOptions, type SocketTypeName, checks } from "@zmq/kernel";
+import {
+  FairQueue,
+  LoadBalancer,
+  type Msg,
+  type OptionValues,
+  type Pipe,
+  SocketBase,
+  type SocketOptions,
+  type SocketTypeName,
+  conflate,
+  defineOptions,
+  probeRouter,
+} from "@zmq/kernel";
 
-export interface DealerOptions extends SocketOptions {
-  /** Send an empty message to each new peer, so a ROUTER learns of it at once. Default false. */
-  probeRouter?: boolean;
-}
+const dealerOptions = { probeRouter, conflate } as const;
+
+export interface DealerOptions extends SocketOptions, Partial<OptionValues<typeof dealerOptions>> {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the option accessors come from dealerOptions
+export interface Dealer extends OptionValues<typeof dealerOptions> {}
 
 /**
  * DEALER: sends round-robin to its peers and fair-queues what they send,
  * with no envelope of its own. send() waits at the high-water mark.
  */
 export class Dealer extends SocketBase {
+  static {
+    defineOptions(this, dealerOptions);
+  }
+
   protected readonly lb = new LoadBalancer();
   protected readonly fq = new FairQueue();
 
   constructor(options: DealerOptions = {}, type: SocketTypeName = "DEALER") {
     super(type, options);
-  }
-
-  /** Send an empty message to each new peer (ZMQ_PROBE_ROUTER). Default false. */
-  get probeRouter(): boolean {
-    return this.typeOption("probeRouter", false);
-  }
-  set probeRouter(value: boolean) {
-    this.setTypeOption("probeRouter", value, checks.boolean);
-  }
-
-  /** Keep only the newest message queued (ZMQ_CONFLATE; single-frame messages). Default false. */
-  get conflate(): boolean {
-    return this.typeOption("conflate", false);
-  }
-  set conflate(value: boolean) {
-    this.setTypeOption("conflate", value, checks.boolean);
   }
 
   protected xattachPipe(pipe: Pipe): void {

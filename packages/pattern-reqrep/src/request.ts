@@ -1,12 +1,14 @@
-import { type Msg, type Pipe, ZmqError, checks } from "@zmq/kernel";
+import { type Msg, type OptionValues, type Pipe, ZmqError, defineOptions, flag } from "@zmq/kernel";
 import { Dealer, type DealerOptions } from "./dealer.js";
 
-export interface RequestOptions extends DealerOptions {
-  /** Prefix each request with a request id and accept only the reply that carries it back. Default false. */
-  correlate?: boolean;
-  /** Allow a new request before the reply to the last one (which is then discarded). Default false. */
-  relaxed?: boolean;
-}
+const requestOptions = {
+  /** ZMQ_REQ_CORRELATE: prefix each request with a request id and accept only the reply that carries it back. */
+  correlate: flag(false),
+  /** ZMQ_REQ_RELAXED: allow a new request before the reply to the last one (which is then discarded). */
+  relaxed: flag(false),
+} as const;
+
+export interface RequestOptions extends DealerOptions, Partial<OptionValues<typeof requestOptions>> {}
 
 /** A valid reply as a REQ's connection sees it: [""|id4, ("")?, body...], as libzmq's req session checks. */
 export function isValidReply(msg: Msg): boolean {
@@ -14,6 +16,9 @@ export function isValidReply(msg: Msg): boolean {
   if (first.length === 0) return msg.length >= 2;
   return first.length === 4 && msg.length >= 3 && msg[1]!.length === 0;
 }
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the option accessors come from requestOptions
+export interface Request extends OptionValues<typeof requestOptions> {}
 
 /**
  * REQ: strictly alternates send() and receive(). Each request goes to the
@@ -23,6 +28,10 @@ export function isValidReply(msg: Msg): boolean {
  * `relaxed`; receiving before sending is EFSM.
  */
 export class Request extends Dealer {
+  static {
+    defineOptions(this, requestOptions);
+  }
+
   private expectingReply = false;
   private replyPipe: Pipe | undefined;
   private requestId = (Math.random() * 0x100000000) >>> 0;
@@ -30,22 +39,6 @@ export class Request extends Dealer {
 
   constructor(options: RequestOptions = {}) {
     super(options, "REQ");
-  }
-
-  /** Default false. */
-  get correlate(): boolean {
-    return this.typeOption("correlate", false);
-  }
-  set correlate(value: boolean) {
-    this.setTypeOption("correlate", value, checks.boolean);
-  }
-
-  /** Default false. */
-  get relaxed(): boolean {
-    return this.typeOption("relaxed", false);
-  }
-  set relaxed(value: boolean) {
-    this.setTypeOption("relaxed", value, checks.boolean);
   }
 
   protected override readonly validatePeerMessage = isValidReply;

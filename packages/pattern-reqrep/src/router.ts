@@ -5,19 +5,26 @@ import {
   type Pipe,
   RouterTable,
   SocketBase,
+  type OptionValues,
   type SocketOptions,
   ZmqError,
-  checks,
+  defineOptions,
+  flag,
+  probeRouter,
 } from "@zmq/kernel";
 
-export interface RouterOptions extends SocketOptions {
-  /** Fail sends to unknown peers (EHOSTUNREACH) and wait at full ones, instead of dropping. Default false. */
-  mandatory?: boolean;
-  /** A new peer with an id in use takes it over; the old connection is closed. Default false. */
-  handover?: boolean;
-  /** Send an empty message to each new peer. Default false. */
-  probeRouter?: boolean;
-}
+const routerOptions = {
+  /** ZMQ_ROUTER_MANDATORY: fail sends to unknown peers (EHOSTUNREACH) and wait at full ones, instead of dropping. */
+  mandatory: flag(false),
+  /** ZMQ_ROUTER_HANDOVER: a new peer with an id in use takes it over; the old connection is closed. */
+  handover: flag(false),
+  probeRouter,
+} as const;
+
+export interface RouterOptions extends SocketOptions, Partial<OptionValues<typeof routerOptions>> {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the option accessors come from routerOptions
+export interface Router extends OptionValues<typeof routerOptions> {}
 
 /**
  * ROUTER: every received message starts with the sending peer's routing id;
@@ -27,6 +34,10 @@ export interface RouterOptions extends SocketOptions {
  * dropped, unless `mandatory`.
  */
 export class Router extends SocketBase {
+  static {
+    defineOptions(this, routerOptions);
+  }
+
   private readonly fq = new FairQueue();
   private readonly table = new RouterTable((n) => this.context.frames.alloc(n));
   /** Pipes whose peer has not yet said who it is (a connect still shaking hands). */
@@ -34,30 +45,6 @@ export class Router extends SocketBase {
 
   constructor(options: RouterOptions = {}) {
     super("ROUTER", options);
-  }
-
-  /** Default false: unknown and full peers' messages are dropped. */
-  get mandatory(): boolean {
-    return this.typeOption("mandatory", false);
-  }
-  set mandatory(value: boolean) {
-    this.setTypeOption("mandatory", value, checks.boolean);
-  }
-
-  /** Default false: a second peer with an id in use is ignored. */
-  get handover(): boolean {
-    return this.typeOption("handover", false);
-  }
-  set handover(value: boolean) {
-    this.setTypeOption("handover", value, checks.boolean);
-  }
-
-  /** Default false. */
-  get probeRouter(): boolean {
-    return this.typeOption("probeRouter", false);
-  }
-  set probeRouter(value: boolean) {
-    this.setTypeOption("probeRouter", value, checks.boolean);
   }
 
   /**

@@ -18,8 +18,8 @@ import {
   type StreamTransport,
   TRANSPORT_API_VERSION,
   ZmqError,
-  zmtpEngine,
 } from "@zmq/kernel";
+import { zmtpEngine } from "@zmq/engine";
 import { listenOn, nodeByteStream } from "@zmq/transport-tcp";
 
 /** sun_path holds 108 bytes including the terminating NUL. */

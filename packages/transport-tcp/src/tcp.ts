@@ -14,8 +14,8 @@ import {
   type StreamTransport,
   TRANSPORT_API_VERSION,
   ZmqError,
-  zmtpEngine,
 } from "@zmq/kernel";
+import { zmtpEngine } from "@zmq/engine";
 import { formatTcpEndpoint, parseTcpAddress } from "./address.js";
 import { nodeByteStream, zmqCode } from "./node-stream.js";
 

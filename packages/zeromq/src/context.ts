@@ -1,4 +1,5 @@
 import { Context as KernelContext, type ContextOptions, type FrameCodec } from "@zmq/kernel";
+import { plain } from "@zmq/plain";
 import { inproc } from "@zmq/transport-inproc";
 import { ipc } from "@zmq/transport-ipc";
 import { tcp } from "@zmq/transport-tcp";
@@ -12,12 +13,17 @@ export const bufferFrames: FrameCodec = {
 };
 
 /**
- * A Context with tcp, ipc and inproc, whose sockets send and receive
- * Buffers. Pass `transports` to choose others.
+ * A Context with tcp, ipc and inproc, the PLAIN security mechanism, and
+ * sockets that send and receive Buffers. Pass `transports` or
+ * `mechanisms` to choose others.
  */
 export class Context extends KernelContext {
   constructor(options: ContextOptions = {}) {
-    super({ transports: options.transports ?? [tcp(), ipc(), inproc()], frames: options.frames ?? bufferFrames });
+    super({
+      transports: options.transports ?? [tcp(), ipc(), inproc()],
+      frames: options.frames ?? bufferFrames,
+      mechanisms: options.mechanisms ?? [plain],
+    });
   }
 }
 

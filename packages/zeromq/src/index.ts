@@ -8,6 +8,8 @@
  */
 export { Context, bufferFrames, defaultContext } from "./context.js";
 export { type Device, type DeviceOptions, forwarder, queue, streamer } from "./devices.js";
+// PLAIN is registered in the default Context; exporting it also gives sockets its options' types.
+export { type PlainOptions, plain } from "@zmq/plain";
 export { Proxy, ProxyRun, type ProxyStatistics, proxy, steerableProxy } from "@zmq/devices";
 export {
   Dealer,

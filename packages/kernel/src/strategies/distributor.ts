@@ -17,11 +17,6 @@ export class Distributor {
     return this.set.size;
   }
 
-  /** Pipes with room, for callers that match by hand. */
-  get activePipes(): readonly Pipe[] {
-    return this.set.pipes.slice(0, this.set.active);
-  }
-
   attach(pipe: Pipe): void {
     this.set.add(pipe);
   }
@@ -50,11 +45,6 @@ export class Distributor {
     this.matching++;
   }
 
-  /** Clears the matching marks. */
-  unmatch(): void {
-    this.matching = 0;
-  }
-
   /** Sends to every pipe with room; full pipes skip this message. */
   sendToAll(msg: Msg): void {
     this.matching = this.set.active;
@@ -76,10 +66,5 @@ export class Distributor {
       set.deactivateAt(this.matching);
     }
     this.matching = 0;
-  }
-
-  /** True when at least one pipe has room. */
-  hasOut(): boolean {
-    return this.set.active > 0;
   }
 }

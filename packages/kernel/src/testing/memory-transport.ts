@@ -4,11 +4,11 @@
  * network or any Node module.
  */
 import { ZmqError } from "../errors.js";
-import { zmtpEngine } from "../stream-session.js";
 import {
   type ByteStream,
   type ConnectOptions,
   type Endpoint,
+  type EnginePlugin,
   type ListenOptions,
   type Listener,
   type StreamTransport,
@@ -41,6 +41,20 @@ export interface MemoryTransportOptions {
   readonly scheme?: string;
   /** Faults for every connection, or a function choosing them per connection (undefined: none). */
   readonly faults?: MemoryConnectionFaults | ((info: MemoryConnectionInfo) => MemoryConnectionFaults | undefined);
+  /** The engine plug-in sockets run over these streams (`zmtpEngine` from @zmq/engine); without one, sockets cannot use it. */
+  readonly engine?: EnginePlugin;
+}
+
+/** For a transport made without an engine: only its streams can be used, directly. */
+const noEngine: EnginePlugin = {
+  listen: () => Promise.reject(missingEngine()),
+  connect: () => {
+    throw missingEngine();
+  },
+};
+
+function missingEngine(): ZmqError {
+  return new ZmqError("EPROTONOSUPPORT", "This memoryTransport was made without an engine: pass { engine: zmtpEngine } from @zmq/engine");
 }
 
 /** A connection the transport made: both ends, for tests to inspect or inject faults into. */
@@ -89,7 +103,7 @@ export function memoryTransport(options: MemoryTransportOptions = {}): MemoryTra
 
   return {
     apiVersion: TRANSPORT_API_VERSION,
-    engine: zmtpEngine,
+    engine: options.engine ?? noEngine,
     kind: "stream",
     scheme,
 

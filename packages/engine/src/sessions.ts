@@ -1,79 +1,40 @@
 /**
- * Sessions join a socket to network connections made by a StreamTransport.
+ * Sessions join a socket to the connections of a stream transport, and run
+ * one engine per connection (any engine: the factory decides which). They
+ * are written once and shared by every engine.
  *
  * - A connecting session lives from connect() to disconnect()/close(). It
  *   keeps one pipe to the socket across reconnects (made at once unless
- *   `immediate`), connects, runs an Engine, and reconnects with libzmq's
+ *   `immediate`), connects, runs an engine, and reconnects with libzmq's
  *   timing after a drop. A protocol error ends it: no more reconnects.
- * - A listening endpoint accepts connections; each gets an Engine, and a
+ * - A listening endpoint accepts connections; each gets an engine, and a
  *   pipe to the socket once its handshake is done. When that connection
  *   drops, its pipe and queue go with it.
  *
  * Monitor events (zeromq.js names) are emitted with the endpoint address.
  */
-import type { Command, PeerInfo } from "@zmq/wire";
-import { Engine, type EngineFailure, type EngineOptions, protocolErrorCode } from "./engine.js";
-import type { ZmqError } from "./errors.js";
-import { Errno } from "./errors.js";
-import type { Event } from "./observer.js";
-import { type Pipe, type PipeOwner, pipePair } from "./pipe.js";
-import type { ByteStream, Endpoint, Listener, StreamError, StreamTransport } from "./transport.js";
-
-/** What sessions need from their socket. */
-export interface SessionHost {
-  readonly closed: boolean;
-  emit(event: Event): void;
-  /** Engine settings from the socket's options, read at each connection. */
-  engineOptions(peerAddress: string): Omit<EngineOptions, "defer">;
-  connectOptions(): { ipv6: boolean; connectTimeout: number; tcpKeepalive: number; tcpKeepaliveIdle: number };
-  reconnectOptions(): { interval: number; maxInterval: number; immediate: boolean };
-  hwm(): { send: number; receive: number };
-  /** Adopts the socket end of a new pipe. */
-  attachPipe(pipe: Pipe, endpoint: string): void;
-  /** A pipe's peer finished its handshake (routing id known). */
-  peerReady(pipe: Pipe, peer: PeerInfo): void;
-  /** A command from the peer (SUBSCRIBE / CANCEL reach pub-sub sockets here). */
-  peerCommand(pipe: Pipe, command: Command): void;
-}
+import {
+  type ByteStream,
+  type Endpoint,
+  type Engine,
+  type EngineFactory,
+  type EngineFailure,
+  type EnginePlugin,
+  type Listener,
+  type Pipe,
+  type PipeOwner,
+  type SessionHost,
+  type StreamTransport,
+  type ZmqError,
+  pipePair,
+} from "@zmq/kernel";
+import type { PeerInfo } from "@zmq/wire";
+import { engineOptions } from "./engine-options.js";
+import { emitFailure, errnoOf } from "./failure-events.js";
 
 /** How to batch writes: the transport's own scheduler (setImmediate in Node), else a microtask. */
 export function deferFor(transport: StreamTransport): (fn: () => void) => void {
   return transport.defer ? (fn) => transport.defer!(fn) : queueMicrotask;
-}
-
-function errnoOf(code: string | undefined): number {
-  return code !== undefined && code in Errno ? Errno[code as keyof typeof Errno] : 0;
-}
-
-/** The error a connection failure reports; a peer that just hung up is EPIPE, as libzmq says. */
-function eventError(error: StreamError | undefined): { code: string; errno: number; message: string } {
-  const code = error?.code ?? "EPIPE";
-  return { code, errno: errnoOf(code), message: error?.message ?? "Broken pipe" };
-}
-
-/** Emits the handshake events libzmq emits for an engine failure. */
-function emitFailure(host: SessionHost, address: string, failure: EngineFailure): void {
-  if (failure.reason === "protocol") {
-    const e = failure.error;
-    if (e.code === "ZMTP_AUTH_FAILED" && e.status !== undefined) {
-      const status = Number(e.status);
-      const message = status === 300 ? "Temporary error" : status === 500 ? "Internal error" : "Authentication failure";
-      host.emit({ type: "handshake:error:auth", address, error: { code: "EACCES", errno: 13, message, status } });
-    } else if (failure.handshaking || e.protocolError !== undefined) {
-      const n = e.protocolError ?? (failure.handshaking ? 0x10000000 : undefined);
-      host.emit({
-        type: "handshake:error:protocol",
-        address,
-        error: { code: protocolErrorCode(n), errno: 0, message: `ZMTP protocol error: ${e.message}` },
-      });
-    }
-  } else if (failure.handshaking) {
-    const error =
-      failure.reason === "timeout"
-        ? { code: "EAGAIN", errno: 11, message: "Operation was not possible or timed out" }
-        : eventError(failure.error);
-    host.emit({ type: "handshake:error:other", address, error });
-  }
 }
 
 /** Shared by both kinds of session: an engine feeding one pipe. */
@@ -85,27 +46,28 @@ abstract class SessionBase implements PipeOwner {
   constructor(
     protected readonly host: SessionHost,
     protected readonly address: string,
+    private readonly factory: EngineFactory,
     private readonly defer: (fn: () => void) => void,
   ) {}
 
   readActivated(): void {
-    this.engine?.scheduleFlush();
+    this.engine?.restartOutput();
   }
 
   writeActivated(): void {
-    this.engine?.pipeHasRoom();
+    this.engine?.restartInput();
   }
 
   abstract pipeTerminated(pipe: Pipe): void;
 
   protected startEngine(stream: ByteStream): void {
-    const options: EngineOptions = { ...this.host.engineOptions(stream.remoteAddress), defer: this.defer };
-    const engine: Engine = new Engine(stream, options, {
-      engineReady: (peer) => this.engineReady(engine, peer),
-      engineCommand: (command) => {
+    const options = engineOptions(this.host, stream.remoteAddress, this.defer);
+    const engine: Engine = this.factory.create(stream, options, {
+      ready: (peer) => this.engineReady(engine, peer),
+      command: (command) => {
         if (this.pipe) this.host.peerCommand(this.pipe, command);
       },
-      engineStopped: (failure) => this.engineStopped(engine, failure),
+      stopped: (failure) => this.engineStopped(engine, failure),
     });
     this.engine = engine;
     engine.start();
@@ -116,8 +78,7 @@ abstract class SessionBase implements PipeOwner {
 
   /** A new pipe pair: the session keeps one end, the socket gets the other. */
   protected makePipe(awaitingPeer: boolean, fixedRoutingId?: Uint8Array, routingId?: Uint8Array): Pipe {
-    const { send, receive } = this.host.hwm();
-    const [socketEnd, sessionEnd] = pipePair(send, receive);
+    const [socketEnd, sessionEnd] = pipePair(this.host.sendHighWaterMark, this.host.receiveHighWaterMark);
     sessionEnd.owner = this;
     socketEnd.awaitingPeer = awaitingPeer;
     socketEnd.fixedRoutingId = fixedRoutingId;
@@ -137,13 +98,14 @@ export class ConnectSession extends SessionBase {
 
   constructor(
     host: SessionHost,
+    factory: EngineFactory,
     private readonly transport: StreamTransport,
     private readonly endpoint: Endpoint,
     private readonly fixedRoutingId?: Uint8Array,
   ) {
-    super(host, endpoint.url, deferFor(transport));
-    this.currentInterval = host.reconnectOptions().interval;
-    if (!host.reconnectOptions().immediate) this.makePipe(true, fixedRoutingId);
+    super(host, endpoint.url, factory, deferFor(transport));
+    this.currentInterval = host.options.reconnectInterval;
+    if (!host.options.immediate) this.makePipe(true, fixedRoutingId);
     this.connect();
   }
 
@@ -160,7 +122,7 @@ export class ConnectSession extends SessionBase {
     if (pipe !== this.pipe) return;
     this.pipe = undefined;
     if (this.closing || this.stoppedForGood) this.shutdown(true);
-    else if (this.host.reconnectOptions().immediate) this.engine?.close(false);
+    else if (this.host.options.immediate) this.engine?.close(false);
   }
 
   private shutdown(graceful: boolean): void {
@@ -179,7 +141,7 @@ export class ConnectSession extends SessionBase {
     if (this.closing || this.stoppedForGood || this.host.closed) return;
     let stream: ByteStream;
     try {
-      stream = this.transport.connect(this.endpoint, this.host.connectOptions());
+      stream = this.transport.connect(this.endpoint, this.host.options);
     } catch {
       // The address did not resolve: a failed attempt, retried like any other.
       this.host.emit({ type: "close", address: this.address });
@@ -210,7 +172,7 @@ export class ConnectSession extends SessionBase {
   }
 
   protected engineReady(_engine: Engine, peer: PeerInfo): Pipe {
-    this.currentInterval = this.host.reconnectOptions().interval;
+    this.currentInterval = this.host.options.reconnectInterval;
     const routingId = peer.routingId.length > 0 ? peer.routingId : undefined;
     const pipe = this.pipe ?? this.makePipe(false, this.fixedRoutingId, routingId);
     const socketEnd = pipe.peer;
@@ -235,7 +197,7 @@ export class ConnectSession extends SessionBase {
       this.pipe = undefined;
       return;
     }
-    if (this.host.reconnectOptions().immediate && this.pipe) {
+    if (this.host.options.immediate && this.pipe) {
       this.pipe.end();
       this.pipe = undefined;
     }
@@ -243,7 +205,7 @@ export class ConnectSession extends SessionBase {
   }
 
   private scheduleReconnect(): void {
-    const { interval, maxInterval } = this.host.reconnectOptions();
+    const { reconnectInterval: interval, reconnectMaxInterval: maxInterval } = this.host.options;
     if (interval < 0 || this.closing || this.stoppedForGood || this.host.closed) return;
     let wait: number;
     if (maxInterval > 0) {
@@ -265,9 +227,10 @@ class AcceptedSession extends SessionBase {
     address: string,
     private readonly listener: StreamBinding,
     stream: ByteStream,
+    factory: EngineFactory,
     defer: (fn: () => void) => void,
   ) {
-    super(host, address, defer);
+    super(host, address, factory, defer);
     host.emit({ type: "accept", address });
     this.startEngine(stream);
   }
@@ -301,14 +264,9 @@ class AcceptedSession extends SessionBase {
     }
     this.host.emit({ type: "handshake", address: this.address });
     // The bind side's queue is made now, with the peer's routing id, as libzmq.
-    const { send, receive } = this.host.hwm();
-    const [socketEnd, sessionEnd] = pipePair(send, receive);
-    sessionEnd.owner = this;
-    socketEnd.routingId = peer.routingId.length > 0 ? peer.routingId : undefined;
-    this.pipe = sessionEnd;
-    this.host.attachPipe(socketEnd, this.address);
-    this.host.peerReady(socketEnd, peer);
-    return sessionEnd;
+    const pipe = this.makePipe(false, undefined, peer.routingId.length > 0 ? peer.routingId : undefined);
+    this.host.peerReady(pipe.peer, peer);
+    return pipe;
   }
 
   protected engineStopped(engine: Engine, failure: EngineFailure | undefined): void {
@@ -332,11 +290,13 @@ export class StreamBinding {
 
   private constructor(
     private readonly host: SessionHost,
+    private readonly factory: EngineFactory,
     private readonly defer: (fn: () => void) => void,
   ) {}
 
-  static async listen(host: SessionHost, transport: StreamTransport, endpoint: Endpoint, options: { backlog: number; ipv6: boolean }): Promise<StreamBinding> {
-    const binding = new StreamBinding(host, deferFor(transport));
+  static async listen(host: SessionHost, factory: EngineFactory, transport: StreamTransport, endpoint: Endpoint): Promise<StreamBinding> {
+    const binding = new StreamBinding(host, factory, deferFor(transport));
+    const options = { backlog: host.options.backlog, ipv6: host.options.ipv6 };
     try {
       binding.listener = await transport.listen(endpoint, options, (stream) => binding.accept(stream));
     } catch (error) {
@@ -358,7 +318,7 @@ export class StreamBinding {
       stream.destroy();
       return;
     }
-    this.sessions.add(new AcceptedSession(this.host, this.endpoint, this, stream, this.defer));
+    this.sessions.add(new AcceptedSession(this.host, this.endpoint, this, stream, this.factory, this.defer));
   }
 
   forget(session: AcceptedSession): void {
@@ -377,21 +337,12 @@ export class StreamBinding {
 }
 
 /**
- * The ZMTP engine as a plug-in for stream transports: SocketBase reaches
- * sessions only through this object, so a bundle that uses inproc alone
- * carries no engine and no codec. Stream transports set `engine: zmtpEngine`.
+ * An engine plug-in for stream transports: these sessions around engines
+ * made by `factory`. `zmtpEngine` is the one for ZMTP over byte streams.
  */
-export interface StreamEngine {
-  listen(
-    host: SessionHost,
-    transport: StreamTransport,
-    endpoint: Endpoint,
-    options: { backlog: number; ipv6: boolean },
-  ): Promise<{ readonly endpoint: string; close(): void }>;
-  connect(host: SessionHost, transport: StreamTransport, endpoint: Endpoint, fixedRoutingId?: Uint8Array): { close(): void };
+export function sessionEngine(factory: EngineFactory): EnginePlugin {
+  return {
+    listen: (host, transport, endpoint) => StreamBinding.listen(host, factory, transport, endpoint),
+    connect: (host, transport, endpoint, fixedRoutingId) => new ConnectSession(host, factory, transport, endpoint, fixedRoutingId),
+  };
 }
-
-export const zmtpEngine: StreamEngine = {
-  listen: (host, transport, endpoint, options) => StreamBinding.listen(host, transport, endpoint, options),
-  connect: (host, transport, endpoint, fixedRoutingId) => new ConnectSession(host, transport, endpoint, fixedRoutingId),
-};

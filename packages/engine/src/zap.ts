@@ -1,6 +1,6 @@
 /**
- * ZAP (RFC 27): how a PLAIN server asks the application whether to let a
- * client in. The application binds a REP or ROUTER socket at
+ * ZAP (RFC 27): how a server's security mechanism (PLAIN, CURVE, any
+ * plug-in) asks the application whether to let a client in. The application binds a REP or ROUTER socket at
  * inproc://zeromq.zap.01 in the same Context; each handshake sends it
  *
  *   ["", "1.0", request-id, domain, address, identity, mechanism, credentials...]
@@ -9,10 +9,8 @@
  * Status "200" lets the client in; "300" closes silently, "400" / "500"
  * send ERROR. Without a handler, the handshake fails as in libzmq.
  */
-import type { Context } from "./context.js";
-import type { Msg } from "./msg.js";
-import type { Pipe, PipeOwner } from "./pipe.js";
-import type { MessageTransport, PipeHost } from "./transport.js";
+import type { MessageTransport, Msg, Pipe, PipeHost, PipeOwner, TransportContext } from "@zmq/kernel";
+import type { AuthResult } from "@zmq/wire";
 
 export const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
 
@@ -22,13 +20,12 @@ export interface ZapRequest {
   /** The server socket's own routing id, as libzmq sends it. */
   identity: Uint8Array;
   mechanism: string;
-  credentials: Uint8Array[];
+  /** The mechanism's frames after its name (PLAIN: username, password; CURVE: the client's public key). */
+  credentials: readonly Uint8Array[];
 }
 
-export interface ZapReply {
-  status: "200" | "300" | "400" | "500";
-  userId: string;
-}
+/** The handler's verdict: "200" lets the client in, with its user id. */
+export type ZapReply = Required<AuthResult>;
 
 const text = (bytes: Uint8Array | undefined) => (bytes ? new TextDecoder().decode(bytes) : "");
 
@@ -43,7 +40,7 @@ class ZapClient implements PipeHost, PipeOwner {
   private nextId = 1;
   private readonly pending = new Map<string, (reply: ZapReply) => void>();
 
-  constructor(readonly context: Context) {}
+  constructor(readonly context: TransportContext) {}
 
   attachPipe(pipe: Pipe): void {
     pipe.owner = this;
@@ -107,10 +104,10 @@ class ZapClient implements PipeHost, PipeOwner {
   }
 }
 
-const clients = new WeakMap<Context, ZapClient>();
+const clients = new WeakMap<TransportContext, ZapClient>();
 
 /** Asks the Context's ZAP handler; "300" (close silently) when there is none. */
-export function zapRequest(context: Context, request: ZapRequest): Promise<ZapReply> {
+export function zapRequest(context: TransportContext, request: ZapRequest): Promise<ZapReply> {
   let transport: MessageTransport | undefined;
   try {
     const t = context.transport("inproc");

@@ -3,16 +3,22 @@
 // writes, heartbeats, handshake timeout, maxMessageSize, reconnect timing,
 // protocol errors that stop reconnection, and queues kept across reconnects.
 import { type Command, FrameEncoder, type PeerInfo, ZmtpConnection, encodeGreeting, encodeReady } from "@zmq/wire";
+import {
+  type ByteStream,
+  Context,
+  type Event,
+  type EventType,
+  FairQueue,
+  LoadBalancer,
+  type Msg,
+  type Pipe,
+  SocketBase,
+  type SocketOptions,
+  type StreamTransport,
+} from "@zmq/kernel";
+import { type MemoryConnectionFaults, memoryTransport } from "@zmq/kernel/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { Context } from "./context.js";
-import type { Msg } from "./msg.js";
-import type { Event, EventType } from "./observer.js";
-import type { Pipe } from "./pipe.js";
-import { SocketBase, type SocketOptions } from "./socket-base.js";
-import { FairQueue } from "./strategies/fair-queue.js";
-import { LoadBalancer } from "./strategies/load-balancer.js";
-import { type MemoryConnectionFaults, memoryTransport } from "./testing/index.js";
-import type { ByteStream, StreamTransport } from "./transport.js";
+import { zmtpEngine } from "./index.js";
 
 class TestPush extends SocketBase {
   private readonly lb = new LoadBalancer();
@@ -72,7 +78,7 @@ afterEach(() => {
 });
 
 function setup(faults?: MemoryConnectionFaults | ((info: { index: number }) => MemoryConnectionFaults | undefined)) {
-  const transport = memoryTransport({ faults });
+  const transport = memoryTransport({ faults, engine: zmtpEngine });
   const context = new Context({ transports: [transport] });
   const push = (options: Omit<SocketOptions, "context"> = {}) => {
     const s = new TestPush({ context, ...options });
@@ -174,7 +180,7 @@ describe("handshake and traffic over a ByteStream", () => {
   });
 
   it("batches many queued messages into few writes", async () => {
-    const inner = memoryTransport();
+    const inner = memoryTransport({ engine: zmtpEngine });
     let writes = 0;
     const counting: StreamTransport = {
       ...inner,

@@ -1,0 +1,52 @@
+/**
+ * An engine's settings for one connection, read from the socket's options
+ * when the connection starts; and the security mechanism they select, with
+ * ZAP wired in for servers.
+ */
+import type { EngineOptions, SessionHost } from "@zmq/kernel";
+import type { MechanismOptions } from "@zmq/wire";
+import { zapRequest } from "./zap.js";
+
+export function engineOptions(host: SessionHost, peerAddress: string, defer: (fn: () => void) => void): EngineOptions {
+  const o = host.options;
+  const frames = host.context.frames;
+  return {
+    socketType: host.socketType,
+    routingId: host.routingIdBytes,
+    mechanism: mechanismOptions(host, peerAddress),
+    maxMessageSize: o.maxMessageSize,
+    peerAddress,
+    alloc: (size) => frames.alloc(size),
+    heartbeatInterval: o.heartbeatInterval,
+    heartbeatTimeToLive: o.heartbeatTimeToLive,
+    heartbeatTimeout: o.heartbeatTimeout,
+    handshakeInterval: o.handshakeInterval,
+    validate: host.validate,
+    defer,
+  };
+}
+
+/** NULL, or the selected mechanism's state machine, whose server asks the ZAP handler. */
+function mechanismOptions(host: SessionHost, peerAddress: string): MechanismOptions {
+  const security = host.security;
+  if (!security) return { type: "NULL" };
+  const { mechanism, values } = security;
+  const context = host.context;
+  return {
+    type: "custom",
+    name: mechanism.name,
+    create: (properties) =>
+      mechanism.create(values as never, {
+        properties,
+        peerAddress,
+        authenticate: (credentials) =>
+          zapRequest(context, {
+            domain: host.options.zapDomain ?? "",
+            address: peerAddress,
+            identity: host.routingIdBytes ?? context.frames.alloc(0),
+            mechanism: mechanism.name,
+            credentials,
+          }),
+      }),
+  };
+}

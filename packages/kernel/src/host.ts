@@ -1,0 +1,166 @@
+/**
+ * The side of a socket that transports, sessions and pipes see. SocketBase
+ * keeps one SocketHost privately and hands it (never itself) to transports
+ * and as the owner of its pipes, so a user's socket shows only the public
+ * API. The host adopts pipes, releases them with linger, forwards pipe
+ * events and peer events to the socket type's hooks, and reports option
+ * values and monitor events to sessions.
+ */
+import type { Command, PeerInfo, SocketTypeName } from "@zmq/wire";
+import type { BaseOptions } from "./base-options.js";
+import type { Context } from "./context.js";
+import type { SecurityMechanism, SecuritySelection } from "./mechanism.js";
+import type { Msg } from "./msg.js";
+import { Observer } from "./observer.js";
+import type { OptionStore } from "./options.js";
+import type { Pipe, PipeOwner } from "./pipe.js";
+import type { SessionHost } from "./transport.js";
+
+/** The socket type's hooks and the socket's pending operations, as the host reaches them. */
+export interface SocketHooks {
+  attach(pipe: Pipe): void;
+  detach(pipe: Pipe): void;
+  readActivated(pipe: Pipe): void;
+  writeActivated(pipe: Pipe): void;
+  peerReady(pipe: Pipe, peer: PeerInfo): void;
+  peerCommand(pipe: Pipe, command: Command): void;
+  flushSends(): void;
+  flushReceives(): void;
+  /** The socket type's check of incoming messages (REQ's), read at each connection. */
+  validator(): ((msg: Msg) => boolean) | undefined;
+}
+
+export class SocketHost implements SessionHost, PipeOwner {
+  /** Every pipe attached to the socket. */
+  readonly pipes = new Set<Pipe>();
+  closed = false;
+  /** A routing id that the connect() under way names for its peer (ROUTER), given to the pipe it attaches. */
+  fixedRoutingId: Uint8Array | undefined = undefined;
+  private observer: Observer | undefined = undefined;
+
+  constructor(
+    readonly context: Context,
+    readonly socketType: SocketTypeName,
+    private readonly store: OptionStore,
+    private readonly hooks: SocketHooks,
+  ) {}
+
+  get options(): Readonly<BaseOptions> {
+    return this.store.values as unknown as BaseOptions;
+  }
+
+  get security(): SecuritySelection | undefined {
+    const mechanism = this.store.selected as SecurityMechanism | undefined;
+    return mechanism ? { mechanism, values: this.store.values } : undefined;
+  }
+
+  get validate(): ((msg: Msg) => boolean) | undefined {
+    return this.hooks.validator();
+  }
+
+  get sendHighWaterMark(): number {
+    return this.options.sendHighWaterMark;
+  }
+
+  get receiveHighWaterMark(): number {
+    return this.options.receiveHighWaterMark;
+  }
+
+  /** The routingId option as bytes. */
+  get routingIdBytes(): Uint8Array | undefined {
+    const v = this.options.routingId;
+    if (v === null) return undefined;
+    return typeof v === "string" ? this.context.frames.fromString(v) : v;
+  }
+
+  /** The socket's monitor, made on first use. */
+  get events(): Observer {
+    if (!this.observer) {
+      this.observer = new Observer();
+      if (this.closed) this.observer.close();
+    }
+    return this.observer;
+  }
+
+  emit(event: Parameters<Observer["emit"]>[0]): void {
+    this.observer?.emit(event);
+  }
+
+  /** The socket closed: the last event, and the monitor ends. */
+  end(): void {
+    if (!this.observer) return;
+    this.observer.emit({ type: "end" });
+    this.observer.close();
+  }
+
+  attachPipe(pipe: Pipe, endpoint: string): void {
+    if (pipe.terminated) return;
+    if (this.closed) {
+      pipe.terminate();
+      return;
+    }
+    pipe.owner = this;
+    pipe.endpoint = endpoint;
+    if (this.fixedRoutingId) pipe.fixedRoutingId = this.fixedRoutingId;
+    if (this.store.values.conflate === true) {
+      // Only the newest message waits, in each direction.
+      pipe.conflate = true;
+      pipe.peer.conflate = true;
+    }
+    this.pipes.add(pipe);
+    this.hooks.attach(pipe);
+    this.hooks.flushSends();
+    this.hooks.flushReceives();
+  }
+
+  peerReady(pipe: Pipe, peer: PeerInfo): void {
+    if (!this.pipes.has(pipe)) return;
+    this.hooks.peerReady(pipe, peer);
+    // The socket type may only now route to or read from this pipe.
+    this.hooks.flushSends();
+    this.hooks.flushReceives();
+  }
+
+  peerCommand(pipe: Pipe, command: Command): void {
+    if (!this.pipes.has(pipe.peer)) return;
+    this.hooks.peerCommand(pipe.peer, command);
+    this.hooks.flushReceives();
+  }
+
+  readActivated(pipe: Pipe): void {
+    this.hooks.readActivated(pipe);
+    this.hooks.flushReceives();
+  }
+
+  writeActivated(pipe: Pipe): void {
+    this.hooks.writeActivated(pipe);
+    this.hooks.flushSends();
+  }
+
+  pipeTerminated(pipe: Pipe): void {
+    if (!this.pipes.delete(pipe)) return;
+    this.hooks.detach(pipe);
+    this.hooks.flushSends();
+    this.hooks.flushReceives();
+  }
+
+  /** Lets go of pipes (disconnect, unbind, close) with linger semantics. */
+  releasePipes(which: (pipe: Pipe) => boolean): void {
+    const linger = this.options.linger;
+    for (const pipe of [...this.pipes]) {
+      if (!which(pipe)) continue;
+      this.pipes.delete(pipe);
+      this.hooks.detach(pipe);
+      if (linger === 0) {
+        pipe.terminate();
+      } else {
+        pipe.end();
+        if (linger > 0 && pipe.peer.pending > 0) {
+          const timer = setTimeout(() => pipe.expire(), linger);
+          // A lingering pipe alone must not keep a Node process alive.
+          (timer as { unref?: () => void }).unref?.();
+        }
+      }
+    }
+  }
+}
