@@ -16,8 +16,7 @@ mkdirSync(reportDir, { recursive: true });
 
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: "1", ZMQ_TEST_REPORT_DIR: reportDir };
 const extra = process.argv.slice(2);
-const run = (args) =>
-  spawnSync("pnpm", ["exec", "turbo", ...args], { cwd: root, env, stdio: "inherit" }).status ?? 1;
+const run = (args) => spawnSync("pnpm", ["exec", "turbo", ...args], { cwd: root, env, stdio: "inherit" }).status ?? 1;
 
 let status = run(["run", "build", "--output-logs=errors-only"]);
 if (status === 0) status = run(["run", "test", "--continue", "--concurrency=1", ...extra]);
@@ -26,7 +25,10 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let brokenFiles = 0;
-for (const name of readdirSync(reportDir).filter((f) => f.endsWith(".json")).sort()) {
+const reportFiles = readdirSync(reportDir)
+  .filter((f) => f.endsWith(".json"))
+  .sort();
+for (const name of reportFiles) {
   const report = JSON.parse(readFileSync(join(reportDir, name), "utf8"));
   passed += report.numPassedTests ?? 0;
   failed += report.numFailedTests ?? 0;

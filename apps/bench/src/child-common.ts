@@ -5,9 +5,9 @@
 // timed window by its own clock).
 import type * as ZmqTs from "@zmq/zeromq";
 import type * as ZeromqJs from "zeromq";
-import type { Cpu } from "./harness.js";
+import type { Cpu, ThroughputMessage } from "./messages.js";
 
-export type { Cpu };
+export type { Cpu, ThroughputMessage };
 
 /** Starts the child: it exits when the parent goes away, and after lifetimeMs in any case. */
 export function guard(program: string, lifetimeMs: number, startedBy = "its benchmark"): void {
@@ -104,13 +104,6 @@ export async function bindReady(sock: Binds, address: string): Promise<void> {
 
 // ---- a throughput run ------------------------------------------------------------
 
-/** What the two ends of a throughput run report (see Harness.throughputTrial). */
-export type ThroughputMessage =
-  | { type: "ready"; endpoint: string }
-  | { type: "result"; count: number; elapsedMs: number; cpu: Cpu }
-  | { type: "drained"; total: number }
-  | { type: "sent"; sent: number; byDeadline: boolean; cpu: Cpu };
-
 export interface Window {
   count: number;
   elapsedMs: number;
@@ -161,7 +154,13 @@ export class WindowClock {
  * every 256 messages, or every message if the first one has clockEveryFrom
  * bytes or more.
  */
-export async function countWindow(sock: Sock & AsyncIterable<Buffer[]>, frame: number, warmupMs: number, windowMs: number, clockEveryFrom = Infinity): Promise<void> {
+export async function countWindow(
+  sock: Sock & AsyncIterable<Buffer[]>,
+  frame: number,
+  warmupMs: number,
+  windowMs: number,
+  clockEveryFrom = Infinity,
+): Promise<void> {
   const clock = new WindowClock(warmupMs, windowMs);
   let count = 0;
   let markCpu = process.cpuUsage();
@@ -184,7 +183,12 @@ export async function countWindow(sock: Sock & AsyncIterable<Buffer[]>, frame: n
     // The stream ended early (the sender hit its deadline): count what came.
     const end = performance.now();
     const from = clock.markCount >= 0 ? clock.markTime : clock.first;
-    await report<ThroughputMessage>({ type: "result", count: count - Math.max(clock.markCount, 0), elapsedMs: end - from, cpu: cpuSince(markCpu, from, end) });
+    await report<ThroughputMessage>({
+      type: "result",
+      count: count - Math.max(clock.markCount, 0),
+      elapsedMs: end - from,
+      cpu: cpuSince(markCpu, from, end),
+    });
   }
   await report<ThroughputMessage>({ type: "drained", total: count });
   sock.linger = 0;

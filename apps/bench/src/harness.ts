@@ -7,15 +7,10 @@ import { type ChildProcess, fork } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { ThroughputMessage } from "./child-common.js";
+import type { Cpu, ThroughputMessage } from "./messages.js";
 import { type Row, markdown, writeResults } from "./report.js";
 
-/** CPU time a process used over a stretch of wall time, in ms. */
-export interface Cpu {
-  userMs: number;
-  systemMs: number;
-  wallMs: number;
-}
+export type { Cpu };
 
 // ---- flags ---------------------------------------------------------------
 
@@ -125,7 +120,13 @@ export class Harness {
    */
   async throughputTrial(t: ThroughputCase): Promise<Throughput> {
     const [recvRole, sendRole] = t.roles;
-    const recv = this.spawn<ThroughputMessage>(`${t.tag}-${recvRole}`, [recvRole, t.impl, t.address, String(t.warmup * 1000), String(t.seconds * 1000)]);
+    const recv = this.spawn<ThroughputMessage>(`${t.tag}-${recvRole}`, [
+      recvRole,
+      t.impl,
+      t.address,
+      String(t.warmup * 1000),
+      String(t.seconds * 1000),
+    ]);
     let send: Child<ThroughputMessage> | undefined;
     try {
       const endpoint = localEndpoint(t.tag, t.receiver, (await recv.next("ready", 15_000)).endpoint, t.address);

@@ -190,7 +190,16 @@ async function subscribers(lib: Library, endpoint: string, sockets: number, size
 const topicName = (i: number, width: number) => `sym-${String(i).padStart(width, "0")}.`;
 const widthFor = (topics: number) => Math.max(5, String(topics * 10 - 1).length);
 
-async function xpublisher(lib: Library, address: string, topics: number, chunk: number, size: number, batch: number, warmupMs: number, windowMs: number): Promise<void> {
+async function xpublisher(
+  lib: Library,
+  address: string,
+  topics: number,
+  chunk: number,
+  size: number,
+  batch: number,
+  warmupMs: number,
+  windowMs: number,
+): Promise<void> {
   const pub = new lib.XPublisher();
   control(pub);
   await bindReady(pub, address);

@@ -69,14 +69,23 @@ interface Fanout {
 async function fanoutTrial(impl: string, subscribers: number): Promise<Fanout> {
   const n = ++runNumber;
   const tag = `pubsub-${subscribers}-${impl}-${n}`;
-  const pub = harness.spawn<PubSubMessage>(`${tag}-pub`, ["pub", impl, address, String(size), String(batch), String((warmup + seconds) * 1000 + 30_000)]);
+  const pub = harness.spawn<PubSubMessage>(`${tag}-pub`, [
+    "pub",
+    impl,
+    address,
+    String(size),
+    String(batch),
+    String((warmup + seconds) * 1000 + 30_000),
+  ]);
   const subs: Child<PubSubMessage>[] = [];
   try {
     const endpoint = checkLocal(tag, (await pub.next("ready", 15_000)).endpoint);
     const procs = Math.min(subProcs, subscribers);
     for (let p = 0; p < procs; p++) {
       const sockets = Math.floor(subscribers / procs) + (p < subscribers % procs ? 1 : 0);
-      subs.push(harness.spawn(`${tag}-sub${p}`, ["sub", impl, endpoint, String(sockets), String(size), String(warmup * 1000), String(seconds * 1000)]));
+      subs.push(
+        harness.spawn(`${tag}-sub${p}`, ["sub", impl, endpoint, String(sockets), String(size), String(warmup * 1000), String(seconds * 1000)]),
+      );
     }
     for (const s of subs) await s.next("ready", 15_000);
     pub.tell("go");
@@ -85,7 +94,14 @@ async function fanoutTrial(impl: string, subscribers: number): Promise<Fanout> {
     pub.tell("stop");
     const sent = await pub.next("sent", 10_000);
     if (sent.byDeadline) console.warn(`  ${tag}: the publisher stopped on its own deadline, not on "stop"`);
-    const totals = await Promise.all(subs.map((s) => s.next("drained", 3_000).then((d) => d.totals, () => undefined)));
+    const totals = await Promise.all(
+      subs.map((s) =>
+        s.next("drained", 3_000).then(
+          (d) => d.totals,
+          () => undefined,
+        ),
+      ),
+    );
     return {
       rates: results.flatMap((r) => r.windows.map((w) => w.count / (w.elapsedMs / 1000))),
       sent: sent.sent,
@@ -217,7 +233,11 @@ if (only !== "fanout") {
       );
     },
   );
-  rows.push(results.row(`tcp PUB→SUB, ${size} B, ${topics.toLocaleString("en-US")} subscriptions, 10% matching, published`, "msgs/s sent", { bytesPerMsg: size }));
+  rows.push(
+    results.row(`tcp PUB→SUB, ${size} B, ${topics.toLocaleString("en-US")} subscriptions, 10% matching, published`, "msgs/s sent", {
+      bytesPerMsg: size,
+    }),
+  );
   delivery.push(deliveredNote(`matching messages with ${topics.toLocaleString("en-US")} subscriptions`, delivered));
 }
 

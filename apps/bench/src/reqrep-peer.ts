@@ -56,7 +56,8 @@ interface Library {
   Router: new () => Bound;
 }
 
-export type ReqRepMessage = ThroughputMessage | { type: "latency"; n: number; p50Us: number; p99Us: number; meanUs: number; minUs: number; maxUs: number; cpu: Cpu };
+export type ReqRepMessage =
+  ThroughputMessage | { type: "latency"; n: number; p50Us: number; p99Us: number; meanUs: number; minUs: number; maxUs: number; cpu: Cpu };
 
 const report = (message: ReqRepMessage) => reportAny(message);
 const [role, impl, target, arg4, arg5, arg6] = process.argv.slice(2);

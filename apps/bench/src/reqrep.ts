@@ -63,7 +63,16 @@ async function latencyTrial(impl: string, transport: string): Promise<Latency> {
 function throughputTrial(impl: string, transport: string) {
   const n = ++runNumber;
   const tag = `dealer-router-${transport}-${impl}-${n}`;
-  return harness.throughputTrial({ tag, impl, address: harness.bindAddress(transport, n), roles: ["router", "dealer"], receiver: "server", size, warmup, seconds });
+  return harness.throughputTrial({
+    tag,
+    impl,
+    address: harness.bindAddress(transport, n),
+    roles: ["router", "dealer"],
+    receiver: "server",
+    size,
+    warmup,
+    seconds,
+  });
 }
 
 // ---- the table -------------------------------------------------------------------
@@ -74,14 +83,21 @@ const rows: Row[] = [];
 const runs = new Trials(impls, trials);
 
 if (only !== "throughput") {
-  console.log(`REQ→REP round trips, ${size} B, client and server in separate processes: ${trials} trial(s) of ${roundTrips} after ${warmupRoundTrips} warm-up`);
+  console.log(
+    `REQ→REP round trips, ${size} B, client and server in separate processes: ${trials} trial(s) of ${roundTrips} after ${warmupRoundTrips} warm-up`,
+  );
   for (const transport of transports) {
     const stats = { p50: new Figures(), p99: new Figures(), mean: new Figures() };
     await runs.run(
       (impl) => `${transport} ${impl}`,
       (impl) => latencyTrial(impl, transport),
       (impl, r) => {
-        for (const [key, value] of [["p50", r.p50Us], ["p99", r.p99Us], ["mean", r.meanUs]] as const) stats[key].add(impl, value);
+        for (const [key, value] of [
+          ["p50", r.p50Us],
+          ["p99", r.p99Us],
+          ["mean", r.meanUs],
+        ] as const)
+          stats[key].add(impl, value);
         return `p50 ${us(r.p50Us)}, p99 ${us(r.p99Us)}, mean ${us(r.meanUs)}, min ${us(r.minUs)}, max ${us(r.maxUs)}; ${rate(r.n / (r.cpu.wallMs / 1000))} round trips/s; client ${cpuShare(r.cpu)}`;
       },
     );
@@ -93,7 +109,9 @@ if (only !== "throughput") {
 
 if (only !== "latency") {
   const transport = "tcp";
-  console.log(`DEALER→ROUTER throughput, ${size} B over ${transport}, separate processes: ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up`);
+  console.log(
+    `DEALER→ROUTER throughput, ${size} B over ${transport}, separate processes: ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up`,
+  );
   const results = new Figures();
   await runs.run(
     (impl) => `${transport} ${impl}`,

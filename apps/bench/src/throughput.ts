@@ -38,9 +38,7 @@ let runNumber = 0;
 const sizeName = (n: number) => (n >= 1024 && n % 1024 === 0 ? `${n / 1024} KiB` : `${n} B`);
 
 const machine = new Machine();
-console.log(
-  `Push→Pull throughput, sender and receiver in separate processes: ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up per case`,
-);
+console.log(`Push→Pull throughput, sender and receiver in separate processes: ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up per case`);
 const rows: Row[] = [];
 const runs = new Trials(impls, trials);
 for (const transport of transports) {
@@ -51,7 +49,16 @@ for (const transport of transports) {
       (impl) => {
         const n = ++runNumber;
         const tag = `${transport}-${impl}-${size}-${n}`;
-        return harness.throughputTrial({ tag, impl, address: harness.bindAddress(transport, n), roles: ["recv", "send"], receiver: "receiver", size, warmup, seconds });
+        return harness.throughputTrial({
+          tag,
+          impl,
+          address: harness.bindAddress(transport, n),
+          roles: ["recv", "send"],
+          receiver: "receiver",
+          size,
+          warmup,
+          seconds,
+        });
       },
       (impl, r) => {
         results.add(impl, r.msgsPerSec);

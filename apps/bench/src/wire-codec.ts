@@ -66,10 +66,7 @@ function decodeCase(name: string, framesPerMessage: number): Result {
   const chunks: Buffer[] = [];
   for (let o = 0; o < wire.length; o += 65536) chunks.push(wire.subarray(o, o + 65536));
   let received = 0;
-  const decoder = new FrameDecoder(
-    { onMessage: () => void received++, onCommand: () => {} },
-    { alloc: (n) => Buffer.allocUnsafe(n) },
-  );
+  const decoder = new FrameDecoder({ onMessage: () => void received++, onCommand: () => {} }, { alloc: (n) => Buffer.allocUnsafe(n) });
   const result = measure(name, count, wire.length, () => {
     for (const c of chunks) decoder.feed(c);
   });

@@ -37,7 +37,20 @@ it("a Push-over-inproc bundle is at most 15 kB min+gzip and holds only what it u
   console.log(`Push over inproc: ${code.length} bytes minified, ${gzip} bytes min+gzip, from ${inputs.length} modules:\n  ${inputs.join("\n  ")}`);
   expect(gzip).toBeLessThanOrEqual(15 * 1024);
   expect(code).not.toMatch(/["'`]node:/);
-  for (const unused of ["router-table", "subscription-trie", "pattern-reqrep", "pattern-pubsub", "transport-tcp", "transport-ipc", "stream-session", "engine.js", "wire/dist/connection"]) {
-    expect(inputs.some((i) => i.includes(unused)), unused).toBe(false);
+  for (const unused of [
+    "router-table",
+    "subscription-trie",
+    "pattern-reqrep",
+    "pattern-pubsub",
+    "transport-tcp",
+    "transport-ipc",
+    "stream-session",
+    "engine.js",
+    "wire/dist/connection",
+  ]) {
+    expect(
+      inputs.some((i) => i.includes(unused)),
+      unused,
+    ).toBe(false);
   }
 });

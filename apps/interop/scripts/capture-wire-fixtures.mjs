@@ -76,21 +76,39 @@ const cases = [
     name: "dealer-identity-zmtp31",
     describe: "libzmq DEALER with routingId 'dealer-1', raw ROUTER",
     make: () => new zmq.Dealer({ routingId: "dealer-1" }),
-    rawSends: [greeting(), ready([["Socket-Type", "ROUTER"], ["Identity", ""]])],
+    rawSends: [
+      greeting(),
+      ready([
+        ["Socket-Type", "ROUTER"],
+        ["Identity", ""],
+      ]),
+    ],
     libzmqSends: [["one", "two"]],
   },
   {
     name: "dealer-metadata-zmtp31",
     describe: "libzmq DEALER without routingId, raw DEALER",
     make: () => new zmq.Dealer(),
-    rawSends: [greeting(), ready([["Socket-Type", "DEALER"], ["Identity", ""]])],
+    rawSends: [
+      greeting(),
+      ready([
+        ["Socket-Type", "DEALER"],
+        ["Identity", ""],
+      ]),
+    ],
     libzmqSends: [["ping"]],
   },
   {
     name: "router-zmtp31",
     describe: "libzmq ROUTER replying to raw DEALER identified as 'raw-peer'",
     make: () => new zmq.Router(),
-    rawSends: [greeting(), ready([["Socket-Type", "DEALER"], ["Identity", "raw-peer"]])],
+    rawSends: [
+      greeting(),
+      ready([
+        ["Socket-Type", "DEALER"],
+        ["Identity", "raw-peer"],
+      ]),
+    ],
     libzmqSends: [["raw-peer", "reply"]],
     wire: [["reply"]],
   },
@@ -106,7 +124,14 @@ const cases = [
     name: "rep-zmtp31",
     describe: "libzmq REP answering raw REQ's request",
     make: () => new zmq.Reply(),
-    rawSends: [greeting(), ready([["Socket-Type", "REQ"], ["Identity", ""]]), message(["", "question"])],
+    rawSends: [
+      greeting(),
+      ready([
+        ["Socket-Type", "REQ"],
+        ["Identity", ""],
+      ]),
+      message(["", "question"]),
+    ],
     receiveFirst: true,
     libzmqSends: [["answer"]],
     wire: [["", "answer"]],
@@ -117,7 +142,10 @@ const cases = [
     make: () => new zmq.Publisher(),
     rawSends: [greeting(), ready([["Socket-Type", "SUB"]]), command("SUBSCRIBE", ascii("weather"))],
     waitForSubscription: true,
-    libzmqSends: [["sports", "skipped"], ["weather", "sunny"]],
+    libzmqSends: [
+      ["sports", "skipped"],
+      ["weather", "sunny"],
+    ],
     wire: [["weather", "sunny"]],
   },
   {
@@ -126,7 +154,10 @@ const cases = [
     make: () => new zmq.Subscriber(),
     rawSends: [greeting(), ready([["Socket-Type", "PUB"]])],
     subscribe: ["alpha", ""],
-    commands: [["SUBSCRIBE", ""], ["SUBSCRIBE", "alpha"]],
+    commands: [
+      ["SUBSCRIBE", ""],
+      ["SUBSCRIBE", "alpha"],
+    ],
   },
   {
     name: "sub-zmtp30",
@@ -219,7 +250,17 @@ async function capture(c) {
     describe: c.describe,
     libzmq: zmq.version,
     framing: c.legacy ? "zmtp2" : "zmtp3",
-    socketType: { Push: "PUSH", Dealer: "DEALER", Router: "ROUTER", Request: "REQ", Reply: "REP", Publisher: "PUB", Subscriber: "SUB", XSubscriber: "XSUB", Pair: "PAIR" }[type],
+    socketType: {
+      Push: "PUSH",
+      Dealer: "DEALER",
+      Router: "ROUTER",
+      Request: "REQ",
+      Reply: "REP",
+      Publisher: "PUB",
+      Subscriber: "SUB",
+      XSubscriber: "XSUB",
+      Pair: "PAIR",
+    }[type],
     mechanism: c.commands?.[0]?.[0] === "HELLO" ? "PLAIN" : "NULL",
     routingId: c.name.startsWith("dealer-identity") ? "dealer-1" : "",
     peerSent: hex(Buffer.concat(c.rawSends)),

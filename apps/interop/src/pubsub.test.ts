@@ -233,7 +233,8 @@ async function probeUntilReceived(pub: PubEnd, sub: SubEnd, topic: Frame): Promi
   const deadline = Date.now() + SYNC_DEADLINE;
   let probes = 0;
   while (!arrived) {
-    if (Date.now() > deadline) throw new Error(`no ${JSON.stringify(probeOf(topic).toString())} arrived after ${probes} probes in ${SYNC_DEADLINE} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`no ${JSON.stringify(probeOf(topic).toString())} arrived after ${probes} probes in ${SYNC_DEADLINE} ms`);
     await pub.send([probeOf(topic)]);
     probes++;
     await Promise.race([got, new Promise((r) => setTimeout(r, 20))]);
@@ -326,7 +327,17 @@ async function runCell(cell: Cell): Promise<void> {
   await subscribeSynced(pub, sub, "news/");
 
   // Prefix filtering, multipart messages, empty frames.
-  for (const message of [["news", "shorter than the subscription"], ["nEws/x"], ["", "empty topic"], ["B", "other"], MULTIPART, ["a"], ["Alpha", ""], ["zzz"], ["A"]]) {
+  for (const message of [
+    ["news", "shorter than the subscription"],
+    ["nEws/x"],
+    ["", "empty topic"],
+    ["B", "other"],
+    MULTIPART,
+    ["a"],
+    ["Alpha", ""],
+    ["zzz"],
+    ["A"],
+  ]) {
     await pub.send(message);
   }
   expect(hex(await receiveData(sub))).toEqual(hex(MULTIPART));
@@ -730,11 +741,17 @@ describe("10,000 topics", () => {
       mine.subscribe(...ALL.slice(TOPICS / 2));
       mine.unsubscribe(...ALL.filter((_, i) => !kept(i)));
       const sub = ourSubEnd(mine, "SUB");
-      await subscribeSynced(peerPubEnd(() => peer, "pub", "PUB"), sub, "sync");
+      await subscribeSynced(
+        peerPubEnd(() => peer, "pub", "PUB"),
+        sub,
+        "sync",
+      );
 
-      const sending = later((async () => {
-        for (const part of chunks(published(), 2500)) await peer.sendEach("pub", part);
-      })());
+      const sending = later(
+        (async () => {
+          for (const part of chunks(published(), 2500)) await peer.sendEach("pub", part);
+        })(),
+      );
       const got: string[] = [];
       while (got.at(-1) !== "sync/end") {
         const frames = await receiveData(sub);
@@ -750,11 +767,16 @@ describe("10,000 topics", () => {
       const xpub = ourSocket("XPUB", UNLIMITED) as XPublisher;
       await xpub.bind("tcp://127.0.0.1:*");
       await peer.open("sub", "SUB", "connect", xpub.lastEndpoint!, PEER_UNLIMITED);
-      const subscribing = later((async () => {
-        for (const part of chunks(ALL, 2000)) await peer.subscribe("sub", part);
-        await peer.unsubscribe("sub", ALL.filter((_, i) => !kept(i)));
-        await peer.subscribe("sub", ["sync"]);
-      })());
+      const subscribing = later(
+        (async () => {
+          for (const part of chunks(ALL, 2000)) await peer.subscribe("sub", part);
+          await peer.unsubscribe(
+            "sub",
+            ALL.filter((_, i) => !kept(i)),
+          );
+          await peer.subscribe("sub", ["sync"]);
+        })(),
+      );
       // Our XPUB's view: every first subscription and every cancel, in order, until "sync".
       const live = new Set<string>();
       let subs = 0;

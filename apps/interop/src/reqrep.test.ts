@@ -129,13 +129,7 @@ const SERVER_RID = "server-rid";
 const ALIAS = "alias";
 
 /** Requests: multipart, with empty frames in every position, and one that is a single empty frame. */
-const REQUESTS: Frame[][] = [
-  ["hello"],
-  [""],
-  ["", "a", "", Buffer.from([0, 1, 2, 0xff]), ""],
-  [Buffer.alloc(300, 7), "", "end"],
-  ["last", ""],
-];
+const REQUESTS: Frame[][] = [["hello"], [""], ["", "a", "", Buffer.from([0, 1, 2, 0xff]), ""], [Buffer.alloc(300, 7), "", "end"], ["last", ""]];
 const replyTo = (i: number): Frame[] => ["", `reply ${i}`, "", ...REQUESTS[i]!];
 
 const typesOf = (pattern: Pattern): [PeerSocketType, PeerSocketType] => pattern.split("-") as [PeerSocketType, PeerSocketType];
@@ -234,7 +228,8 @@ async function runCell(cell: Cell): Promise<void> {
     const body = REQUESTS[i]!;
     const reply = replyTo(i);
     // What the client sends, what the server then receives, and the envelope the server puts back.
-    const request: Frame[] = clientType === "REQ" ? body : clientType === "ROUTER" ? [serverName, ...body] : serverType === "REP" ? ["", ...body] : body;
+    const request: Frame[] =
+      clientType === "REQ" ? body : clientType === "ROUTER" ? [serverName, ...body] : serverType === "REP" ? ["", ...body] : body;
     const [, got] = await Promise.all([ends.client.send(request), ends.server.receive()]);
     let envelope: Buffer[] = [];
     if (serverType === "REP") {
@@ -255,7 +250,8 @@ async function runCell(cell: Cell): Promise<void> {
       }
     }
     const [, back] = await Promise.all([ends.server.send([...envelope, ...reply]), ends.client.receive()]);
-    const want: Frame[] = clientType === "REQ" ? reply : clientType === "ROUTER" ? [serverName, ...reply] : serverType === "REP" ? ["", ...reply] : reply;
+    const want: Frame[] =
+      clientType === "REQ" ? reply : clientType === "ROUTER" ? [serverName, ...reply] : serverType === "REP" ? ["", ...reply] : reply;
     expect(hex(back)).toEqual(hex(want));
     if (we === "client") expect(back.every((f) => Buffer.isBuffer(f))).toBe(true);
   }
@@ -442,7 +438,10 @@ describe("ROUTER mandatory", () => {
   type AnyRouter = Router | zmq.Router;
   const routers: [string, () => AnyRouter][] = [
     ["our ROUTER", () => ours(new Router({ ...IO, mandatory: true }))],
-    ["libzmq's ROUTER (the reference)", () => theirs(new zmq.Router({ linger: 0, mandatory: true, receiveTimeout: IO_TIMEOUT, sendTimeout: IO_TIMEOUT }))],
+    [
+      "libzmq's ROUTER (the reference)",
+      () => theirs(new zmq.Router({ linger: 0, mandatory: true, receiveTimeout: IO_TIMEOUT, sendTimeout: IO_TIMEOUT })),
+    ],
   ];
   for (const [name, make] of routers) {
     it(`${name}: EHOSTUNREACH for an unknown id, delivery to a known one`, async () => {
@@ -688,7 +687,9 @@ describe("a connecting ROUTER's connect() routingId", () => {
         const server = theirs(new zmq.Router({ linger: 0, routingId: "server", receiveTimeout: 3_000 }));
         await server.bind("tcp://127.0.0.1:*");
         const client: Router | zmq.Router =
-          impl === "ours" ? ours(new Router({ ...IO, routingId: "client", mandatory })) : theirs(new zmq.Router({ linger: 0, routingId: "client", mandatory }));
+          impl === "ours"
+            ? ours(new Router({ ...IO, routingId: "client", mandatory }))
+            : theirs(new zmq.Router({ linger: 0, routingId: "client", mandatory }));
         client.connect(server.lastEndpoint!, { routingId: ALIAS });
         await client.send([ALIAS, "early", ""]);
         expect(text(await server.receive())).toEqual(["client", "early", ""]);

@@ -139,9 +139,21 @@ interface Rig {
 let ipcCounter = 0;
 const ipcAddress = (): string => `ipc://${join(tmpdir(), `zmq-ts-robustness-${process.pid}-${ipcCounter++}.sock`)}`;
 
-const MONITORED: EventType[] = ["accept", "disconnect", "handshake", "handshake:error:protocol", "handshake:error:other", "handshake:error:auth", "close"];
+const MONITORED: EventType[] = [
+  "accept",
+  "disconnect",
+  "handshake",
+  "handshake:error:protocol",
+  "handshake:error:other",
+  "handshake:error:auth",
+  "close",
+];
 
-async function rig(kind: "pull" | "pair", options: { maxMessageSize?: number; handshakeInterval?: number } = {}, transport: "tcp" | "ipc" = "tcp"): Promise<Rig> {
+async function rig(
+  kind: "pull" | "pair",
+  options: { maxMessageSize?: number; handshakeInterval?: number } = {},
+  transport: "tcp" | "ipc" = "tcp",
+): Promise<Rig> {
   let endpoint = "tcp://127.0.0.1:*";
   if (transport === "ipc") {
     endpoint = ipcAddress();
@@ -449,72 +461,100 @@ const CASE_TIMEOUT = 5000;
 
 describe("a bound PULL and bad peers (tcp)", () => {
   for (const c of commonCases("PUSH", "PULL")) {
-    it(`handles a peer that sends ${c.name}`, async () => {
-      const r = await rig("pull");
-      await expectRejected(r, c.bytes, c.expected, { thenEnd: c.thenEnd });
-      await expectCalm();
-    }, CASE_TIMEOUT);
+    it(
+      `handles a peer that sends ${c.name}`,
+      async () => {
+        const r = await rig("pull");
+        await expectRejected(r, c.bytes, c.expected, { thenEnd: c.thenEnd });
+        await expectCalm();
+      },
+      CASE_TIMEOUT,
+    );
   }
 
-  it("closes a peer that sends 64 KiB of seeded random garbage (read as ZMTP 1.0 until it breaks)", async () => {
-    const r = await rig("pull");
-    await expectRejected(r, seededBytes(20240611, 64 * 1024), [], { skipForeign: true });
-    await expectCalm();
-  }, CASE_TIMEOUT);
+  it(
+    "closes a peer that sends 64 KiB of seeded random garbage (read as ZMTP 1.0 until it breaks)",
+    async () => {
+      const r = await rig("pull");
+      await expectRejected(r, seededBytes(20240611, 64 * 1024), [], { skipForeign: true });
+      await expectCalm();
+    },
+    CASE_TIMEOUT,
+  );
 
-  it("closes a peer whose frame is one byte over maxMessageSize, and accepts one at the limit", async () => {
-    const r = await rig("pull", { maxMessageSize: 100 });
-    // A frame exactly at the limit is fine.
-    const ok = await rawConnect(r.address);
-    const atLimit = "x".repeat(100);
-    await write(ok, Buffer.concat([handshake("PUSH"), message(atLimit)]));
-    expect((await r.server.receive()).map(String)).toEqual([atLimit]);
-    ok.socket.destroy();
-    await ok.closed;
-    await r.waitForCount("disconnect", 1);
-    // One byte more is not.
-    await expectRejected(r, Buffer.concat([handshake("PUSH"), message("y".repeat(101))]), ["handshake"]);
-    // Nor is a LONG header announcing more, before any body byte arrives.
-    await expectRejected(r, Buffer.concat([handshake("PUSH"), longHeader(0x00, 101n)]), ["handshake"]);
-    await expectCalm();
-  }, CASE_TIMEOUT);
+  it(
+    "closes a peer whose frame is one byte over maxMessageSize, and accepts one at the limit",
+    async () => {
+      const r = await rig("pull", { maxMessageSize: 100 });
+      // A frame exactly at the limit is fine.
+      const ok = await rawConnect(r.address);
+      const atLimit = "x".repeat(100);
+      await write(ok, Buffer.concat([handshake("PUSH"), message(atLimit)]));
+      expect((await r.server.receive()).map(String)).toEqual([atLimit]);
+      ok.socket.destroy();
+      await ok.closed;
+      await r.waitForCount("disconnect", 1);
+      // One byte more is not.
+      await expectRejected(r, Buffer.concat([handshake("PUSH"), message("y".repeat(101))]), ["handshake"]);
+      // Nor is a LONG header announcing more, before any body byte arrives.
+      await expectRejected(r, Buffer.concat([handshake("PUSH"), longHeader(0x00, 101n)]), ["handshake"]);
+      await expectCalm();
+    },
+    CASE_TIMEOUT,
+  );
 
-  it("drops a peer that sends half a greeting and goes silent (handshakeInterval 200 ms)", async () => {
-    const r = await rig("pull", { handshakeInterval: 200 });
-    await expectRejected(r, greeting().subarray(0, 30), [["handshake:error:other", "EAGAIN"]]);
-    await expectCalm();
-  }, CASE_TIMEOUT);
+  it(
+    "drops a peer that sends half a greeting and goes silent (handshakeInterval 200 ms)",
+    async () => {
+      const r = await rig("pull", { handshakeInterval: 200 });
+      await expectRejected(r, greeting().subarray(0, 30), [["handshake:error:other", "EAGAIN"]]);
+      await expectCalm();
+    },
+    CASE_TIMEOUT,
+  );
 
-  it("drops a peer that greets but never sends READY (handshakeInterval 200 ms)", async () => {
-    const r = await rig("pull", { handshakeInterval: 200 });
-    await expectRejected(r, greeting(), [["handshake:error:other", "EAGAIN"]]);
-    await expectCalm();
-  }, CASE_TIMEOUT);
+  it(
+    "drops a peer that greets but never sends READY (handshakeInterval 200 ms)",
+    async () => {
+      const r = await rig("pull", { handshakeInterval: 200 });
+      await expectRejected(r, greeting(), [["handshake:error:other", "EAGAIN"]]);
+      await expectCalm();
+    },
+    CASE_TIMEOUT,
+  );
 
-  it("drops a peer that connects and sends nothing (handshakeInterval 200 ms)", async () => {
-    const r = await rig("pull", { handshakeInterval: 200 });
-    await expectRejected(r, Buffer.alloc(0), [["handshake:error:other", "EAGAIN"]]);
-    await expectCalm();
-  }, CASE_TIMEOUT);
+  it(
+    "drops a peer that connects and sends nothing (handshakeInterval 200 ms)",
+    async () => {
+      const r = await rig("pull", { handshakeInterval: 200 });
+      await expectRejected(r, Buffer.alloc(0), [["handshake:error:other", "EAGAIN"]]);
+      await expectCalm();
+    },
+    CASE_TIMEOUT,
+  );
 
-  it("keeps serving while many bad peers come and go at once", async () => {
-    const r = await rig("pull", { handshakeInterval: 300 });
-    const cases = commonCases("PUSH", "PULL").filter((c) => !c.thenEnd);
-    const mark = r.events.length;
-    const before = r.counts.get("disconnect") ?? 0;
-    const raws = await Promise.all(cases.map(() => rawConnect(r.address)));
-    raws.forEach((raw, i) => raw.socket.write(cases[i]!.bytes));
-    // The well-behaved peer's traffic goes on while the bad ones are being handled.
-    for (let i = 0; i < 20; i++) await goodTraffic(r);
-    await Promise.all(raws.map((raw) => raw.closed));
-    await r.waitForCount("disconnect", before + cases.length);
-    for (const raw of raws) expect(raw.closedByServer()).toBe(true);
-    const seen = r.events.slice(mark);
-    expect(seen.filter((e) => e.type === "accept")).toHaveLength(cases.length);
-    expect(seen.filter((e) => e.type === "disconnect")).toHaveLength(cases.length);
-    await goodTraffic(r);
-    await expectCalm();
-  }, CASE_TIMEOUT);
+  it(
+    "keeps serving while many bad peers come and go at once",
+    async () => {
+      const r = await rig("pull", { handshakeInterval: 300 });
+      const cases = commonCases("PUSH", "PULL").filter((c) => !c.thenEnd);
+      const mark = r.events.length;
+      const before = r.counts.get("disconnect") ?? 0;
+      const raws = await Promise.all(cases.map(() => rawConnect(r.address)));
+      raws.forEach((raw, i) => raw.socket.write(cases[i]!.bytes));
+      // The well-behaved peer's traffic goes on while the bad ones are being handled.
+      for (let i = 0; i < 20; i++) await goodTraffic(r);
+      await Promise.all(raws.map((raw) => raw.closed));
+      await r.waitForCount("disconnect", before + cases.length);
+      for (const raw of raws) expect(raw.closedByServer()).toBe(true);
+      const seen = r.events.slice(mark);
+      expect(seen.filter((e) => e.type === "accept")).toHaveLength(cases.length);
+      expect(seen.filter((e) => e.type === "disconnect")).toHaveLength(cases.length);
+      await goodTraffic(r);
+      await expectCalm();
+    },
+    CASE_TIMEOUT,
+  );
 });
 
 describe("a bound PAIR and bad peers (tcp)", () => {
@@ -532,104 +572,128 @@ describe("a bound PAIR and bad peers (tcp)", () => {
   const cases = commonCases("PAIR", "PUSH").filter((c) => pick.has(c.name));
   if (cases.length !== pick.size) throw new Error(`PAIR cases: found ${cases.length} of ${pick.size}`);
   for (const c of cases) {
-    it(`handles a peer that sends ${c.name}`, async () => {
-      const r = await rig("pair");
-      await expectRejected(r, c.bytes, c.expected, { thenEnd: c.thenEnd });
-      await expectCalm();
-    }, CASE_TIMEOUT);
+    it(
+      `handles a peer that sends ${c.name}`,
+      async () => {
+        const r = await rig("pair");
+        await expectRejected(r, c.bytes, c.expected, { thenEnd: c.thenEnd });
+        await expectCalm();
+      },
+      CASE_TIMEOUT,
+    );
   }
 
-  it("turns away a second, well-formed PAIR peer (closing it, with a disconnect event) and keeps the first", async () => {
-    const r = await rig("pair");
-    // zmq-ts closes a second PAIR's connection once its pipe is refused
-    // (libzmq keeps it open and idle); whoever closes must say so on the monitor.
-    await expectRejected(r, handshake("PAIR"), ["handshake"]);
-    await expectCalm();
-  }, CASE_TIMEOUT);
+  it(
+    "turns away a second, well-formed PAIR peer (closing it, with a disconnect event) and keeps the first",
+    async () => {
+      const r = await rig("pair");
+      // zmq-ts closes a second PAIR's connection once its pipe is refused
+      // (libzmq keeps it open and idle); whoever closes must say so on the monitor.
+      await expectRejected(r, handshake("PAIR"), ["handshake"]);
+      await expectCalm();
+    },
+    CASE_TIMEOUT,
+  );
 
-  it("drops a peer that sends half a greeting and goes silent (handshakeInterval 200 ms)", async () => {
-    const r = await rig("pair", { handshakeInterval: 200 });
-    await expectRejected(r, greeting().subarray(0, 30), [["handshake:error:other", "EAGAIN"]]);
-    await expectCalm();
-  }, CASE_TIMEOUT);
+  it(
+    "drops a peer that sends half a greeting and goes silent (handshakeInterval 200 ms)",
+    async () => {
+      const r = await rig("pair", { handshakeInterval: 200 });
+      await expectRejected(r, greeting().subarray(0, 30), [["handshake:error:other", "EAGAIN"]]);
+      await expectCalm();
+    },
+    CASE_TIMEOUT,
+  );
 });
 
 describe("a bound PULL and bad peers (ipc)", () => {
-  it("closes bad peers on a unix socket and keeps serving", async () => {
-    const r = await rig("pull", { handshakeInterval: 200 }, "ipc");
-    expect(r.address).toMatch(/^ipc:\/\//);
-    await expectRejected(r, greeting("CURVE"), [["handshake:error:protocol", "ERR_ZMTP_MECHANISM_MISMATCH"]]);
-    await expectRejected(r, Buffer.concat([handshake("PUSH"), longHeader(0x00, U64_2_63)]), ["handshake"]);
-    await expectRejected(r, handshake("PULL"), [["handshake:error:protocol", "ERR_ZMTP_INVALID_METADATA"]]);
-    await expectRejected(r, greeting().subarray(0, 30), [["handshake:error:other", "EAGAIN"]]);
-    await expectCalm();
-  }, CASE_TIMEOUT);
+  it(
+    "closes bad peers on a unix socket and keeps serving",
+    async () => {
+      const r = await rig("pull", { handshakeInterval: 200 }, "ipc");
+      expect(r.address).toMatch(/^ipc:\/\//);
+      await expectRejected(r, greeting("CURVE"), [["handshake:error:protocol", "ERR_ZMTP_MECHANISM_MISMATCH"]]);
+      await expectRejected(r, Buffer.concat([handshake("PUSH"), longHeader(0x00, U64_2_63)]), ["handshake"]);
+      await expectRejected(r, handshake("PULL"), [["handshake:error:protocol", "ERR_ZMTP_INVALID_METADATA"]]);
+      await expectRejected(r, greeting().subarray(0, 30), [["handshake:error:other", "EAGAIN"]]);
+      await expectCalm();
+    },
+    CASE_TIMEOUT,
+  );
 });
 
 describe("what a bad peer leaves behind", () => {
-  it("a peer that keeps its half of the connection open after a protocol error is still cut off", async () => {
-    const r = await rig("pull");
-    const mark = r.events.length;
-    const raw = await rawConnect(r.address, true);
-    raw.socket.write(greeting("XYZ"));
-    await once(raw.socket, "end");
-    await r.waitFor("disconnect", mark);
-    // zmq-ts has given up on this peer. If it closed the socket (as libzmq
-    // does), our writes now meet a reset; if it only half-closed it, they
-    // are read and discarded for as long as we care to keep writing. There
-    // is no event for the far side's close() on a half-open TCP connection,
-    // so probe with a byte every 20 ms, for at most 2 s.
-    let closed = false;
-    void raw.closed.then(() => {
-      closed = true;
-    });
-    // A write error destroys the socket; Node may not emit 'close' for a
-    // half-open socket that fails this way, so destroyed counts too.
-    for (let i = 0; i < 100 && !closed && !raw.socket.destroyed; i++) {
-      raw.socket.write("x");
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(closed || raw.socket.destroyed).toBe(true);
-    await goodTraffic(r);
-    await expectCalm();
-  }, CASE_TIMEOUT);
-
-  it("messages a peer completed before its bad bytes are still delivered after the disconnect (as libzmq)", async () => {
-    const tails: [string, Buffer, boolean][] = [
-      ["the peer closes", Buffer.alloc(0), true],
-      ["a truncated frame, then the peer closes", Buffer.from([0x00, 200, 1, 2, 3]), true],
-      ["a 2^63-byte frame", longHeader(0x00, U64_2_63), false],
-      ["a frame over maxMessageSize", message("z".repeat(101)), false],
-    ];
-    const r = await rig("pull", { maxMessageSize: 100 });
-    const lost: string[] = [];
-    r.server.receiveTimeout = 200;
-    for (const [what, tail, thenEnd] of tails) {
+  it(
+    "a peer that keeps its half of the connection open after a protocol error is still cut off",
+    async () => {
+      const r = await rig("pull");
       const mark = r.events.length;
-      const raw = await rawConnect(r.address);
-      raw.socket.write(Buffer.concat([handshake("PUSH"), message("a", "1"), message("b"), tail]));
-      if (thenEnd) raw.socket.end();
-      await raw.closed;
+      const raw = await rawConnect(r.address, true);
+      raw.socket.write(greeting("XYZ"));
+      await once(raw.socket, "end");
       await r.waitFor("disconnect", mark);
-      expect(r.events.slice(mark).map((e) => e.type)).toEqual(["accept", "handshake", "disconnect"]);
-      // libzmq 4.3.5 delivers "a","1" and "b" here in all four cases.
-      const got: string[] = [];
-      try {
-        for (;;) {
-          const frames = (await r.server.receive()).map(String);
-          got.push(frames.join("+"));
-          if (got.length === 2) break;
-        }
-      } catch {
-        // EAGAIN: nothing more
+      // zmq-ts has given up on this peer. If it closed the socket (as libzmq
+      // does), our writes now meet a reset; if it only half-closed it, they
+      // are read and discarded for as long as we care to keep writing. There
+      // is no event for the far side's close() on a half-open TCP connection,
+      // so probe with a byte every 20 ms, for at most 2 s.
+      let closed = false;
+      void raw.closed.then(() => {
+        closed = true;
+      });
+      // A write error destroys the socket; Node may not emit 'close' for a
+      // half-open socket that fails this way, so destroyed counts too.
+      for (let i = 0; i < 100 && !closed && !raw.socket.destroyed; i++) {
+        raw.socket.write("x");
+        await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      if (got.join(",") !== "a+1,b") lost.push(`${what}: got [${got.join(",")}]`);
-    }
-    r.server.receiveTimeout = 3000;
-    expect(lost).toEqual([]);
-    await goodTraffic(r);
-    await expectCalm();
-  }, CASE_TIMEOUT);
+      expect(closed || raw.socket.destroyed).toBe(true);
+      await goodTraffic(r);
+      await expectCalm();
+    },
+    CASE_TIMEOUT,
+  );
+
+  it(
+    "messages a peer completed before its bad bytes are still delivered after the disconnect (as libzmq)",
+    async () => {
+      const tails: [string, Buffer, boolean][] = [
+        ["the peer closes", Buffer.alloc(0), true],
+        ["a truncated frame, then the peer closes", Buffer.from([0x00, 200, 1, 2, 3]), true],
+        ["a 2^63-byte frame", longHeader(0x00, U64_2_63), false],
+        ["a frame over maxMessageSize", message("z".repeat(101)), false],
+      ];
+      const r = await rig("pull", { maxMessageSize: 100 });
+      const lost: string[] = [];
+      r.server.receiveTimeout = 200;
+      for (const [what, tail, thenEnd] of tails) {
+        const mark = r.events.length;
+        const raw = await rawConnect(r.address);
+        raw.socket.write(Buffer.concat([handshake("PUSH"), message("a", "1"), message("b"), tail]));
+        if (thenEnd) raw.socket.end();
+        await raw.closed;
+        await r.waitFor("disconnect", mark);
+        expect(r.events.slice(mark).map((e) => e.type)).toEqual(["accept", "handshake", "disconnect"]);
+        // libzmq 4.3.5 delivers "a","1" and "b" here in all four cases.
+        const got: string[] = [];
+        try {
+          for (;;) {
+            const frames = (await r.server.receive()).map(String);
+            got.push(frames.join("+"));
+            if (got.length === 2) break;
+          }
+        } catch {
+          // EAGAIN: nothing more
+        }
+        if (got.join(",") !== "a+1,b") lost.push(`${what}: got [${got.join(",")}]`);
+      }
+      r.server.receiveTimeout = 3000;
+      expect(lost).toEqual([]);
+      await goodTraffic(r);
+      await expectCalm();
+    },
+    CASE_TIMEOUT,
+  );
 });
 
 // ---- memory ------------------------------------------------------------------------

@@ -202,7 +202,12 @@ describe("presets", () => {
     const consumers = [make(new Pull({ context })), make(new Pull({ context }))];
     for (const c of consumers) c.connect(device.backend.lastEndpoint!);
     for (let i = 0; i < 4; i++) await producer.send(String(i));
-    const got = [...text(await consumers[0]!.receive()), ...text(await consumers[0]!.receive()), ...text(await consumers[1]!.receive()), ...text(await consumers[1]!.receive())];
+    const got = [
+      ...text(await consumers[0]!.receive()),
+      ...text(await consumers[0]!.receive()),
+      ...text(await consumers[1]!.receive()),
+      ...text(await consumers[1]!.receive()),
+    ];
     expect(got.sort()).toEqual(["0", "1", "2", "3"]);
     await device.close();
   });

@@ -225,4 +225,3 @@ export function proxy(frontend: Socket, backend: Socket, capture?: Socket): Prom
 export function steerableProxy(frontend: Socket, backend: Socket, control: Socket, capture?: Socket): Promise<void> {
   return new ProxyRun(frontend, backend, { capture, control }).done;
 }
-

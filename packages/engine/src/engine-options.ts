@@ -36,7 +36,7 @@ function mechanismOptions(host: SessionHost, peerAddress: string): MechanismOpti
     type: "custom",
     name: mechanism.name,
     create: (properties) =>
-      mechanism.create(values as never, {
+      mechanism.create(values, {
         properties,
         peerAddress,
         authenticate: (credentials) =>

@@ -97,7 +97,20 @@ function setup(faults?: MemoryConnectionFaults | ((info: { index: number }) => M
 function watch(socket: SocketBase) {
   const events: Event[] = [];
   let waiters: { type: EventType; count: number; resolve: (e: Event) => void }[] = [];
-  const types: EventType[] = ["accept", "bind", "connect", "connect:delay", "connect:retry", "close", "disconnect", "handshake", "handshake:error:protocol", "handshake:error:other", "handshake:error:auth", "bind:error"];
+  const types: EventType[] = [
+    "accept",
+    "bind",
+    "connect",
+    "connect:delay",
+    "connect:retry",
+    "close",
+    "disconnect",
+    "handshake",
+    "handshake:error:protocol",
+    "handshake:error:other",
+    "handshake:error:auth",
+    "bind:error",
+  ];
   for (const type of types) {
     socket.events.on(type, (e: Event) => {
       events.push(e);
@@ -295,7 +308,10 @@ describe("timers", () => {
     const rx = pull({ maxMessageSize: 100 });
     const ev = watch(rx);
     await rx.bind("mem://*");
-    const stream = transport.connect({ scheme: "mem", address: rx.lastEndpoint!.slice(6), url: rx.lastEndpoint! }, { ipv6: false, connectTimeout: 0, tcpKeepalive: -1, tcpKeepaliveIdle: -1 });
+    const stream = transport.connect(
+      { scheme: "mem", address: rx.lastEndpoint!.slice(6), url: rx.lastEndpoint! },
+      { ipv6: false, connectTimeout: 0, tcpKeepalive: -1, tcpKeepaliveIdle: -1 },
+    );
     const peer = rawPeer(stream, "PUSH", { connecting: true });
     await ev.next("handshake");
     peer.send([new Uint8Array(100)]);

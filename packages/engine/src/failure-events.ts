@@ -41,10 +41,7 @@ export function emitFailure(host: SessionHost, address: string, failure: EngineF
     }
   } else if (failure.handshaking) {
     const error =
-      failure.reason === "timeout"
-        ? { code: "EAGAIN", errno: 11, message: "Operation was not possible or timed out" }
-        : eventError(failure.error);
+      failure.reason === "timeout" ? { code: "EAGAIN", errno: 11, message: "Operation was not possible or timed out" } : eventError(failure.error);
     host.emit({ type: "handshake:error:other", address, error });
   }
 }
-

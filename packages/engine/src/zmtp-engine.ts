@@ -70,10 +70,7 @@ export class ZmtpEngine implements Engine {
       onClose: (error) => this.stop({ reason: "connection", error, handshaking: !this.ready }, true),
     });
     if (this.options.handshakeInterval > 0) {
-      this.handshakeTimer = setTimeout(
-        () => this.stop({ reason: "timeout", what: "handshake", handshaking: true }),
-        this.options.handshakeInterval,
-      );
+      this.handshakeTimer = setTimeout(() => this.stop({ reason: "timeout", what: "handshake", handshaking: true }), this.options.handshakeInterval);
     }
     this.conn.start();
   }
@@ -129,10 +126,14 @@ export class ZmtpEngine implements Engine {
     if (validate && !validate(frames)) {
       this.stop({
         reason: "protocol",
-        error: new WireError("ZMTP_UNEXPECTED_COMMAND", `A ${this.options.socketType} socket got a message it cannot accept (${frames.length} frames)`, {
-          field: "message",
-          value: frames.length,
-        }),
+        error: new WireError(
+          "ZMTP_UNEXPECTED_COMMAND",
+          `A ${this.options.socketType} socket got a message it cannot accept (${frames.length} frames)`,
+          {
+            field: "message",
+            value: frames.length,
+          },
+        ),
         handshaking: false,
       });
       return;

@@ -6,15 +6,7 @@
 export { Context, type ContextOptions } from "./context.js";
 export { parseEndpoint } from "./endpoint.js";
 export { type ErrorCode, Errno, ErrorMessages, ZmqError, isZmqError } from "./errors.js";
-export {
-  type FrameCodec,
-  type MessageLike,
-  type Msg,
-  type SubscriptionMsg,
-  isSubscriptionMsg,
-  plainFrames,
-  subscriptionMsg,
-} from "./msg.js";
+export { type FrameCodec, type MessageLike, type Msg, type SubscriptionMsg, isSubscriptionMsg, plainFrames, subscriptionMsg } from "./msg.js";
 export { type Event, type EventError, type EventOfType, type EventType, Observer } from "./observer.js";
 export { type BaseOptions, baseOptions, conflate, invertMatching, probeRouter } from "./base-options.js";
 export {
@@ -35,21 +27,8 @@ export {
 } from "./options.js";
 export { Pipe, type PipeOwner, lowWaterMark, pipePair } from "./pipe.js";
 export { Queue } from "./queue.js";
-export {
-  type ConnectCallOptions,
-  type EndpointHandle,
-  type OperationOptions,
-  SocketBase,
-  type SocketOptions,
-} from "./socket-base.js";
-export {
-  ENGINE_API_VERSION,
-  type Engine,
-  type EngineFactory,
-  type EngineFailure,
-  type EngineOptions,
-  type EngineSession,
-} from "./engine.js";
+export { type ConnectCallOptions, type EndpointHandle, type OperationOptions, SocketBase, type SocketOptions } from "./socket-base.js";
+export { ENGINE_API_VERSION, type Engine, type EngineFactory, type EngineFailure, type EngineOptions, type EngineSession } from "./engine.js";
 export { type MechanismSetup, type SecurityMechanism, type SecuritySelection } from "./mechanism.js";
 export { Distributor } from "./strategies/distributor.js";
 export { FairQueue } from "./strategies/fair-queue.js";

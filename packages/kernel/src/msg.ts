@@ -6,13 +6,7 @@
 export type Msg = Uint8Array[];
 
 /** What `send()` accepts for one frame (as zeromq.js's MessageLike). */
-export type MessageLike =
-  | ArrayBufferView
-  | ArrayBuffer
-  | SharedArrayBuffer
-  | string
-  | number
-  | null;
+export type MessageLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer | string | number | null;
 
 /**
  * Turns user frames into Uint8Arrays. The default makes plain Uint8Arrays;

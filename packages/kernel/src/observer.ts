@@ -35,13 +35,7 @@ export interface EventError {
 }
 
 type AddressEventType = "accept" | "bind" | "connect" | "connect:delay" | "close" | "disconnect" | "handshake";
-type ErrorEventType =
-  | "accept:error"
-  | "bind:error"
-  | "close:error"
-  | "handshake:error:protocol"
-  | "handshake:error:auth"
-  | "handshake:error:other";
+type ErrorEventType = "accept:error" | "bind:error" | "close:error" | "handshake:error:protocol" | "handshake:error:auth" | "handshake:error:other";
 
 /** Every event, one union member per type (so EventOfType can pick one). */
 export type Event =

@@ -173,7 +173,7 @@ export function defineOptions(cls: { readonly prototype: object }, specs: Option
     values[name] = value;
   }
   byClass.set(cls, { specs: merged, defaults: values });
-  defineAccessors(cls.prototype as object, specs);
+  defineAccessors(cls.prototype, specs);
 }
 
 /** Installs get / set accessors for these options on a prototype, where it has none of that name. */

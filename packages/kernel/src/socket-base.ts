@@ -48,7 +48,6 @@ const mechanismsWithAccessors = new WeakSet<object>();
 /** The option properties every socket has (routingId is written by hand: it reads back as a string). */
 type BaseOptionProperties = Omit<OptionValues<typeof baseOptions>, "routingId">;
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the option accessors are defined from baseOptions
 export interface SocketBase extends BaseOptionProperties {}
 
 export abstract class SocketBase implements AsyncIterable<Msg> {
@@ -180,9 +179,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
     const endpoint = parseEndpoint(address);
     const transport = this.context.transport(endpoint.scheme, address);
     const handle: MessageBinding =
-      transport.kind === "message"
-        ? transport.bind(endpoint, this.host)
-        : await engineOf(transport).listen(this.host, transport, endpoint);
+      transport.kind === "message" ? transport.bind(endpoint, this.host) : await engineOf(transport).listen(this.host, transport, endpoint);
     if (this.host.closed) {
       handle.close();
       throw new ZmqError("EBADF", undefined, address);

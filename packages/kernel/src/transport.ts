@@ -24,7 +24,6 @@ import type { Pipe } from "./pipe.js";
 
 export const TRANSPORT_API_VERSION = 2;
 
-
 /** An endpoint split at "://": `tcp://127.0.0.1:5555` is scheme "tcp", address "127.0.0.1:5555". */
 export interface Endpoint {
   readonly scheme: string;

@@ -14,7 +14,6 @@ const pullOptions = { conflate } as const;
 
 export interface PullOptions extends SocketOptions, Partial<OptionValues<typeof pullOptions>> {}
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the option accessors come from pullOptions
 export interface Pull extends OptionValues<typeof pullOptions> {}
 
 /**

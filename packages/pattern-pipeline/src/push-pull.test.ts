@@ -81,7 +81,12 @@ describe("Push -> Pull", () => {
     for (const [i, s] of senders.entries()) for (let j = 0; j < 4; j++) await s.send(`${i}:${j}`);
     const got: string[] = [];
     for (let k = 0; k < 12; k++) got.push(text(await rx.receive())[0]!);
-    expect(got.slice(0, 3).map((g) => g[0]).sort()).toEqual(["0", "1", "2"]);
+    expect(
+      got
+        .slice(0, 3)
+        .map((g) => g[0])
+        .sort(),
+    ).toEqual(["0", "1", "2"]);
     for (let round = 0; round < 4; round++) {
       expect(got.slice(round * 3, round * 3 + 3).map((g) => g.split(":")[1])).toEqual([String(round), String(round), String(round)]);
     }

@@ -15,7 +15,6 @@ const pushOptions = { conflate } as const;
 
 export interface PushOptions extends SocketOptions, Partial<OptionValues<typeof pushOptions>> {}
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the option accessors come from pushOptions
 export interface Push extends OptionValues<typeof pushOptions> {}
 
 /**

@@ -4,10 +4,8 @@ import { XPublisher, type XPublisherOptions } from "./xpublisher.js";
 const publisherOptions = { conflate } as const;
 
 export interface PublisherOptions
-  extends Omit<XPublisherOptions, "verbosity" | "manual" | "welcomeMessage">,
-    Partial<OptionValues<typeof publisherOptions>> {}
+  extends Omit<XPublisherOptions, "verbosity" | "manual" | "welcomeMessage">, Partial<OptionValues<typeof publisherOptions>> {}
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the option accessors come from publisherOptions
 export interface Publisher extends OptionValues<typeof publisherOptions> {}
 
 /**

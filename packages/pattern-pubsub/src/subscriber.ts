@@ -5,7 +5,6 @@ const subscriberOptions = { conflate, invertMatching } as const;
 
 export interface SubscriberOptions extends SocketOptions, Partial<OptionValues<typeof subscriberOptions>> {}
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the option accessors come from subscriberOptions
 export interface Subscriber extends OptionValues<typeof subscriberOptions> {}
 
 /**

@@ -36,7 +36,6 @@ const xpublisherOptions = {
 
 export interface XPublisherOptions extends SocketOptions, Partial<OptionValues<typeof xpublisherOptions>> {}
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the option accessors come from xpublisherOptions
 export interface XPublisher extends OptionValues<typeof xpublisherOptions> {}
 
 /**

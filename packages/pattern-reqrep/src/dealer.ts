@@ -16,7 +16,6 @@ const dealerOptions = { probeRouter, conflate } as const;
 
 export interface DealerOptions extends SocketOptions, Partial<OptionValues<typeof dealerOptions>> {}
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the option accessors come from dealerOptions
 export interface Dealer extends OptionValues<typeof dealerOptions> {}
 
 /**

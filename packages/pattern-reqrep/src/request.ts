@@ -17,7 +17,6 @@ export function isValidReply(msg: Msg): boolean {
   return first.length === 4 && msg.length >= 3 && msg[1]!.length === 0;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the option accessors come from requestOptions
 export interface Request extends OptionValues<typeof requestOptions> {}
 
 /**
@@ -86,7 +85,8 @@ export class Request extends Dealer {
       let at = 0;
       if (this.correlate) {
         const id = msg[0]!;
-        if (id.length !== 4 || id[0] !== this.idBytes[0] || id[1] !== this.idBytes[1] || id[2] !== this.idBytes[2] || id[3] !== this.idBytes[3]) continue;
+        if (id.length !== 4 || id[0] !== this.idBytes[0] || id[1] !== this.idBytes[1] || id[2] !== this.idBytes[2] || id[3] !== this.idBytes[3])
+          continue;
         at = 1;
       }
       if (msg.length < at + 2 || msg[at]!.length !== 0) continue;

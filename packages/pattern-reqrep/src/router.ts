@@ -23,7 +23,6 @@ const routerOptions = {
 
 export interface RouterOptions extends SocketOptions, Partial<OptionValues<typeof routerOptions>> {}
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the option accessors come from routerOptions
 export interface Router extends OptionValues<typeof routerOptions> {}
 
 /**

@@ -47,8 +47,7 @@ export interface InprocTransport extends MessageTransport {
 /** The inproc transport, to pass to a Context. */
 export function inproc(): InprocTransport {
   const key = {};
-  const registry = (socket: PipeHost): Registry =>
-    socket.context.state<Registry>(key, () => ({ bound: new Map(), waiting: new Map() }));
+  const registry = (socket: PipeHost): Registry => socket.context.state<Registry>(key, () => ({ bound: new Map(), waiting: new Map() }));
 
   const name = (endpoint: Endpoint): string => {
     if (endpoint.address.length === 0) throw new ZmqError("EINVAL", `inproc endpoint needs a name: ${endpoint.url}`, endpoint.url);
@@ -91,10 +90,7 @@ export function inproc(): InprocTransport {
       const reg = registry(socket);
       const binder = reg.bound.get(id);
       const [mine, theirs] = binder
-        ? pipePair(
-            sumHwm(socket.sendHighWaterMark, binder.receiveHighWaterMark),
-            sumHwm(binder.sendHighWaterMark, socket.receiveHighWaterMark),
-          )
+        ? pipePair(sumHwm(socket.sendHighWaterMark, binder.receiveHighWaterMark), sumHwm(binder.sendHighWaterMark, socket.receiveHighWaterMark))
         : pipePair(socket.sendHighWaterMark, socket.receiveHighWaterMark);
       mine.routingId = binder?.routingIdBytes;
       theirs.routingId = socket.routingIdBytes;

@@ -73,7 +73,9 @@ describe("ipc", () => {
 
   it("refuses a path longer than a unix socket address holds, with EINVAL", async () => {
     const long = `ipc:///tmp/${"x".repeat(120)}`;
-    const e: unknown = await pair().bind(long).catch((x: unknown) => x);
+    const e: unknown = await pair()
+      .bind(long)
+      .catch((x: unknown) => x);
     expect(isZmqError(e, "EINVAL")).toBe(true);
     expect((e as Error).message).toContain("longer than a unix socket address holds");
     expect(() => pair().connect(long)).toThrow(/longer than/);

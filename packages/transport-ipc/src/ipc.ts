@@ -89,9 +89,7 @@ export function ipc(): IpcTransport {
         unlinkSync(socketPath);
         await listenOn(server, { path: socketPath, backlog: options.backlog }, target.url);
       }
-      server.on("connection", (socket: Socket) =>
-        onConnection(nodeByteStream(socket, { endpoint: target.url, remoteAddress: "" })),
-      );
+      server.on("connection", (socket: Socket) => onConnection(nodeByteStream(socket, { endpoint: target.url, remoteAddress: "" })));
       server.on("error", () => {});
       return {
         endpoint: target.url,

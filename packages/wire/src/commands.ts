@@ -8,7 +8,6 @@ import { fromAscii, fromUtf8, utf8, writeAscii } from "./bytes.js";
 import { ProtocolError, WireError } from "./errors.js";
 import { decodeMetadata, encodeMetadata, type Metadata, type MetadataInput } from "./metadata.js";
 
-
 /** A command as framed: its name and the bytes after the name. */
 export interface RawCommand {
   readonly name: string;
@@ -69,11 +68,11 @@ export function parseCommandBody(body: Uint8Array): RawCommand {
   const nameLength = body[0]!;
   if (isLibzmqMangledError(body)) return { name: "ERROR", data: body.subarray(LIBZMQ_MANGLED_ERROR.length) };
   if (nameLength === 0 || 1 + nameLength > body.length) {
-    throw new WireError(
-      "ZMTP_MALFORMED_COMMAND",
-      `Command name length ${nameLength} does not fit a ${body.length}-byte command frame`,
-      { field: "command name length", value: nameLength, protocolError: ProtocolError.ZMTP_MALFORMED_COMMAND_UNSPECIFIED },
-    );
+    throw new WireError("ZMTP_MALFORMED_COMMAND", `Command name length ${nameLength} does not fit a ${body.length}-byte command frame`, {
+      field: "command name length",
+      value: nameLength,
+      protocolError: ProtocolError.ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
+    });
   }
   return { name: fromAscii(body, 1, 1 + nameLength), data: body.subarray(1 + nameLength) };
 }
@@ -143,11 +142,11 @@ export function decodeCommand(raw: RawCommand): Command | undefined {
     case "ERROR": {
       const length = data[0];
       if (length === undefined || 1 + length > data.length) {
-        throw new WireError(
-          "ZMTP_MALFORMED_COMMAND",
-          `ERROR reason length ${length ?? "(missing)"} does not fit ${data.length} bytes of data`,
-          { field: "reason length", value: length, protocolError: ProtocolError.ZMTP_MALFORMED_COMMAND_ERROR },
-        );
+        throw new WireError("ZMTP_MALFORMED_COMMAND", `ERROR reason length ${length ?? "(missing)"} does not fit ${data.length} bytes of data`, {
+          field: "reason length",
+          value: length,
+          protocolError: ProtocolError.ZMTP_MALFORMED_COMMAND_ERROR,
+        });
       }
       return { name: "ERROR", reason: fromUtf8(data.subarray(1, 1 + length)) };
     }

@@ -138,9 +138,7 @@ describe("command errors", () => {
   it("reads libzmq 4.3's mangled PLAIN ERROR (5E 'RROR') as ERROR", () => {
     // Bytes a libzmq 4.3.5 PLAIN server sent after its ZAP handler said 400.
     const commands: Uint8Array[] = [];
-    new FrameDecoder({ onMessage: () => {}, onCommand: (c) => commands.push(c) }).feed(
-      Uint8Array.from(Buffer.from("04095e52524f5203343030", "hex")),
-    );
+    new FrameDecoder({ onMessage: () => {}, onCommand: (c) => commands.push(c) }).feed(Uint8Array.from(Buffer.from("04095e52524f5203343030", "hex")));
     expect(decodeCommand(parseCommandBody(commands[0]!))).toEqual({ name: "ERROR", reason: "400" });
     // A real command whose name starts with RROR and fits is left alone.
     const long = encodeCommandBody("R".repeat(94), Uint8Array.of(1));

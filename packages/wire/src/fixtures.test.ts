@@ -99,7 +99,15 @@ describe.each(fixtures.map((f) => [f.name, f] as const))("libzmq fixture %s", (_
         routingId: text(f.routingId),
         mechanism: f.mechanism === "PLAIN" ? { type: "PLAIN", username: "admin", password: "secret" } : { type: "NULL" },
       },
-      { send: (c) => sent.push(c.slice()), onReady: () => {}, onMessage: () => {}, onCommand: () => {}, onError: (e) => { throw e; } },
+      {
+        send: (c) => sent.push(c.slice()),
+        onReady: () => {},
+        onMessage: () => {},
+        onCommand: () => {},
+        onError: (e) => {
+          throw e;
+        },
+      },
     );
     conn.start();
     conn.feed(fromHex(f.peerSent));

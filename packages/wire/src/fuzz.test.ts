@@ -247,7 +247,7 @@ function chunked(rng: Rng, bytes: Uint8Array): Uint8Array[] {
   if (mode < 3 || bytes.length <= 1) return [bytes];
   const out: Uint8Array[] = [];
   const max = mode === 3 && bytes.length <= 160 ? 1 : mode < 6 ? 8 : 64;
-  for (let pos = 0; pos < bytes.length; ) {
+  for (let pos = 0; pos < bytes.length;) {
     const n = 1 + rng.int(max);
     out.push(bytes.subarray(pos, pos + n));
     pos += n;
@@ -459,7 +459,11 @@ function runFrameDecoder(framing: Framing, maxMessageSize: number, chunks: reado
  * and frames.ts's documented limits), to check FrameDecoder's verdict, events
  * and leftovers against. Returns the error code instead of throwing.
  */
-function referenceDecode(framing: Framing, maxMessageSize: number, bytes: Uint8Array): { hash: number; events: number; code: string | undefined; buffered: number; idle: boolean } {
+function referenceDecode(
+  framing: Framing,
+  maxMessageSize: number,
+  bytes: Uint8Array,
+): { hash: number; events: number; code: string | undefined; buffered: number; idle: boolean } {
   const hash = new EventHash();
   const n = bytes.length;
   let pending: Uint8Array[] = [];
@@ -847,7 +851,8 @@ function fuzzCommands(rng: Rng, corpus: readonly Uint8Array[], iterations: numbe
       const raw = parseCommandBody(input);
       const nameLength = input[0]!;
       if (raw.name.length !== nameLength || raw.data.length !== input.length - 1 - nameLength) fail("parseCommandBody split wrongly", input);
-      if (raw.data.buffer !== input.buffer || raw.data.byteOffset !== input.byteOffset + 1 + nameLength) fail("data is not a view after the name", input);
+      if (raw.data.buffer !== input.buffer || raw.data.byteOffset !== input.byteOffset + 1 + nameLength)
+        fail("data is not a view after the name", input);
       command = decodeCommand(raw);
     } catch (error) {
       checkError(error, COMMAND_CODES, "parseCommandBody/decodeCommand", input);
@@ -983,7 +988,13 @@ function connectionCorpus(rng: Rng): ConnectionSeed[] {
         t.bytes,
       ]);
       const mechanism: MechanismOptions = { type: "PLAIN", username: rng.bytes(rng.int(5)), password: "secret" };
-      corpus.push({ label: `PLAIN client ${local}<-${peer}`, options: () => ({ ...base, mechanism }), stream, readies: !limited, messages: t.messages });
+      corpus.push({
+        label: `PLAIN client ${local}<-${peer}`,
+        options: () => ({ ...base, mechanism }),
+        stream,
+        readies: !limited,
+        messages: t.messages,
+      });
     } else if (kind === 3) {
       // We are a PLAIN server; the peer is a client: HELLO, INITIATE, traffic.
       const u = rng.bytes(rng.int(5));
@@ -1034,7 +1045,13 @@ function connectionCorpus(rng: Rng): ConnectionSeed[] {
         t.bytes,
       ]);
       const mechanism: MechanismOptions = plain ? { type: "PLAIN", username: "u", password: "p" } : { type: "NULL" };
-      corpus.push({ label: `ERROR from ${plain ? "PLAIN" : "NULL"} ${local}<-${peer}`, options: () => ({ ...base, mechanism }), stream, readies: false, messages: 0 });
+      corpus.push({
+        label: `ERROR from ${plain ? "PLAIN" : "NULL"} ${local}<-${peer}`,
+        options: () => ({ ...base, mechanism }),
+        stream,
+        readies: false,
+        messages: 0,
+      });
     } else {
       // Unversioned ZMTP 1.0 peer: identity frame, traffic.
       const stream = concatBytes([...new FrameEncoder({ framing: "zmtp1" }).encodeMessage([rng.bytes(rng.int(5))]), t.bytes]);

@@ -1,15 +1,7 @@
 // The staged greeting exchange, as libzmq runs it, against ZMTP 3.x, 2.0 and
 // 1.0 peers.
 import { describe, expect, it } from "vitest";
-import {
-  type Command,
-  GreetingExchange,
-  type PeerInfo,
-  WireError,
-  ZmtpConnection,
-  describeGreeting,
-  encodeGreeting,
-} from "./index.js";
+import { type Command, GreetingExchange, type PeerInfo, WireError, ZmtpConnection, describeGreeting, encodeGreeting } from "./index.js";
 
 const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString("hex") : "");
 
@@ -200,8 +192,14 @@ describe("ZmtpConnection re-entrancy", () => {
       onCommand: () => {},
       onError: (e: WireError) => errors.push(`${name}:${e.code}:${e.message}`),
     });
-    const a = (conns.a = new ZmtpConnection({ socketType: "DEALER" }, handler("a", () => conns.b!)));
-    conns.b = new ZmtpConnection({ socketType: "ROUTER" }, handler("b", () => a));
+    const a = (conns.a = new ZmtpConnection(
+      { socketType: "DEALER" },
+      handler("a", () => conns.b!),
+    ));
+    conns.b = new ZmtpConnection(
+      { socketType: "ROUTER" },
+      handler("b", () => a),
+    );
     a.start();
     conns.b.start();
     expect(errors).toEqual([]);

@@ -299,4 +299,3 @@ export function describeGreeting(peer: PeerGreeting): string {
   if (peer.framing !== "zmtp3") return `ZMTP ${peer.major}.0${peer.socketType ? ` ${peer.socketType}` : ""}`;
   return `ZMTP ${peer.major}.${peer.minor} ${peer.mechanism} ${peer.asServer ? "as-server" : "as-client"}`;
 }
-

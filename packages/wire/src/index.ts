@@ -14,14 +14,7 @@ export {
 } from "./socket-types.js";
 export { z85Decode, z85Encode } from "./z85.js";
 export { type Allocator, bytesEqual, concatBytes, fromUtf8, utf8 } from "./bytes.js";
-export {
-  type Metadata,
-  type MetadataInput,
-  decodeMetadata,
-  encodeMetadata,
-  metadataSize,
-  validatePropertyName,
-} from "./metadata.js";
+export { type Metadata, type MetadataInput, decodeMetadata, encodeMetadata, metadataSize, validatePropertyName } from "./metadata.js";
 export {
   type Command,
   type RawCommand,
@@ -66,11 +59,4 @@ export {
   PlainServerMechanism,
   type PlainServerOptions,
 } from "./plain-mechanism.js";
-export {
-  type ConnectionHandler,
-  type ConnectionOptions,
-  type MechanismOptions,
-  type PeerInfo,
-  ZmtpConnection,
-  ownProperties,
-} from "./connection.js";
+export { type ConnectionHandler, type ConnectionOptions, type MechanismOptions, type PeerInfo, ZmtpConnection, ownProperties } from "./connection.js";

@@ -8,7 +8,6 @@
 import { WireError } from "./errors.js";
 import type { Metadata } from "./metadata.js";
 
-
 export type MechanismStatus = "handshaking" | "ready" | "error";
 
 /** One frame as an encrypting mechanism sees it: the body and MORE / COMMAND flags. */
@@ -45,8 +44,6 @@ export interface Mechanism {
   unwrapFrame?(body: Uint8Array): PlainFrame;
 }
 
-
-
 /** Shared bookkeeping for mechanisms: status, error, peer properties. */
 export abstract class MechanismBase {
   abstract readonly name: string;
@@ -79,9 +76,9 @@ export function unexpectedCommand(mechanism: string, name: string, expected: str
 /** The error for an ERROR command received during a handshake. */
 export function peerError(mechanism: string, reason: string): WireError {
   const auth = reason === "300" || reason === "400" || reason === "500";
-  return new WireError(
-    auth ? "ZMTP_AUTH_FAILED" : "ZMTP_PEER_ERROR",
-    `${mechanism} handshake: peer sent ERROR ${JSON.stringify(reason)}`,
-    { field: "reason", value: reason, ...(auth ? { status: reason } : {}) },
-  );
+  return new WireError(auth ? "ZMTP_AUTH_FAILED" : "ZMTP_PEER_ERROR", `${mechanism} handshake: peer sent ERROR ${JSON.stringify(reason)}`, {
+    field: "reason",
+    value: reason,
+    ...(auth ? { status: reason } : {}),
+  });
 }

@@ -20,10 +20,7 @@ const MAX_VALUE = 0x7fffffff;
 
 /** RFC 37 name-char: ALPHA / DIGIT / "-" / "_" / "." / "+". */
 function isNameChar(c: number): boolean {
-  return (
-    (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) ||
-    c === 0x2d || c === 0x5f || c === 0x2e || c === 0x2b
-  );
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f || c === 0x2e || c === 0x2b;
 }
 
 /** Checks a property name for encoding; throws EINVAL naming the name. */

@@ -58,7 +58,10 @@ export class PlainClientMechanism extends MechanismBase implements Mechanism {
     super();
     const username = toBytes(options.username);
     const password = toBytes(options.password);
-    for (const [field, value] of [["username", username], ["password", password]] as const) {
+    for (const [field, value] of [
+      ["username", username],
+      ["password", password],
+    ] as const) {
       if (value.length > 255) {
         throw new WireError("EINVAL", `PLAIN ${field} must be at most 255 bytes, got ${value.length}`, { field, value: value.length });
       }
@@ -92,11 +95,13 @@ export class PlainClientMechanism extends MechanismBase implements Mechanism {
     }
     if (this.state === Client.WaitWelcome && raw.name === "WELCOME") {
       if (raw.data.length !== 0) {
-        this.fail(new WireError("ZMTP_MALFORMED_COMMAND", `PLAIN WELCOME must be exactly 8 bytes, got ${body.length}`, {
-          field: "WELCOME length",
-          value: body.length,
-          protocolError: ProtocolError.ZMTP_MALFORMED_COMMAND_WELCOME,
-        }));
+        this.fail(
+          new WireError("ZMTP_MALFORMED_COMMAND", `PLAIN WELCOME must be exactly 8 bytes, got ${body.length}`, {
+            field: "WELCOME length",
+            value: body.length,
+            protocolError: ProtocolError.ZMTP_MALFORMED_COMMAND_WELCOME,
+          }),
+        );
       }
       this.state = Client.SendInitiate;
       return;
@@ -191,11 +196,13 @@ export class PlainServerMechanism extends MechanismBase implements Mechanism {
 
   private hello(data: Uint8Array): void | Promise<void> {
     const malformed = (what: string, value: number) =>
-      this.fail(new WireError("ZMTP_MALFORMED_COMMAND", `PLAIN HELLO ${what}`, {
-        field: "HELLO",
-        value,
-        protocolError: ProtocolError.ZMTP_MALFORMED_COMMAND_HELLO,
-      }));
+      this.fail(
+        new WireError("ZMTP_MALFORMED_COMMAND", `PLAIN HELLO ${what}`, {
+          field: "HELLO",
+          value,
+          protocolError: ProtocolError.ZMTP_MALFORMED_COMMAND_HELLO,
+        }),
+      );
     const ulen = data[0];
     if (ulen === undefined) return malformed("has no username length", 0);
     if (1 + ulen + 1 > data.length) return malformed(`username length ${ulen} runs past the command`, ulen);

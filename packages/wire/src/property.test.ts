@@ -60,7 +60,7 @@ function split(bytes: Uint8Array, seed: number, maxChunk: number): Uint8Array[] 
   const min = Math.max(1, Math.floor(bytes.length / 4000));
   const max = Math.max(min, maxChunk);
   const out: Uint8Array[] = [];
-  for (let pos = 0; pos < bytes.length; ) {
+  for (let pos = 0; pos < bytes.length;) {
     const n = min + Math.floor(rng() * (max - min + 1));
     out.push(bytes.subarray(pos, pos + n));
     pos += n;
@@ -256,39 +256,33 @@ describe("frames: encodeMessages -> FrameDecoder round trip", () => {
 
   it.each(FRAMINGS)("%s: with a small copyThreshold, large bodies are passed by reference end to end", (framing) => {
     fc.assert(
-      fc.property(
-        messagesArb,
-        fc.constantFrom(1, 16, 256, 1000),
-        fc.integer(),
-        maxChunkArb,
-        (messages, copyThreshold, seed, maxChunk) => {
-          const chunks = new FrameEncoder({ framing, copyThreshold }).encodeMessages(messages);
-          for (const frames of messages) {
-            for (const body of frames) {
-              // By reference exactly when at least copyThreshold bytes; copied otherwise.
-              expect(chunks.includes(body)).toBe(body.length >= copyThreshold);
-            }
+      fc.property(messagesArb, fc.constantFrom(1, 16, 256, 1000), fc.integer(), maxChunkArb, (messages, copyThreshold, seed, maxChunk) => {
+        const chunks = new FrameEncoder({ framing, copyThreshold }).encodeMessages(messages);
+        for (const frames of messages) {
+          for (const body of frames) {
+            // By reference exactly when at least copyThreshold bytes; copied otherwise.
+            expect(chunks.includes(body)).toBe(body.length >= copyThreshold);
           }
-          // Same bytes on the wire as a copying encoder.
-          expectBytes(concatBytes(chunks), concatBytes(new FrameEncoder({ framing }).encodeMessages(messages)));
-          // Fed chunk by chunk as the encoder returned them.
-          const { events } = decodeChunks(framing, chunks);
-          expectMessages(
-            events.map((e) => (e.kind === "message" ? e.frames : [])),
-            messages,
-          );
-          // Fed as one chunk, every non-empty frame is a view into it, not a copy.
-          const wire = concatBytes(chunks);
-          const whole = decodeChunks(framing, [wire]).events.flatMap((e) => (e.kind === "message" ? e.frames : []));
-          for (const frame of whole) if (frame.length > 0) expect(frame.buffer).toBe(wire.buffer);
-          // And re-split at random, still the same messages.
-          const resplit = decodeChunks(framing, split(concatBytes(chunks), seed, maxChunk));
-          expectMessages(
-            resplit.events.map((e) => (e.kind === "message" ? e.frames : [])),
-            messages,
-          );
-        },
-      ),
+        }
+        // Same bytes on the wire as a copying encoder.
+        expectBytes(concatBytes(chunks), concatBytes(new FrameEncoder({ framing }).encodeMessages(messages)));
+        // Fed chunk by chunk as the encoder returned them.
+        const { events } = decodeChunks(framing, chunks);
+        expectMessages(
+          events.map((e) => (e.kind === "message" ? e.frames : [])),
+          messages,
+        );
+        // Fed as one chunk, every non-empty frame is a view into it, not a copy.
+        const wire = concatBytes(chunks);
+        const whole = decodeChunks(framing, [wire]).events.flatMap((e) => (e.kind === "message" ? e.frames : []));
+        for (const frame of whole) if (frame.length > 0) expect(frame.buffer).toBe(wire.buffer);
+        // And re-split at random, still the same messages.
+        const resplit = decodeChunks(framing, split(concatBytes(chunks), seed, maxChunk));
+        expectMessages(
+          resplit.events.map((e) => (e.kind === "message" ? e.frames : [])),
+          messages,
+        );
+      }),
       { numRuns: 40 },
     );
   });
@@ -351,8 +345,7 @@ const propertiesArb = fc.uniqueArray(fc.tuple(propertyNameArb, propertyValueArb)
   selector: ([name]) => name,
   maxLength: 12,
 });
-const asciiArb = (maxLength: number) =>
-  fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)), maxLength });
+const asciiArb = (maxLength: number) => fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)), maxLength });
 
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   propertiesArb.map((entries): Command => ({ name: "READY", properties: new Map(entries) })),
@@ -450,9 +443,7 @@ describe("commands: encodeCommand -> parseCommandBody -> decodeCommand", () => {
     for (const ttl of [-1, 0x10000, 1.5, Number.NaN]) {
       expect(expectWireError(() => encodeCommand({ name: "PING", ttl, context: new Uint8Array(0) }), "EINVAL").field).toBe("ttl");
     }
-    expect(expectWireError(() => encodeCommand({ name: "PING", ttl: 1, context: new Uint8Array(17) }), "EINVAL").field).toBe(
-      "context",
-    );
+    expect(expectWireError(() => encodeCommand({ name: "PING", ttl: 1, context: new Uint8Array(17) }), "EINVAL").field).toBe("context");
   });
 
   it("commands interleaved with messages go through FrameEncoder.encodeCommand + FrameDecoder in order", () => {
@@ -526,11 +517,14 @@ describe("metadata: encodeMetadata -> decodeMetadata", () => {
 
   it("string values are UTF-8", () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.tuple(propertyNameArb, fc.string({ unit: "grapheme", maxLength: 20 })), { selector: ([n]) => n, maxLength: 6 }), (entries) => {
-        const decoded = [...decodeMetadata(encodeMetadata(entries))];
-        expect(decoded.map(([n]) => n)).toEqual(entries.map(([n]) => n));
-        decoded.forEach(([, v], i) => expect(new TextDecoder().decode(v)).toBe(entries[i]![1]));
-      }),
+      fc.property(
+        fc.uniqueArray(fc.tuple(propertyNameArb, fc.string({ unit: "grapheme", maxLength: 20 })), { selector: ([n]) => n, maxLength: 6 }),
+        (entries) => {
+          const decoded = [...decodeMetadata(encodeMetadata(entries))];
+          expect(decoded.map(([n]) => n)).toEqual(entries.map(([n]) => n));
+          decoded.forEach(([, v], i) => expect(new TextDecoder().decode(v)).toBe(entries[i]![1]));
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -592,23 +586,29 @@ describe("Z85", () => {
 
   it("reports Z85_BAD_LENGTH with the length", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 40 }).filter((n) => n % 4 !== 0), (n) => {
-        const e = expectWireError(() => z85Encode(new Uint8Array(n)), "Z85_BAD_LENGTH");
-        expect(e.field).toBe("length");
-        expect(e.value).toBe(n);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 40 }).filter((n) => n % 4 !== 0),
+        (n) => {
+          const e = expectWireError(() => z85Encode(new Uint8Array(n)), "Z85_BAD_LENGTH");
+          expect(e.field).toBe("length");
+          expect(e.value).toBe(n);
+        },
+      ),
     );
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 40 }).filter((n) => n % 5 !== 0 || n === 0), (n) => {
-        const e = expectWireError(() => z85Decode("0".repeat(n)), "Z85_BAD_LENGTH");
-        expect(e.field).toBe("length");
-        expect(e.value).toBe(n);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 40 }).filter((n) => n % 5 !== 0 || n === 0),
+        (n) => {
+          const e = expectWireError(() => z85Decode("0".repeat(n)), "Z85_BAD_LENGTH");
+          expect(e.field).toBe("length");
+          expect(e.value).toBe(n);
+        },
+      ),
     );
   });
 
   it("reports Z85_BAD_CHARACTER with the character", () => {
-    for (const bad of [" ", "\"", "'", ",", ";", "\\", "_", "`", "|", "~", "\u00e9", "\u0000", "\u2603"]) {
+    for (const bad of [" ", '"', "'", ",", ";", "\\", "_", "`", "|", "~", "\u00e9", "\u0000", "\u2603"]) {
       const e = expectWireError(() => z85Decode(`Hell${bad}World`), "Z85_BAD_CHARACTER");
       expect(e.field).toBe("character");
       expect(e.value).toBe(bad);
@@ -763,7 +763,10 @@ const routingIdArb = fc.uint8Array({ minLength: 0, maxLength: 255 });
 const trafficArb = fc.array(fc.array(smallBodyArb, { minLength: 1, maxLength: 4 }), { maxLength: 6 });
 const chunkArb = fc.constantFrom(1, 2, 3, 7, 11, 64, 200, 5000);
 const xMetadataArb = fc.uniqueArray(
-  fc.tuple(propertyNameArb.map((n) => `X-${n}`.slice(0, 255)), fc.uint8Array({ maxLength: 20 })),
+  fc.tuple(
+    propertyNameArb.map((n) => `X-${n}`.slice(0, 255)),
+    fc.uint8Array({ maxLength: 20 }),
+  ),
   { selector: ([n]) => n, maxLength: 3 },
 );
 
@@ -775,7 +778,12 @@ function sendMessages(ep: Endpoint, messages: readonly (readonly Uint8Array[])[]
   }
 }
 
-function checkPeer(peer: PeerInfo | undefined, type: SocketTypeName, routingId: Uint8Array | undefined, metadata: readonly (readonly [string, Uint8Array])[]): void {
+function checkPeer(
+  peer: PeerInfo | undefined,
+  type: SocketTypeName,
+  routingId: Uint8Array | undefined,
+  metadata: readonly (readonly [string, Uint8Array])[],
+): void {
   expect(peer).toBeDefined();
   const p = peer!;
   expect(p.socketType).toBe(type);
@@ -852,18 +860,23 @@ describe("ZmtpConnection back to back (NULL)", () => {
 
   it("SUB -> PUB: SUBSCRIBE and CANCEL arrive as commands", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), fc.uint8Array({ maxLength: 300 })), { maxLength: 8 }), fc.integer(), chunkArb, (subs, seed, maxChunk) => {
-        const pub = endpoint("pub", { socketType: "PUB" });
-        const sub = endpoint("sub", { socketType: "SUB" });
-        const link = new Link(pub, sub, seed, maxChunk).start();
-        link.run();
-        const sent: Command[] = subs.map(([subscribe, topic]) => (subscribe ? { name: "SUBSCRIBE", topic } : { name: "CANCEL", topic }));
-        for (const command of sent) sub.outbox.push(sub.conn.encodeCommand(command));
-        link.run();
-        expect(pub.commands.length).toBe(sent.length);
-        sent.forEach((command, i) => expectSameCommand(pub.commands[i], command));
-        expect(pub.errors).toEqual([]);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.uint8Array({ maxLength: 300 })), { maxLength: 8 }),
+        fc.integer(),
+        chunkArb,
+        (subs, seed, maxChunk) => {
+          const pub = endpoint("pub", { socketType: "PUB" });
+          const sub = endpoint("sub", { socketType: "SUB" });
+          const link = new Link(pub, sub, seed, maxChunk).start();
+          link.run();
+          const sent: Command[] = subs.map(([subscribe, topic]) => (subscribe ? { name: "SUBSCRIBE", topic } : { name: "CANCEL", topic }));
+          for (const command of sent) sub.outbox.push(sub.conn.encodeCommand(command));
+          link.run();
+          expect(pub.commands.length).toBe(sent.length);
+          sent.forEach((command, i) => expectSameCommand(pub.commands[i], command));
+          expect(pub.errors).toEqual([]);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -974,10 +987,7 @@ describe("ZmtpConnection back to back (NULL)", () => {
 // PLAIN
 // ---------------------------------------------------------------------------
 
-const credentialArb: fc.Arbitrary<Uint8Array | string> = fc.oneof(
-  fc.string({ maxLength: 40 }),
-  fc.uint8Array({ maxLength: 255 }),
-);
+const credentialArb: fc.Arbitrary<Uint8Array | string> = fc.oneof(fc.string({ maxLength: 40 }), fc.uint8Array({ maxLength: 255 }));
 
 function plainPair(
   client: { username: Uint8Array | string; password: Uint8Array | string },
@@ -1142,13 +1152,17 @@ describe("ZmtpConnection back to back (PLAIN)", () => {
 
   it("credentials over 255 bytes are EINVAL", () => {
     expectWireError(
-      () => new ZmtpConnection({ socketType: "DEALER", mechanism: { type: "PLAIN", username: "x".repeat(256), password: "" } }, {
-        send() {},
-        onReady() {},
-        onMessage() {},
-        onCommand() {},
-        onError() {},
-      }),
+      () =>
+        new ZmtpConnection(
+          { socketType: "DEALER", mechanism: { type: "PLAIN", username: "x".repeat(256), password: "" } },
+          {
+            send() {},
+            onReady() {},
+            onMessage() {},
+            onCommand() {},
+            onError() {},
+          },
+        ),
       "EINVAL",
     );
   });

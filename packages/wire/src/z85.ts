@@ -40,11 +40,10 @@ export function z85Encode(data: Uint8Array): string {
 /** Decodes Z85 text (a non-empty multiple of 5 characters) into bytes. */
 export function z85Decode(text: string): Uint8Array {
   if (text.length === 0 || text.length % 5 !== 0) {
-    throw new WireError(
-      "Z85_BAD_LENGTH",
-      `Z85 decode needs a non-empty multiple of 5 characters, got ${text.length}`,
-      { field: "length", value: text.length },
-    );
+    throw new WireError("Z85_BAD_LENGTH", `Z85 decode needs a non-empty multiple of 5 characters, got ${text.length}`, {
+      field: "length",
+      value: text.length,
+    });
   }
   const out = new Uint8Array((text.length / 5) * 4);
   for (let i = 0, o = 0; i < text.length; i += 5, o += 4) {

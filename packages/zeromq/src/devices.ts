@@ -1,11 +1,5 @@
 /** The devices, with sockets on the default Context unless socketOptions name one. */
-import {
-  type Device,
-  type DeviceOptions,
-  forwarder as forwarderOn,
-  queue as queueOn,
-  streamer as streamerOn,
-} from "@zmq/devices";
+import { type Device, type DeviceOptions, forwarder as forwarderOn, queue as queueOn, streamer as streamerOn } from "@zmq/devices";
 import { defaultContext } from "./context.js";
 
 const withContext = (options: DeviceOptions): DeviceOptions => ({

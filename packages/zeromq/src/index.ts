@@ -11,20 +11,7 @@ export { type Device, type DeviceOptions, forwarder, queue, streamer } from "./d
 // PLAIN is registered in the default Context; exporting it also gives sockets its options' types.
 export { type PlainOptions, plain } from "@zmq/plain";
 export { Proxy, ProxyRun, type ProxyStatistics, proxy, steerableProxy } from "@zmq/devices";
-export {
-  Dealer,
-  type Message,
-  Pair,
-  Publisher,
-  Pull,
-  Push,
-  Reply,
-  Request,
-  Router,
-  Subscriber,
-  XPublisher,
-  XSubscriber,
-} from "./sockets.js";
+export { Dealer, type Message, Pair, Publisher, Pull, Push, Reply, Request, Router, Subscriber, XPublisher, XSubscriber } from "./sockets.js";
 export {
   type ErrorCode,
   Errno,

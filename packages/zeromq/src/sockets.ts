@@ -1,6 +1,5 @@
-/* eslint-disable @typescript-eslint/no-unsafe-declaration-merging --
-   Each interface below only narrows receive()'s frames to Buffer, which the
-   default Context's frame codec guarantees at run time. */
+// Each interface below only narrows receive()'s frames to Buffer, which the
+// default Context's frame codec guarantees at run time.
 /**
  * The socket classes of zeromq.js v6, on the default Context unless one is
  * given. Each is the pattern package's class, so `instanceof` works with

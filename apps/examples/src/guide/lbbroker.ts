@@ -156,7 +156,11 @@ export async function main(options: LbBrokerOptions = {}): Promise<LbBrokerResul
     await Promise.all([total > 0 ? collect() : undefined, ...clientRuns]);
     stop();
     await Promise.all([dispatching, ...workerRuns]);
-    log(`lbbroker: ${replies} replies; ${Object.entries(served).map(([w, n]) => `${w} served ${n}`).join(", ")}`);
+    log(
+      `lbbroker: ${replies} replies; ${Object.entries(served)
+        .map(([w, n]) => `${w} served ${n}`)
+        .join(", ")}`,
+    );
     return { replies, served };
   } catch (error) {
     if (signal?.aborted) return { replies, served };

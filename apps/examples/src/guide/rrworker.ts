@@ -43,7 +43,5 @@ export async function main(options: RrWorkerOptions = {}): Promise<number> {
 }
 
 if (isMain(import.meta.url)) {
-  await runCli((flags, signal) =>
-    main({ endpoint: flags.string("endpoint"), workMs: flags.number("work"), name: flags.string("name"), signal }),
-  );
+  await runCli((flags, signal) => main({ endpoint: flags.string("endpoint"), workMs: flags.number("work"), name: flags.string("name"), signal }));
 }

@@ -132,7 +132,10 @@ export class Flags {
 
   /** A comma-separated list. */
   list(name: string): string[] | undefined {
-    return this.values.get(name)?.split(",").filter((s) => s.length > 0);
+    return this.values
+      .get(name)
+      ?.split(",")
+      .filter((s) => s.length > 0);
   }
 }
 

@@ -21,14 +21,7 @@ export interface TaskWorkOptions extends CommonOptions {
 
 /** Works until `tasks` or an abort; resolves with how many tasks it did. */
 export async function main(options: TaskWorkOptions = {}): Promise<number> {
-  const {
-    ventilator = "tcp://127.0.0.1:5557",
-    sink = "tcp://127.0.0.1:5558",
-    tasks = Infinity,
-    name = "worker",
-    log = consoleLog,
-    signal,
-  } = options;
+  const { ventilator = "tcp://127.0.0.1:5557", sink = "tcp://127.0.0.1:5558", tasks = Infinity, name = "worker", log = consoleLog, signal } = options;
   const receiver = new Pull();
   const sender = new Push();
   const detach = closeOnAbort(signal, receiver, sender);

@@ -71,7 +71,8 @@ export async function main(options: TransportsOptions = {}): Promise<Record<stri
 if (isMain(import.meta.url)) {
   await runCli((flags, signal) => {
     const picked = flags.positional;
-    for (const t of picked) if (!transportNames.includes(t as TransportName)) throw new Error(`unknown transport ${t}; pick from ${transportNames.join(", ")}`);
+    for (const t of picked)
+      if (!transportNames.includes(t as TransportName)) throw new Error(`unknown transport ${t}; pick from ${transportNames.join(", ")}`);
     return main({
       transports: picked.length > 0 ? (picked as TransportName[]) : undefined,
       messages: flags.number("messages"),

@@ -54,7 +54,5 @@ export async function main(options: WuClientOptions = {}): Promise<WuClientResul
 }
 
 if (isMain(import.meta.url)) {
-  await runCli((flags, signal) =>
-    main({ endpoint: flags.string("endpoint"), zip: flags.string("zip"), updates: flags.number("updates"), signal }),
-  );
+  await runCli((flags, signal) => main({ endpoint: flags.string("endpoint"), zip: flags.string("zip"), updates: flags.number("updates"), signal }));
 }

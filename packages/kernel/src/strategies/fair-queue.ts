@@ -21,7 +21,7 @@ export class FairQueue extends Rotation {
 
   /** The next message in fair order, or undefined when no pipe has one. */
   recv(): Msg | undefined {
-    for (const set = this.set; set.active > 0; ) {
+    for (const set = this.set; set.active > 0;) {
       const pipe = set.pipes[this.current]!;
       const msg = pipe.read();
       if (msg !== undefined) {
@@ -36,7 +36,7 @@ export class FairQueue extends Rotation {
 
   /** True when some pipe has a message waiting. */
   hasIn(): boolean {
-    for (const set = this.set; set.active > 0; ) {
+    for (const set = this.set; set.active > 0;) {
       const pipe = set.pipes[this.current]!;
       if (pipe.checkRead()) return true;
       this.deactivateCurrent();

@@ -21,7 +21,7 @@ export class LoadBalancer extends Rotation {
 
   /** Sends a whole message to the next pipe with room; false when every pipe is full (or there are none). */
   send(msg: Msg): boolean {
-    for (const set = this.set; set.active > 0; ) {
+    for (const set = this.set; set.active > 0;) {
       const pipe = set.pipes[this.current]!;
       if (pipe.write(msg)) {
         this.lastOut = pipe;
@@ -35,7 +35,7 @@ export class LoadBalancer extends Rotation {
 
   /** True when some pipe would accept a message now. */
   hasOut(): boolean {
-    for (const set = this.set; set.active > 0; ) {
+    for (const set = this.set; set.active > 0;) {
       const pipe = set.pipes[this.current]!;
       if (pipe.checkWrite()) return true;
       this.deactivateCurrent();
