@@ -15,6 +15,7 @@
  */
 import {
   type ByteStream,
+  ENGINE_API_VERSION,
   type Endpoint,
   type Engine,
   type EngineFactory,
@@ -25,7 +26,7 @@ import {
   type PipeOwner,
   type SessionHost,
   type StreamTransport,
-  type ZmqError,
+  ZmqError,
   pipePair,
 } from "@zmq/kernel";
 import type { PeerInfo } from "@zmq/wire";
@@ -341,6 +342,10 @@ export class StreamBinding {
  * made by `factory`. `zmtpEngine` is the one for ZMTP over byte streams.
  */
 export function sessionEngine(factory: EngineFactory): EnginePlugin {
+  const version: number = factory.apiVersion;
+  if (version !== ENGINE_API_VERSION) {
+    throw new ZmqError("EINVAL", `Engine "${factory.name}" implements engine API ${version}; this kernel speaks ${ENGINE_API_VERSION}`);
+  }
   return {
     listen: (host, transport, endpoint) => StreamBinding.listen(host, factory, transport, endpoint),
     connect: (host, transport, endpoint, fixedRoutingId) => new ConnectSession(host, factory, transport, endpoint, fixedRoutingId),

@@ -90,11 +90,16 @@ class ZapClient implements PipeHost, PipeOwner {
     const pipe = this.pipe;
     if (!pipe) return;
     for (let msg = pipe.read(); msg !== undefined; msg = pipe.read()) {
-      // A malformed reply (libzmq checks the same fields) fails that request with 500.
-      if (msg.length !== 7 || msg[0]!.length !== 0 || text(msg[1]) !== "1.0") continue;
-      const resolve = this.pending.get(text(msg[2]));
+      const id = text(msg[2]);
+      const resolve = this.pending.get(id);
+      // A reply to no request of ours is dropped.
       if (!resolve) continue;
-      this.pending.delete(text(msg[2]));
+      this.pending.delete(id);
+      // A malformed reply (libzmq checks the same fields) fails that request with 500.
+      if (msg.length !== 7 || msg[0]!.length !== 0 || text(msg[1]) !== "1.0") {
+        resolve({ status: "500", userId: "" });
+        continue;
+      }
       const status = text(msg[3]);
       resolve({
         status: status === "200" || status === "300" || status === "400" ? status : "500",

@@ -13,7 +13,7 @@ export interface ContextOptions {
   transports?: readonly Transport[];
   /** How frames are made; @zmq/zeromq passes one that makes Node Buffers. */
   frames?: FrameCodec;
-  /** The security mechanisms sockets of this Context may use besides NULL (`plain` from @zmq/plain ...). */
+  /** The security mechanisms sockets of this Context may use besides NULL: values exported by mechanism packages. */
   mechanisms?: readonly SecurityMechanism[];
 }
 

@@ -1,7 +1,7 @@
 /**
  * The security-mechanism plug-in contract. A mechanism (NULL is built in;
- * PLAIN, CURVE and any third party's come as packages) is a value that a
- * Context is given (`new Context({ mechanisms: [plain] })`). It declares the
+ * every other one comes as a package) is a value that a Context is given
+ * (`new Context({ mechanisms: [...] })`). It declares the
  * socket options it owns, says when their values select it (libzmq: the
  * mechanism whose option was set last), and builds the client or server
  * state machine for each connection. Engines run whichever one a socket's
@@ -25,9 +25,9 @@ export interface MechanismSetup {
 }
 
 export interface SecurityMechanism<S extends OptionSpecs = OptionSpecs> extends OptionOwner {
-  /** The name in the ZMTP greeting and in ZAP requests: "PLAIN", "CURVE". */
+  /** The name in the ZMTP greeting and in ZAP requests, in capitals (RFC 23). */
   readonly name: string;
-  /** The socket's read-only `securityMechanism` while this one is selected: "plain", "curve". */
+  /** The socket's read-only `securityMechanism` while this one is selected: the name in lower case, as zeromq.js reports it. */
   readonly label: string;
   /** The socket options this mechanism owns, with their defaults and checks. */
   readonly options: S;

@@ -176,11 +176,15 @@ export function defineOptions(cls: { readonly prototype: object }, specs: Option
   defineAccessors(cls.prototype, specs);
 }
 
-/** Installs get / set accessors for these options on a prototype, where it has none of that name. */
-export function defineAccessors(prototype: object, specs: OptionSpecs): void {
+const descriptorsBySpecs = new WeakMap<OptionSpecs, PropertyDescriptorMap>();
+
+/** One accessor pair per option, made once per specs object so that every object given them shares one shape. */
+function descriptorsFor(specs: OptionSpecs): PropertyDescriptorMap {
+  let descriptors = descriptorsBySpecs.get(specs);
+  if (descriptors) return descriptors;
+  descriptors = {};
   for (const name of Object.keys(specs)) {
-    if (Object.prototype.hasOwnProperty.call(prototype, name)) continue;
-    Object.defineProperty(prototype, name, {
+    descriptors[name] = {
       configurable: true,
       enumerable: false,
       get(this: HasOptions) {
@@ -189,7 +193,17 @@ export function defineAccessors(prototype: object, specs: OptionSpecs): void {
       set(this: HasOptions, value: unknown) {
         this.optionStore.set(name, value, this.optionOwnerName);
       },
-    });
+    };
+  }
+  descriptorsBySpecs.set(specs, descriptors);
+  return descriptors;
+}
+
+/** Installs get / set accessors for these options on an object (a prototype, or a socket), where it has none of that name. */
+export function defineAccessors(target: object, specs: OptionSpecs): void {
+  const descriptors = descriptorsFor(specs);
+  for (const name of Object.keys(descriptors)) {
+    if (!Object.prototype.hasOwnProperty.call(target, name)) Object.defineProperty(target, name, descriptors[name]!);
   }
 }
 

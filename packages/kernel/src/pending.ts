@@ -34,8 +34,14 @@ export class PendingOperations<I, O> {
     return this.queue.length;
   }
 
-  /** Queues an operation; `timeout` ms (-1 for ever) before it fails with EAGAIN. */
+  /**
+   * Queues an operation; `timeout` ms (-1 for ever) before it fails with
+   * EAGAIN. A timeout of 0 fails at once, as does an aborted signal (with
+   * its reason).
+   */
   wait(input: I, timeout: number, signal: AbortSignal | undefined): Promise<O> {
+    if (timeout === 0) return Promise.reject(new ZmqError("EAGAIN"));
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<O>((resolve, reject) => {
       const pending: Pending<I, O> = { input, resolve, reject, timer: undefined, signal, onAbort: undefined };
       const remove = (error: unknown) => {

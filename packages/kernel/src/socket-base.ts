@@ -43,7 +43,6 @@ export interface EndpointHandle {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
-const mechanismsWithAccessors = new WeakSet<object>();
 
 /** The option properties every socket has (routingId is written by hand: it reads back as a string). */
 type BaseOptionProperties = Omit<OptionValues<typeof baseOptions>, "routingId">;
@@ -76,11 +75,8 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
       );
     }
     this.context = context;
-    for (const m of context.mechanisms) {
-      if (mechanismsWithAccessors.has(m)) continue;
-      mechanismsWithAccessors.add(m);
-      defineAccessors(SocketBase.prototype, m.options);
-    }
+    // The Context's security mechanisms add their options to its sockets (one shared accessor pair each).
+    for (const m of context.mechanisms) defineAccessors(this, m.options);
     const own = classOptions(new.target)!;
     this.options = new OptionStore(own.specs, own.defaults, context.mechanisms);
     this.host = new SocketHost(context, socketType, this.options, {
@@ -147,7 +143,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
     return this.host.events;
   }
 
-  /** The security mechanism its options select, as zeromq.js reports it: "null", "plain", "curve". */
+  /** The security mechanism its options select, as zeromq.js reports it: "null" or the mechanism's label. */
   get securityMechanism(): string {
     return this.host.security?.mechanism.label ?? "null";
   }
@@ -264,10 +260,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
     } catch (error) {
       return Promise.reject(error);
     }
-    const timeout = this.options.values.sendTimeout as number;
-    if (timeout === 0) return Promise.reject(new ZmqError("EAGAIN"));
-    if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
-    return this.sends.wait(msg, timeout, options?.signal) as Promise<unknown> as Promise<void>;
+    return this.sends.wait(msg, this.options.values.sendTimeout as number, options?.signal) as Promise<unknown> as Promise<void>;
   }
 
   /**
@@ -284,10 +277,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
         return Promise.reject(error);
       }
     }
-    const timeout = this.options.values.receiveTimeout as number;
-    if (timeout === 0) return Promise.reject(new ZmqError("EAGAIN"));
-    if (options?.signal?.aborted) return Promise.reject(options.signal.reason);
-    return this.receives.wait(undefined, timeout, options?.signal);
+    return this.receives.wait(undefined, this.options.values.receiveTimeout as number, options?.signal);
   }
 
   /** Iterates over received messages until the socket is closed. */

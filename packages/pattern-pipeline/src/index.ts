@@ -1,3 +1,3 @@
 /** @zmq/pattern-pipeline: the PUSH / PULL sockets. */
-export { Push } from "./push.js";
-export { Pull } from "./pull.js";
+export { Push, type PushOptions } from "./push.js";
+export { Pull, type PullOptions } from "./pull.js";

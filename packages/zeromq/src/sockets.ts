@@ -7,7 +7,7 @@
  */
 import type { Msg, OperationOptions, SocketOptions } from "@zmq/kernel";
 import { Pair as PairBase } from "@zmq/pattern-pair";
-import { Pull as PullBase, Push as PushBase } from "@zmq/pattern-pipeline";
+import { Pull as PullBase, type PullOptions, Push as PushBase, type PushOptions } from "@zmq/pattern-pipeline";
 import {
   Publisher as PublisherBase,
   type PublisherOptions,
@@ -34,13 +34,13 @@ const withContext = <T extends SocketOptions>(options: T): T => ({ ...options, c
 export type Message = Buffer;
 
 export class Push extends PushBase {
-  constructor(options: SocketOptions = {}) {
+  constructor(options: PushOptions = {}) {
     super(withContext(options));
   }
 }
 
 export class Pull extends PullBase {
-  constructor(options: SocketOptions = {}) {
+  constructor(options: PullOptions = {}) {
     super(withContext(options));
   }
 }
