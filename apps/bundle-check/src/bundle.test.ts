@@ -44,9 +44,11 @@ it("a Push-over-inproc bundle is at most 15 kB min+gzip and holds only what it u
     "pattern-pubsub",
     "transport-tcp",
     "transport-ipc",
-    "stream-session",
-    "engine.js",
+    "packages/engine/",
+    "packages/plain/",
     "wire/dist/connection",
+    "wire/dist/frames",
+    "zap",
   ]) {
     expect(
       inputs.some((i) => i.includes(unused)),

@@ -2,18 +2,16 @@
 // libzmq REQ clients and libzmq REP workers, the forwarder between a libzmq
 // publisher and a libzmq subscriber, the streamer between libzmq PUSH and
 // PULL, and a steerable proxy asked for STATISTICS by a libzmq REQ.
+import { createCleanup } from "@zmq/kernel/testing";
 import { Reply, forwarder, queue, steerableProxy, streamer, Pull, Push } from "@zmq/zeromq";
 import { afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 
-const open: { close(): void }[] = [];
-afterEach(() => {
-  while (open.length) open.pop()!.close();
-});
+const open = createCleanup();
+afterEach(open.closeAll);
 function theirs<T extends { close(): void; linger: number }>(s: T): T {
   s.linger = 0;
-  open.push(s);
-  return s;
+  return open.track(s);
 }
 
 describe("devices between libzmq peers", () => {
@@ -79,10 +77,9 @@ describe("devices between libzmq peers", () => {
   });
 
   it("steerable proxy: a libzmq REQ asks for STATISTICS and TERMINATEs it", async () => {
-    const front = new Pull();
-    const back = new Push();
-    const control = new Reply();
-    open.push(front, back, control);
+    const front = open.track(new Pull());
+    const back = open.track(new Push());
+    const control = open.track(new Reply());
     await front.bind("tcp://127.0.0.1:*");
     await back.bind("tcp://127.0.0.1:*");
     await control.bind("tcp://127.0.0.1:*");

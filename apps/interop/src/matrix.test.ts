@@ -11,7 +11,8 @@
 // PUSH -> our Pull ("out"); Pair cells use one PAIR channel both ways.
 import { randomBytes } from "node:crypto";
 import { type Socket as NetSocket, connect as netConnect, createServer } from "node:net";
-import { type EventType, Pair, Pull, Push } from "@zmq/zeromq";
+import { createCleanup, greetingBytes, hex, later, nextEvent } from "@zmq/kernel/testing";
+import { Pair, Pull, Push } from "@zmq/zeromq";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import {
@@ -41,39 +42,17 @@ const PUSH_OPTIONS = { linger: 0, sendTimeout: IO_TIMEOUT };
 const PULL_OPTIONS = { linger: 0, receiveTimeout: IO_TIMEOUT };
 const PAIR_OPTIONS = { ...PUSH_OPTIONS, ...PULL_OPTIONS };
 
-const ourSockets: Ours[] = [];
-const cleanups: (() => void)[] = [];
+const ourSockets = createCleanup<Ours>();
+const cleanups = createCleanup();
 afterEach(async () => {
-  for (const s of ourSockets.splice(0)) s.close();
-  for (const c of cleanups.splice(0)) c();
+  ourSockets.closeAll();
+  cleanups.closeAll();
   await stopAllPeers();
 });
 beforeAll(prepareJava, 60_000);
 afterAll(removeTempDirs);
 
-function ours<T extends Ours>(socket: T): T {
-  ourSockets.push(socket);
-  return socket;
-}
-
-/** The next monitor event of a type on one of our sockets. */
-function nextEvent(socket: Ours, type: EventType): Promise<void> {
-  return new Promise((resolve) => {
-    const listener = (): void => {
-      socket.events.off(type, listener);
-      resolve();
-    };
-    socket.events.on(type, listener);
-  });
-}
-
-/** Keeps a rejection from being reported as unhandled before the test awaits it. */
-function later<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => {});
-  return p;
-}
-
-const hex = (frames: Frame[]): string[] => frames.map((f) => Buffer.from(f).toString("hex"));
+const ours = ourSockets.track;
 
 // ---- cells ----------------------------------------------------------------------
 
@@ -267,18 +246,6 @@ for (const cell of cells()) {
 
 // ---- byte-level: greeting and first command ------------------------------------------------
 
-/** A ZMTP 3.1 greeting as libzmq writes it (no routing id, as-server 0). */
-function greeting(mechanism: "NULL" | "PLAIN"): Buffer {
-  const g = Buffer.alloc(64);
-  g[0] = 0xff;
-  g[8] = 0x01;
-  g[9] = 0x7f;
-  g[10] = 3;
-  g[11] = 1;
-  g.write(mechanism, 12, "ascii");
-  return g;
-}
-
 /** The length of greeting + frames up to and including the first command frame, once `bytes` holds it all. */
 function throughFirstCommand(bytes: Buffer): number | undefined {
   let off = 64;
@@ -299,7 +266,7 @@ function throughFirstCommand(bytes: Buffer): number | undefined {
 /** How the raw end of a connection behaves, and when it has seen enough. */
 interface Dialogue {
   /** Sent as soon as the connection is up. */
-  hello: Buffer;
+  hello: Uint8Array;
   /** Sent once, when the socket has sent at least `after` bytes. */
   reply?: { after: number; bytes: Buffer };
   /** The length of the record once `got` holds all of it; undefined to read on. */
@@ -307,7 +274,7 @@ interface Dialogue {
 }
 
 /** A ZMTP 3.1 peer that greets at once: records the greeting and the first command (READY, or HELLO for PLAIN). */
-const zmtp31 = (mechanism: "NULL" | "PLAIN" = "NULL"): Dialogue => ({ hello: greeting(mechanism), complete: throughFirstCommand });
+const zmtp31 = (mechanism: "NULL" | "PLAIN" = "NULL"): Dialogue => ({ hello: greetingBytes({ mechanism }), complete: throughFirstCommand });
 
 /**
  * A ZMTP 2.0 peer, as JeroMQ 0.3.6 behaves: sends the 10-byte signature; once
@@ -315,7 +282,7 @@ const zmtp31 = (mechanism: "NULL" | "PLAIN" = "NULL"): Dialogue => ({ hello: gre
  * identity frame. Records `length` bytes.
  */
 const zmtp20 = (socketType: number, length: number): Dialogue => ({
-  hello: greeting("NULL").subarray(0, 10),
+  hello: greetingBytes().subarray(0, 10),
   reply: { after: 10, bytes: Buffer.from([0x01, socketType, 0x00, 0x00]) },
   complete: (got) => (got.length >= length ? length : undefined),
 });
@@ -346,20 +313,20 @@ function record(conn: NetSocket, dialogue: Dialogue): Promise<Buffer> {
 /** What a socket sends when it connects to a raw server. */
 async function firstBytesAsConnecter(connect: (endpoint: string) => void, dialogue: Dialogue): Promise<Buffer> {
   const server = createServer();
-  cleanups.push(() => server.close());
+  cleanups.defer(() => server.close());
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
   const accepted = new Promise<NetSocket>((resolve) => server.once("connection", resolve));
   connect(`tcp://127.0.0.1:${port}`);
   const conn = await accepted;
-  cleanups.push(() => conn.destroy());
+  cleanups.defer(() => conn.destroy());
   return record(conn, dialogue);
 }
 
 /** What a bound socket sends to a raw client. */
 async function firstBytesAsBinder(endpoint: string, dialogue: Dialogue): Promise<Buffer> {
   const conn = netConnect(Number(endpoint.split(":").pop()), "127.0.0.1");
-  cleanups.push(() => conn.destroy());
+  cleanups.defer(() => conn.destroy());
   return record(conn, dialogue);
 }
 
@@ -387,10 +354,7 @@ async function firstBytes(socket: ByteSocket, role: PeerMode, dialogue: Dialogue
 }
 
 describe("byte-level: our handshake bytes match libzmq's", () => {
-  const tracked = <T extends { close(): void }>(s: T): T => {
-    cleanups.push(() => s.close());
-    return s;
-  };
+  const tracked = cleanups.track;
 
   for (const type of ["PUSH", "PULL", "PAIR"] as const) {
     for (const role of ["connect", "bind"] as const) {

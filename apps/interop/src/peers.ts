@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { retryInUse } from "@zmq/kernel/testing";
 import * as zmq from "zeromq";
 
 import {
@@ -275,18 +276,6 @@ class ProcessPeer implements Peer {
 // ---- libzmq in this process --------------------------------------------------------
 
 type LibzmqSocket = zmq.Socket & zmq.Readable & zmq.Writable;
-
-/** Retries fn while it fails with EADDRINUSE: libzmq releases a closed socket's port in its I/O thread. */
-async function retryInUse<T>(fn: () => Promise<T>, deadline = Date.now() + 5000): Promise<T> {
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if ((e as { code?: string }).code !== "EADDRINUSE" || Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
 
 class LibzmqPeer implements Peer {
   readonly kind = "libzmq";

@@ -1,18 +1,14 @@
 // PLAIN with a ZAP handler, as zeromq.js users write it: the handler is a
 // Reply bound at inproc://zeromq.zap.01 in the server's Context. Our PLAIN
 // server against our client and libzmq's; our client against libzmq's server.
+import { createCleanup } from "@zmq/kernel/testing";
 import { type Event, Pull, Push, Reply, ZmqError } from "@zmq/zeromq";
 import { afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 
-const open: { close(): void }[] = [];
-afterEach(() => {
-  while (open.length) open.pop()!.close();
-});
-function track<T extends { close(): void }>(s: T): T {
-  open.push(s);
-  return s;
-}
+const open = createCleanup();
+afterEach(open.closeAll);
+const track = open.track;
 
 /** A ZAP handler that lets in admin/secret, and records what it was asked. */
 async function zapHandler(lib: "ours" | "libzmq"): Promise<string[][]> {

@@ -31,7 +31,8 @@
 // subscriber is kept in receive() while an XPUB of ours waits on it (see
 // awaitSubscribed).
 import { type Socket as NetSocket, createServer } from "node:net";
-import { type EventType, Publisher, Subscriber, XPublisher, XSubscriber } from "@zmq/zeromq";
+import { createCleanup, greetingBytes, hex, later, nextEvent, retryInUse } from "@zmq/kernel/testing";
+import { Publisher, Subscriber, XPublisher, XSubscriber } from "@zmq/zeromq";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import {
@@ -58,20 +59,17 @@ const IO_TIMEOUT = 8_000;
 /** How long a probe loop may run before the subscription is declared lost. */
 const SYNC_DEADLINE = 5_000;
 
-const ourSockets: Ours[] = [];
-const cleanups: (() => void)[] = [];
+const ourSockets = createCleanup<Ours>();
+const cleanups = createCleanup();
 afterEach(async () => {
-  for (const s of ourSockets.splice(0)) s.close();
-  for (const c of cleanups.splice(0)) c();
+  ourSockets.closeAll();
+  cleanups.closeAll();
   await stopAllPeers();
 });
 beforeAll(prepareJava, 60_000);
 afterAll(removeTempDirs);
 
-function ours<T extends Ours>(socket: T): T {
-  ourSockets.push(socket);
-  return socket;
-}
+const ours = ourSockets.track;
 
 /** Our socket of a type, with the timeouts its type has (as in zeromq.js). */
 function ourSocket(type: PubType | SubType, extra: { sendHighWaterMark?: number; receiveHighWaterMark?: number } = {}): Ours {
@@ -87,25 +85,7 @@ function ourSocket(type: PubType | SubType, extra: { sendHighWaterMark?: number;
   }
 }
 
-/** The next monitor event of a type on one of our sockets (listen before the action that causes it). */
-function nextEvent(socket: Ours, type: EventType): Promise<void> {
-  return new Promise((resolve) => {
-    const listener = (): void => {
-      socket.events.off(type, listener);
-      resolve();
-    };
-    socket.events.on(type, listener);
-  });
-}
-
-/** Keeps a rejection from being reported as unhandled before the test awaits it. */
-function later<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => {});
-  return p;
-}
-
 const buf = (f: Frame): Buffer => (typeof f === "string" ? Buffer.from(f) : Buffer.from(f));
-const hex = (frames: readonly Frame[]): string[] => frames.map((f) => buf(f).toString("hex"));
 /** A subscription message as an XPUB hands it over, or an XSUB sends it: 01 topic / 00 topic. */
 const subMsg = (on: boolean, topic: Frame): Buffer => Buffer.concat([Buffer.from([on ? 1 : 0]), buf(topic)]);
 const address = (transport: Transport, label: string): string => (transport === "tcp" ? "tcp://127.0.0.1:*" : ipcEndpoint(label));
@@ -117,18 +97,6 @@ const KINDS = [
   { kind: "pyzmq", transport: "ipc" },
   { kind: "jeromq", transport: "tcp" },
 ] as const;
-
-/** Retries fn while it fails with EADDRINUSE (a port or path just released by a closed socket). */
-async function retryInUse<T>(fn: () => Promise<T>, deadline = Date.now() + 5000): Promise<T> {
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if ((e as { code?: string }).code !== "EADDRINUSE" || Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
 
 // ---- the two ends of a link, whoever's sockets they are ------------------------------------
 
@@ -394,18 +362,6 @@ describe("publish-subscribe matrix", () => {
 
 // ---- byte-level: how our SUB subscribes ------------------------------------------------------
 
-/** A ZMTP 3.x greeting (NULL, as-server 0) with the given minor version. */
-function greeting(minor: number): Buffer {
-  const g = Buffer.alloc(64);
-  g[0] = 0xff;
-  g[8] = 0x01;
-  g[9] = 0x7f;
-  g[10] = 3;
-  g[11] = minor;
-  g.write("NULL", 12, "ascii");
-  return g;
-}
-
 /** READY with Socket-Type XPUB, as a command frame. */
 function readyXpub(): Buffer {
   const body = Buffer.concat([Buffer.from("\x05READY\x0bSocket-Type"), Buffer.from([0, 0, 0, 4]), Buffer.from("XPUB")]);
@@ -443,19 +399,19 @@ interface SubscribingSocket {
  */
 async function subscriptionBytes(sub: SubscribingSocket, protocol: Protocol): Promise<{ bytes: Buffer; frames: Buffer[] }> {
   const server = createServer();
-  cleanups.push(() => server.close());
+  cleanups.defer(() => server.close());
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
   const accepted = new Promise<NetSocket>((resolve) => server.once("connection", resolve));
   sub.subscribe("A");
   sub.connect(`tcp://127.0.0.1:${port}`);
   const conn = await accepted;
-  cleanups.push(() => conn.destroy());
+  cleanups.defer(() => conn.destroy());
 
   // 3.x: greeting + READY at once; 2.0 (as JeroMQ 0.3.6): the signature, then
   // once the SUB's signature is in, revision 01, socket type XPUB (9) and an empty identity.
   const v2 = protocol === "ZMTP 2.0";
-  const hello = v2 ? greeting(1).subarray(0, 10) : Buffer.concat([greeting(protocol === "ZMTP 3.1" ? 1 : 0), readyXpub()]);
+  const hello = v2 ? greetingBytes().subarray(0, 10) : Buffer.concat([greetingBytes({ minor: protocol === "ZMTP 3.1" ? 1 : 0 }), readyXpub()]);
   const frameStart = v2 ? 12 : 64;
   return new Promise((resolve, reject) => {
     let got = Buffer.alloc(0);
@@ -498,7 +454,7 @@ describe("byte-level: our SUB's subscriptions and cancels match libzmq's", () =>
     it(`to a ${protocol} XPUB: greeting, handshake, subscribe and cancel byte-identical`, async () => {
       const mine = await subscriptionBytes(ours(new Subscriber({ linger: 0 })), protocol);
       const libzmqSub = new zmq.Subscriber({ linger: 0 });
-      cleanups.push(() => libzmqSub.close());
+      cleanups.defer(() => libzmqSub.close());
       const theirs = await subscriptionBytes(libzmqSub, protocol);
       expect(theirs.frames.map((f) => f.toString("hex"))).toEqual(expected[protocol]);
       expect(mine.frames.map((f) => f.toString("hex"))).toEqual(expected[protocol]);

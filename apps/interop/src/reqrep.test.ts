@@ -27,7 +27,8 @@
 // monitor's handshake event. A ROUTER has no event for a new peer, so a
 // ROUTER that must speak first waits for its peer's probe (ZMQ_PROBE_ROUTER)
 // or first message.
-import { Dealer, type EventType, Reply, Request, Router } from "@zmq/zeromq";
+import { createCleanup, hex, later, nextEvent, text } from "@zmq/kernel/testing";
+import { Dealer, Reply, Request, Router } from "@zmq/zeromq";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import {
@@ -51,48 +52,19 @@ type Side = "client" | "server";
 const IO_TIMEOUT = 8_000;
 const IO = { linger: 0, sendTimeout: IO_TIMEOUT, receiveTimeout: IO_TIMEOUT };
 
-const ourSockets: Ours[] = [];
-const libzmqSockets: zmq.Socket[] = [];
+const ourSockets = createCleanup<Ours>();
+const libzmqSockets = createCleanup<zmq.Socket>();
 afterEach(async () => {
-  for (const s of ourSockets.splice(0)) s.close();
-  for (const s of libzmqSockets.splice(0)) s.close();
+  ourSockets.closeAll();
+  libzmqSockets.closeAll();
   await stopAllPeers();
 });
 beforeAll(prepareJava, 60_000);
 afterAll(removeTempDirs);
 
-function ours<T extends Ours>(socket: T): T {
-  ourSockets.push(socket);
-  return socket;
-}
+const ours = ourSockets.track;
+const theirs = libzmqSockets.track;
 
-function theirs<T extends zmq.Socket>(socket: T): T {
-  libzmqSockets.push(socket);
-  return socket;
-}
-
-/** The next monitor event of a type on one of our sockets (listen before the action that causes it). */
-function nextEvent(socket: Ours, type: EventType, count = 1): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = 0;
-    const listener = (): void => {
-      if (++seen < count) return;
-      socket.events.off(type, listener);
-      resolve();
-    };
-    socket.events.on(type, listener);
-  });
-}
-
-/** Keeps a rejection from being reported as unhandled before the test awaits it. */
-function later<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => {});
-  return p;
-}
-
-const buf = (f: Frame): Buffer => Buffer.from(typeof f === "string" ? Buffer.from(f) : f);
-const hex = (frames: readonly Frame[]): string[] => frames.map((f) => buf(f).toString("hex"));
-const text = (frames: readonly Frame[]): string[] => frames.map((f) => buf(f).toString());
 const address = (transport: Transport, label: string): string => (transport === "tcp" ? "tcp://127.0.0.1:*" : ipcEndpoint(label));
 
 /** A generated ROUTER id: 5 bytes, 0x00 then a counter. */
@@ -203,7 +175,7 @@ async function runCell(cell: Cell): Promise<void> {
 
   // Bind, then connect.
   const label = `${pattern}-${binder}`;
-  let handshake: Promise<void> | undefined;
+  let handshake: Promise<unknown> | undefined;
   let endpoint: string;
   if (binder === we) {
     await ourEnd.bind(address(transport, label));

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { createCleanup, greetingBytes, watchEvents } from "@zmq/kernel/testing";
 import { type Event, type EventType, Pair, Pull, Push } from "@zmq/zeromq";
 import { FrameEncoder, encodeReady } from "@zmq/wire";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -32,7 +33,7 @@ async function expectCalm(): Promise<void> {
   expect(processErrors).toEqual([]);
 }
 
-const cleanup: (() => void)[] = [];
+const cleanup = createCleanup({ onError: (error) => processErrors.push(error) });
 
 beforeEach(() => {
   processErrors.length = 0;
@@ -41,13 +42,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  while (cleanup.length) {
-    try {
-      cleanup.pop()!();
-    } catch (error) {
-      processErrors.push(error);
-    }
-  }
+  cleanup.closeAll();
   await settle();
   await settle();
   process.off("unhandledRejection", onProcessError);
@@ -55,27 +50,14 @@ afterEach(async () => {
   expect(processErrors).toEqual([]);
 });
 
-function track<T extends { close(): void }>(x: T): T {
-  cleanup.push(() => x.close());
-  return x;
-}
+const track = cleanup.track;
 
 // ---- ZMTP bytes --------------------------------------------------------------
 
 const encoder = new FrameEncoder();
 
 /** A 64-byte ZMTP 3.1 greeting; `mechanism` is written as given (string NUL-padded, or raw 20 bytes). */
-function greeting(mechanism: string | Buffer = "NULL"): Buffer {
-  const g = Buffer.alloc(64);
-  g[0] = 0xff;
-  g[8] = 0x01;
-  g[9] = 0x7f;
-  g[10] = 3;
-  g[11] = 1;
-  if (typeof mechanism === "string") g.write(mechanism, 12, "latin1");
-  else mechanism.copy(g, 12, 0, 20);
-  return g;
-}
+const greeting = (mechanism?: string | Buffer): Buffer => Buffer.from(greetingBytes({ mechanism }).buffer);
 
 const command = (body: Uint8Array): Buffer => Buffer.from(encoder.encodeCommand(body));
 const ready = (socketType: string): Buffer => command(encodeReady([["Socket-Type", socketType]]));
@@ -128,7 +110,7 @@ interface Rig {
   readonly good: Push | Pair;
   readonly address: string;
   readonly events: Event[];
-  readonly counts: Map<EventType, number>;
+  readonly counts: ReadonlyMap<EventType, number>;
   /** Resolves with the first event of `type` at or after index `from` of `events`. */
   waitFor(type: EventType, from?: number): Promise<Event>;
   /** Resolves once `count` events of `type` were seen in total. */
@@ -158,26 +140,11 @@ async function rig(
   if (transport === "ipc") {
     endpoint = ipcAddress();
     const path = endpoint.slice("ipc://".length);
-    cleanup.push(() => rmSync(path, { force: true })); // runs after the socket's close (LIFO)
+    cleanup.defer(() => rmSync(path, { force: true })); // runs after the socket's close (LIFO)
   }
   const socketOptions = { linger: 0, receiveTimeout: 3000, sendTimeout: 3000, ...options };
   const server = track(kind === "pull" ? new Pull(socketOptions) : new Pair(socketOptions));
-  const events: Event[] = [];
-  const counts = new Map<EventType, number>();
-  let waiters: { type: EventType; from: number; count: number; resolve: (e: Event) => void }[] = [];
-  const record = (event: Event): void => {
-    events.push(event);
-    counts.set(event.type, (counts.get(event.type) ?? 0) + 1);
-    waiters = waiters.filter((w) => {
-      if (w.type !== event.type) return true;
-      if (w.count > 0 ? counts.get(w.type)! >= w.count : events.length - 1 >= w.from) {
-        w.resolve(event);
-        return false;
-      }
-      return true;
-    });
-  };
-  for (const type of MONITORED) server.events.on(type, record);
+  const watch = watchEvents(server, MONITORED);
   await server.bind(endpoint);
   const address = server.lastEndpoint!;
   const good = track(kind === "pull" ? new Push({ linger: 0, sendTimeout: 3000 }) : new Pair({ linger: 0, sendTimeout: 3000, receiveTimeout: 3000 }));
@@ -187,18 +154,11 @@ async function rig(
     server,
     good,
     address,
-    events,
-    counts,
+    events: watch.events,
+    counts: watch.counts,
     sent: 0,
-    waitFor(type, from = 0) {
-      const found = events.slice(from).find((e) => e.type === type);
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve) => waiters.push({ type, from, count: 0, resolve }));
-    },
-    waitForCount(type, count) {
-      if ((counts.get(type) ?? 0) >= count) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ type, from: 0, count, resolve: () => resolve() }));
-    },
+    waitFor: (type, from = 0) => watch.next(type, 1, from),
+    waitForCount: (type, count) => watch.untilCount(type, count),
   };
   await r.waitFor("handshake");
   await goodTraffic(r);
@@ -247,10 +207,7 @@ async function rawConnect(address: string, allowHalfOpen = false): Promise<Raw> 
   } else {
     socket = connect({ path: address.slice("ipc://".length), allowHalfOpen });
   }
-  const destroy = (): void => {
-    socket.destroy();
-  };
-  cleanup.push(destroy);
+  const forget = cleanup.defer(() => socket.destroy());
   let bytes = 0;
   let ended = false;
   let errored = false;
@@ -266,8 +223,7 @@ async function rawConnect(address: string, allowHalfOpen = false): Promise<Raw> 
   // Not events.once: it rejects on 'error', and a reset peer is what these tests expect.
   const closed = new Promise<void>((resolve) => socket.once("close", () => resolve())).then(() => {
     // Closed sockets need no cleanup (and a long hammer must not grow the list).
-    const i = cleanup.lastIndexOf(destroy);
-    if (i >= 0) cleanup.splice(i, 1);
+    forget();
   });
   await once(socket, "connect");
   return { socket, closed, received: () => bytes, closedByServer: () => ended || errored };

@@ -3,23 +3,17 @@
 // both ways including large frames, PLAIN in both roles with libzmq's ZAP,
 // and refusals. All traffic stays on 127.0.0.1.
 import { createServer, type Server, type Socket } from "node:net";
+import { createCleanup, text as str } from "@zmq/kernel/testing";
 import { connectWirePeer, startWirePeer, type WirePeer } from "@zmq/examples/wire-peer";
 import { type SocketTypeName, WireError } from "@zmq/wire";
 import { afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 
-const cleanup: (() => void)[] = [];
-afterEach(() => {
-  while (cleanup.length) cleanup.pop()!();
-});
-
-function track<T extends { close(): void }>(x: T): T {
-  cleanup.push(() => x.close());
-  return x;
-}
+const cleanup = createCleanup();
+afterEach(cleanup.closeAll);
+const track = cleanup.track;
 
 const port = (s: zmq.Socket) => Number(s.lastEndpoint!.split(":").pop());
-const str = (frames: Uint8Array[]) => frames.map((f) => Buffer.from(f).toString());
 
 async function libzmqBound<T extends zmq.Socket>(socket: T): Promise<T> {
   track(socket);
@@ -173,7 +167,7 @@ describe("PLAIN with libzmq", () => {
     const seen: string[] = [];
     const peers: Promise<WirePeer>[] = [];
     const server: Server = createServer((socket: Socket) => {
-      cleanup.push(() => socket.destroy());
+      cleanup.defer(() => socket.destroy());
       peers.push(
         startWirePeer(socket, {
           socketType: "PULL",
@@ -189,7 +183,7 @@ describe("PLAIN with libzmq", () => {
         }),
       );
     });
-    cleanup.push(() => server.close());
+    cleanup.defer(() => server.close());
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const address = server.address();
     if (address === null || typeof address === "string") throw new Error("no port");

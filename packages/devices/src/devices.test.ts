@@ -2,6 +2,7 @@
 // backpressure without loss, steering (PAUSE, RESUME, TERMINATE,
 // STATISTICS), the zeromq.js Proxy class, and the three presets.
 import { Context, type SocketBase, isZmqError } from "@zmq/kernel";
+import { createCleanup, endpointNames, text } from "@zmq/kernel/testing";
 import { Pair } from "@zmq/pattern-pair";
 import { Pull, Push } from "@zmq/pattern-pipeline";
 import { Publisher, Subscriber } from "@zmq/pattern-pubsub";
@@ -12,17 +13,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Proxy, ProxyRun, forwarder, proxy, queue, steerableProxy, streamer } from "./index.js";
 
 const context = new Context({ transports: [inproc(), tcp()] });
-const open: SocketBase[] = [];
-afterEach(() => {
-  while (open.length) open.pop()!.close();
-});
-function make<T extends SocketBase>(s: T): T {
-  open.push(s);
-  return s;
-}
-let n = 0;
-const ep = (what = "x") => `inproc://devices-${what}-${++n}`;
-const text = (m: Uint8Array[]) => m.map((f) => new TextDecoder().decode(f));
+const open = createCleanup<SocketBase>();
+afterEach(open.closeAll);
+const make = open.track;
+const ep = endpointNames("inproc://devices", "x");
 
 /** producer -> [PULL | proxy | PUSH] -> consumer, all inproc. */
 async function streamerRig(options: { hwm?: number } = {}) {

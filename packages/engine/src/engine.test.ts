@@ -2,138 +2,22 @@
 // handshake under 1-byte chunks and delays, backpressure both ways, batched
 // writes, heartbeats, handshake timeout, maxMessageSize, reconnect timing,
 // protocol errors that stop reconnection, and queues kept across reconnects.
-import { type Command, FrameEncoder, type PeerInfo, ZmtpConnection, encodeGreeting, encodeReady } from "@zmq/wire";
-import {
-  type ByteStream,
-  Context,
-  type Event,
-  type EventType,
-  FairQueue,
-  LoadBalancer,
-  type Msg,
-  type Pipe,
-  SocketBase,
-  type SocketOptions,
-  type StreamTransport,
-} from "@zmq/kernel";
-import { type MemoryConnectionFaults, memoryTransport } from "@zmq/kernel/testing";
+import { FrameEncoder, ZmtpConnection, encodeGreeting, encodeReady } from "@zmq/wire";
+import { type ByteStream, Context, type Msg, type SocketBase, type SocketOptions, type StreamTransport } from "@zmq/kernel";
+import { type MemoryConnectionFaults, TestPull, TestPush, createCleanup, memoryTransport, text, watchEvents as watch } from "@zmq/kernel/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { zmtpEngine } from "./index.js";
 
-class TestPush extends SocketBase {
-  private readonly lb = new LoadBalancer();
-  constructor(options: SocketOptions) {
-    super("PUSH", options);
-  }
-  protected xattachPipe(pipe: Pipe): void {
-    this.lb.attach(pipe);
-  }
-  protected xpipeTerminated(pipe: Pipe): void {
-    this.lb.terminated(pipe);
-  }
-  protected override xwriteActivated(pipe: Pipe): void {
-    this.lb.activated(pipe);
-  }
-  protected override xsend(msg: Msg): boolean {
-    return this.lb.send(msg);
-  }
-  protected override xhasOut(): boolean {
-    return this.lb.hasOut();
-  }
-}
-
-class TestPull extends SocketBase {
-  private readonly fq = new FairQueue();
-  readonly commands: Command[] = [];
-  readonly peers: PeerInfo[] = [];
-  constructor(options: SocketOptions) {
-    super("PULL", options);
-  }
-  protected xattachPipe(pipe: Pipe): void {
-    this.fq.attach(pipe);
-  }
-  protected xpipeTerminated(pipe: Pipe): void {
-    this.fq.terminated(pipe);
-  }
-  protected override xreadActivated(pipe: Pipe): void {
-    this.fq.activated(pipe);
-  }
-  protected override xrecv(): Msg | undefined {
-    return this.fq.recv();
-  }
-  protected override xhasIn(): boolean {
-    return this.fq.hasIn();
-  }
-  protected override xpeerReady(_pipe: Pipe, peer: PeerInfo): void {
-    this.peers.push(peer);
-  }
-  protected override xpeerCommand(_pipe: Pipe, command: Command): void {
-    this.commands.push(command);
-  }
-}
-
-const open: SocketBase[] = [];
-afterEach(() => {
-  while (open.length) open.pop()!.close();
-});
+const open = createCleanup<SocketBase>();
+afterEach(open.closeAll);
 
 function setup(faults?: MemoryConnectionFaults | ((info: { index: number }) => MemoryConnectionFaults | undefined)) {
   const transport = memoryTransport({ faults, engine: zmtpEngine });
   const context = new Context({ transports: [transport] });
-  const push = (options: Omit<SocketOptions, "context"> = {}) => {
-    const s = new TestPush({ context, ...options });
-    open.push(s);
-    return s;
-  };
-  const pull = (options: Omit<SocketOptions, "context"> = {}) => {
-    const s = new TestPull({ context, ...options });
-    open.push(s);
-    return s;
-  };
+  const push = (options: Omit<SocketOptions, "context"> = {}) => open.track(new TestPush({ context, ...options }));
+  const pull = (options: Omit<SocketOptions, "context"> = {}) => open.track(new TestPull({ context, ...options }));
   return { transport, context, push, pull };
 }
-
-/** Collects a socket's events and lets a test wait for one. */
-function watch(socket: SocketBase) {
-  const events: Event[] = [];
-  let waiters: { type: EventType; count: number; resolve: (e: Event) => void }[] = [];
-  const types: EventType[] = [
-    "accept",
-    "bind",
-    "connect",
-    "connect:delay",
-    "connect:retry",
-    "close",
-    "disconnect",
-    "handshake",
-    "handshake:error:protocol",
-    "handshake:error:other",
-    "handshake:error:auth",
-    "bind:error",
-  ];
-  for (const type of types) {
-    socket.events.on(type, (e: Event) => {
-      events.push(e);
-      waiters = waiters.filter((w) => {
-        if (w.type !== e.type || events.filter((x) => x.type === w.type).length < w.count) return true;
-        w.resolve(e);
-        return false;
-      });
-    });
-  }
-  return {
-    events,
-    types: () => events.map((e) => e.type),
-    /** Resolves with the count-th event of that type (the first by default), now or when it comes. */
-    next(type: EventType, count = 1): Promise<Event> {
-      const have = events.filter((e) => e.type === type);
-      if (have.length >= count) return Promise.resolve(have[count - 1]!);
-      return new Promise((resolve) => waiters.push({ type, count, resolve }));
-    },
-  };
-}
-
-const text = (m: Msg) => m.map((f) => new TextDecoder().decode(f));
 
 describe("handshake and traffic over a ByteStream", () => {
   it("works under 1-byte chunks and delays, with the events libzmq emits", async () => {
@@ -216,9 +100,8 @@ describe("handshake and traffic over a ByteStream", () => {
       defer: (fn) => setTimeout(fn, 0),
     };
     const context = new Context({ transports: [counting] });
-    const rx = new TestPull({ context });
-    const tx = new TestPush({ context });
-    open.push(rx, tx);
+    const rx = open.track(new TestPull({ context }));
+    const tx = open.track(new TestPush({ context }));
     await rx.bind("mem://*");
     tx.connect(rx.lastEndpoint!);
     await tx.send("first");

@@ -1,33 +1,16 @@
 // Pair over inproc: both directions, exclusivity, HWM, reconnection after
 // the peer goes.
-import { Context, type ZmqError, isZmqError } from "@zmq/kernel";
+import { Context } from "@zmq/kernel";
+import { createCleanup, endpointNames, rejection, text } from "@zmq/kernel/testing";
 import { inproc } from "@zmq/transport-inproc";
 import { afterEach, describe, expect, it } from "vitest";
 import { Pair } from "./index.js";
 
-const sockets: Pair[] = [];
-afterEach(() => {
-  while (sockets.length) sockets.pop()!.close();
-});
+const sockets = createCleanup<Pair>();
+afterEach(sockets.closeAll);
 const context = new Context({ transports: [inproc()] });
-let n = 0;
-const endpoint = () => `inproc://pair-${++n}`;
-function pair(options: ConstructorParameters<typeof Pair>[0] = {}) {
-  const s = new Pair({ context, ...options });
-  sockets.push(s);
-  return s;
-}
-const text = (msg: Uint8Array[]) => msg.map((f) => new TextDecoder().decode(f));
-
-async function rejection(p: Promise<unknown>): Promise<ZmqError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(isZmqError(e)).toBe(true);
-    return e as ZmqError;
-  }
-  throw new Error("expected a rejection");
-}
+const endpoint = endpointNames("inproc://pair");
+const pair = (options: ConstructorParameters<typeof Pair>[0] = {}) => sockets.track(new Pair({ context, ...options }));
 
 describe("Pair", () => {
   it("talks both ways, multipart intact", async () => {

@@ -1,39 +1,18 @@
 // Push and Pull over inproc: ordering, multipart, fairness, round-robin,
 // HWM blocking, timeouts, close and linger, and the errors of the API.
 import { Context, ZmqError, isZmqError } from "@zmq/kernel";
+import { createCleanup, endpointNames, rejection, text } from "@zmq/kernel/testing";
 import { inproc } from "@zmq/transport-inproc";
 import { afterEach, describe, expect, it } from "vitest";
 import { Pull, Push } from "./index.js";
 
-const sockets: { close(): void }[] = [];
-afterEach(() => {
-  while (sockets.length) sockets.pop()!.close();
-});
+const sockets = createCleanup();
+afterEach(sockets.closeAll);
 
-let n = 0;
 const context = new Context({ transports: [inproc()] });
-const endpoint = () => `inproc://push-pull-${++n}`;
-function push(options: ConstructorParameters<typeof Push>[0] = {}) {
-  const s = new Push({ context, ...options });
-  sockets.push(s);
-  return s;
-}
-function pull(options: ConstructorParameters<typeof Pull>[0] = {}) {
-  const s = new Pull({ context, ...options });
-  sockets.push(s);
-  return s;
-}
-const text = (msg: Uint8Array[]) => msg.map((f) => new TextDecoder().decode(f));
-
-async function rejection(p: Promise<unknown>): Promise<ZmqError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(isZmqError(e)).toBe(true);
-    return e as ZmqError;
-  }
-  throw new Error("expected a rejection");
-}
+const endpoint = endpointNames("inproc://push-pull");
+const push = (options: ConstructorParameters<typeof Push>[0] = {}) => sockets.track(new Push({ context, ...options }));
+const pull = (options: ConstructorParameters<typeof Pull>[0] = {}) => sockets.track(new Pull({ context, ...options }));
 
 function thrown(fn: () => unknown): ZmqError {
   try {
@@ -290,7 +269,7 @@ describe("errors", () => {
     await pull().bind(ep);
     expect((await rejection(pull().bind(ep))).code).toBe("EADDRINUSE");
     const other = new Pull({ context: new Context({ transports: [inproc()] }) });
-    sockets.push(other);
+    sockets.track(other);
     await other.bind(ep);
   });
 

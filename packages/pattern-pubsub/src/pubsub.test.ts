@@ -2,27 +2,19 @@
 // prefix matching, counted subscriptions, XPUB notifications, verbosity,
 // manual mode, welcome messages, noDrop, inverted matching, conflate, and
 // re-subscription after a reconnect.
-import { Context, type SocketBase, SubscriptionTrie, CountedTrie, isZmqError, pipePair } from "@zmq/kernel";
+import { Context, type SocketBase, SubscriptionTrie, CountedTrie, pipePair } from "@zmq/kernel";
+import { createCleanup, endpointNames, errorCode as code, hex as hexes, text } from "@zmq/kernel/testing";
 import { inproc } from "@zmq/transport-inproc";
 import { tcp } from "@zmq/transport-tcp";
 import { afterEach, describe, expect, it } from "vitest";
 import { Publisher, Subscriber, XPublisher, XSubscriber } from "./index.js";
 
 const context = new Context({ transports: [inproc(), tcp()] });
-const open: SocketBase[] = [];
-afterEach(() => {
-  while (open.length) open.pop()!.close();
-});
-function make<T extends SocketBase>(s: T): T {
-  open.push(s);
-  return s;
-}
-let n = 0;
-const ep = () => `inproc://pubsub-${++n}`;
-const text = (m: Uint8Array[]) => m.map((f) => new TextDecoder().decode(f));
-const hexes = (m: Uint8Array[]) => m.map((f) => Buffer.from(f).toString("hex"));
+const open = createCleanup<SocketBase>();
+afterEach(open.closeAll);
+const make = open.track;
+const ep = endpointNames("inproc://pubsub");
 const bytes = (s: string) => new TextEncoder().encode(s);
-const code = (e: unknown) => (isZmqError(e) ? e.code : String(e));
 
 describe("tries", () => {
   it("SubscriptionTrie: set per pipe, first and last notifications, prefix matching", () => {

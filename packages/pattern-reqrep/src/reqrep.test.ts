@@ -1,7 +1,8 @@
 // Request, Reply, Dealer and Router over inproc (and tcp where the
 // connection matters): envelopes, alternation, routing ids, mandatory,
 // handover, probes, correlate and relaxed.
-import { Context, type SocketBase, isZmqError } from "@zmq/kernel";
+import { Context, type SocketBase } from "@zmq/kernel";
+import { createCleanup, endpointNames, errorCode as code, frameHex as hex, text } from "@zmq/kernel/testing";
 import { inproc } from "@zmq/transport-inproc";
 import { tcp } from "@zmq/transport-tcp";
 import { createServer, type Socket } from "node:net";
@@ -10,19 +11,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Dealer, Reply, Request, Router } from "./index.js";
 
 const context = new Context({ transports: [inproc(), tcp()] });
-const open: SocketBase[] = [];
-afterEach(() => {
-  while (open.length) open.pop()!.close();
-});
-function make<T extends SocketBase>(s: T): T {
-  open.push(s);
-  return s;
-}
-let n = 0;
-const ep = () => `inproc://reqrep-${++n}`;
-const text = (m: Uint8Array[]) => m.map((f) => new TextDecoder().decode(f));
-const hex = (f: Uint8Array) => Buffer.from(f).toString("hex");
-const code = (e: unknown) => (isZmqError(e) ? e.code : String(e));
+const open = createCleanup<SocketBase>();
+afterEach(open.closeAll);
+const make = open.track;
+const ep = endpointNames("inproc://reqrep");
 
 describe("Request / Reply", () => {
   it("alternate strictly, with the envelope handled on both sides", async () => {

@@ -5,23 +5,17 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Context, isZmqError } from "@zmq/kernel";
+import { createCleanup, text } from "@zmq/kernel/testing";
 import { Pair } from "@zmq/pattern-pair";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { ipc } from "./index.js";
 
 const context = new Context({ transports: [ipc()] });
 const dir = mkdtempSync(join(tmpdir(), "zmq-ts-ipc-test-"));
-const open: Pair[] = [];
-afterEach(() => {
-  while (open.length) open.pop()!.close();
-});
+const open = createCleanup<Pair>();
+afterEach(open.closeAll);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const pair = () => {
-  const s = new Pair({ context, linger: 0 });
-  open.push(s);
-  return s;
-};
-const text = (m: Uint8Array[]) => m.map((f) => new TextDecoder().decode(f));
+const pair = () => open.track(new Pair({ context, linger: 0 }));
 
 async function exchange(bindTo: string): Promise<[Pair, Pair]> {
   const a = pair();

@@ -1,36 +1,16 @@
 // tcp:// end to end with Push/Pull: addresses, wildcards, ephemeral ports,
 // IPv6, hostnames, and the errors libzmq gives.
-import { Context, type Event, type ZmqError, isZmqError } from "@zmq/kernel";
+import { Context, type Event } from "@zmq/kernel";
+import { createCleanup, rejection, text } from "@zmq/kernel/testing";
 import { Pull, Push } from "@zmq/pattern-pipeline";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseTcpAddress, tcp } from "./index.js";
 
 const context = new Context({ transports: [tcp()] });
-const open: { close(): void }[] = [];
-afterEach(() => {
-  while (open.length) open.pop()!.close();
-});
-const pull = (o: Record<string, unknown> = {}) => {
-  const s = new Pull({ context, linger: 0, ...o });
-  open.push(s);
-  return s;
-};
-const push = (o: Record<string, unknown> = {}) => {
-  const s = new Push({ context, linger: 0, ...o });
-  open.push(s);
-  return s;
-};
-const text = (m: Uint8Array[]) => m.map((f) => new TextDecoder().decode(f));
-
-async function rejection(p: Promise<unknown>): Promise<ZmqError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(isZmqError(e)).toBe(true);
-    return e as ZmqError;
-  }
-  throw new Error("expected a rejection");
-}
+const open = createCleanup();
+afterEach(open.closeAll);
+const pull = (o: Record<string, unknown> = {}) => open.track(new Pull({ context, linger: 0, ...o }));
+const push = (o: Record<string, unknown> = {}) => open.track(new Push({ context, linger: 0, ...o }));
 
 async function roundTrip(bindTo: string, connectVia?: (bound: string) => string): Promise<string> {
   const rx = pull();
