@@ -141,10 +141,10 @@ export function unknownOption(name: string, value: unknown, socketType: string):
   return new ZmqError("EINVAL", `Unknown option '${name}' for a ${socketType} socket (value ${show(value)})`);
 }
 
-/** What an object with options gives the accessors: its store and its type's name for errors. */
+/** What an object with options gives the accessors: its store, and its type's name for errors. */
 export interface HasOptions {
-  readonly optionStore: OptionStore;
-  readonly optionOwnerName: string;
+  readonly options: OptionStore;
+  readonly socketType: string;
 }
 
 interface ClassOptions {
@@ -188,10 +188,10 @@ function descriptorsFor(specs: OptionSpecs): PropertyDescriptorMap {
       configurable: true,
       enumerable: false,
       get(this: HasOptions) {
-        return this.optionStore.values[name];
+        return this.options.values[name];
       },
       set(this: HasOptions, value: unknown) {
-        this.optionStore.set(name, value, this.optionOwnerName);
+        this.options.set(name, value, this.socketType);
       },
     };
   }

@@ -55,7 +55,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
   }
 
   readonly context: Context;
-  /** The option values, with the security mechanisms' of the Context. */
+  /** The option values, with the security mechanisms' of the Context (the option accessors read them here). */
   protected readonly options: OptionStore;
   private readonly host: SocketHost;
   private readonly bound = new Map<string, EndpointHandle>();
@@ -95,15 +95,6 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
       if (!this.options.has(name)) throw unknownOption(name, value, socketType);
       (this as Record<string, unknown>)[name] = value;
     }
-  }
-
-  /** For the option accessors: where values live, and the type named in errors. */
-  protected get optionStore(): OptionStore {
-    return this.options;
-  }
-
-  protected get optionOwnerName(): string {
-    return this.host.socketType;
   }
 
   // ---- state -------------------------------------------------------------
