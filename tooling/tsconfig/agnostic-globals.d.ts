@@ -37,6 +37,8 @@ declare class AbortSignal {
   removeEventListener(type: "abort", listener: () => void): void;
 }
 declare const performance: { now(): number };
+/** Web Crypto's random source (every runtime has it; the CURVE mechanism draws its keys and nonces from it). */
+declare const crypto: { getRandomValues<T extends ArrayBufferView>(array: T): T };
 declare class AbortController {
   constructor();
   readonly signal: AbortSignal;

@@ -5,7 +5,7 @@
  */
 import type { EngineOptions, SessionHost } from "@zmq/kernel";
 import type { MechanismOptions } from "@zmq/wire";
-import { zapRequest } from "./zap.js";
+import { hasZapHandler, zapRequest } from "./zap.js";
 
 export function engineOptions(host: SessionHost, peerAddress: string, defer: (fn: () => void) => void): EngineOptions {
   const o = host.options;
@@ -39,14 +39,17 @@ function mechanismOptions(host: SessionHost, peerAddress: string): MechanismOpti
       mechanism.create(values, {
         properties,
         peerAddress,
+        alloc: (size) => context.frames.alloc(size),
         authenticate: (credentials) =>
-          zapRequest(context, {
-            domain: host.options.zapDomain ?? "",
-            address: peerAddress,
-            identity: host.routingIdBytes ?? context.frames.alloc(0),
-            mechanism: mechanism.name,
-            credentials,
-          }),
+          !hasZapHandler(context)
+            ? Promise.resolve(undefined)
+            : zapRequest(context, {
+                domain: host.options.zapDomain ?? "",
+                address: peerAddress,
+                identity: host.routingIdBytes ?? context.frames.alloc(0),
+                mechanism: mechanism.name,
+                credentials,
+              }),
       }),
   };
 }

@@ -14,4 +14,5 @@ export { ZmtpEngine, zmtpEngineFactory } from "./zmtp-engine.js";
 export { sessionEngine } from "./sessions.js";
 export { engineOptions } from "./engine-options.js";
 export { emitFailure, protocolErrorCode } from "./failure-events.js";
-export { ZAP_ENDPOINT, type ZapReply, type ZapRequest, zapRequest } from "./zap.js";
+export { ZAP_ENDPOINT, type ZapReply, type ZapRequest, hasZapHandler, zapRequest } from "./zap.js";
+export { type ZapDecider, type ZapVerdict, serveZap } from "./zap-handler.js";

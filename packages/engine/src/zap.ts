@@ -13,6 +13,7 @@ import type { MessageTransport, Msg, Pipe, PipeHost, PipeOwner, TransportContext
 import type { AuthResult } from "@zmq/wire";
 
 export const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
+const ZAP = { scheme: "inproc", address: "zeromq.zap.01", url: ZAP_ENDPOINT };
 
 export interface ZapRequest {
   domain: string;
@@ -62,9 +63,8 @@ class ZapClient implements PipeHost, PipeOwner {
   }
 
   request(transport: MessageTransport, request: ZapRequest): Promise<ZapReply> {
-    const endpoint = { scheme: "inproc", address: "zeromq.zap.01", url: ZAP_ENDPOINT };
-    if (!transport.isBound?.(endpoint, this.context)) return Promise.resolve({ status: "300", userId: "" });
-    if (!this.pipe) transport.connect(endpoint, this);
+    if (!transport.isBound?.(ZAP, this.context)) return Promise.resolve({ status: "300", userId: "" });
+    if (!this.pipe) transport.connect(ZAP, this);
     const id = String(this.nextId++);
     const enc = (s: string) => this.context.frames.fromString(s);
     const msg: Msg = [
@@ -111,15 +111,24 @@ class ZapClient implements PipeHost, PipeOwner {
 
 const clients = new WeakMap<TransportContext, ZapClient>();
 
-/** Asks the Context's ZAP handler; "300" (close silently) when there is none. */
-export function zapRequest(context: TransportContext, request: ZapRequest): Promise<ZapReply> {
-  let transport: MessageTransport | undefined;
+/** The Context's inproc transport, which ZAP handlers bind with, if it has one. */
+function inprocOf(context: TransportContext): MessageTransport | undefined {
   try {
     const t = context.transport("inproc");
-    if (t.kind === "message") transport = t;
+    return t.kind === "message" ? t : undefined;
   } catch {
-    transport = undefined;
+    return undefined;
   }
+}
+
+/** True when a ZAP handler is bound in this Context now. */
+export function hasZapHandler(context: TransportContext): boolean {
+  return inprocOf(context)?.isBound?.(ZAP, context) === true;
+}
+
+/** Asks the Context's ZAP handler; "300" (close silently) when there is none. */
+export function zapRequest(context: TransportContext, request: ZapRequest): Promise<ZapReply> {
+  const transport = inprocOf(context);
   if (!transport) return Promise.resolve({ status: "300", userId: "" });
   let client = clients.get(context);
   if (!client) clients.set(context, (client = new ZapClient(context)));

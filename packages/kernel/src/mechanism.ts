@@ -16,12 +16,15 @@ export interface MechanismSetup {
   readonly properties: MetadataInput;
   /** The peer's address as ZAP reports it ("" when the transport has none). */
   readonly peerAddress: string;
+  /** Allocates frames of the Context's kind (Node Buffers in @zmq/zeromq), for mechanisms that make them. */
+  readonly alloc: (size: number) => Uint8Array;
   /**
    * Asks the ZAP handler bound at inproc://zeromq.zap.01 about a client
-   * (RFC 27): `credentials` are the frames after the mechanism name. Without
-   * a handler the answer is a refusal, as in libzmq.
+   * (RFC 27): `credentials` are the frames after the mechanism name.
+   * Resolves undefined when no handler is bound: each mechanism decides
+   * what that means (libzmq: PLAIN refuses, CURVE admits).
    */
-  authenticate(credentials: readonly Uint8Array[]): Promise<AuthResult>;
+  authenticate(credentials: readonly Uint8Array[]): Promise<AuthResult | undefined>;
 }
 
 export interface SecurityMechanism<S extends OptionSpecs = OptionSpecs> extends OptionOwner {

@@ -15,6 +15,8 @@ export type Check = (value: unknown) => string | undefined;
 export interface OptionSpec<T> {
   readonly default: T;
   readonly check: Check;
+  /** A secret (a key): errors never show its value. */
+  readonly secret?: boolean;
 }
 
 /** A class's (or a security mechanism's) options by name. */
@@ -24,8 +26,8 @@ export type OptionSpecs = { readonly [name: string]: OptionSpec<unknown> };
 export type OptionValues<S> = { -readonly [K in keyof S]: S[K] extends OptionSpec<infer T> ? T : never };
 
 /** Any option with a default and a check. */
-export function option<T>(defaultValue: T, check: Check): OptionSpec<T> {
-  return { default: defaultValue, check };
+export function option<T>(defaultValue: T, check: Check, flags: { secret?: boolean } = {}): OptionSpec<T> {
+  return { default: defaultValue, check, ...flags };
 }
 
 function integerCheck(min: number, max = Number.MAX_SAFE_INTEGER): Check {
@@ -69,11 +71,12 @@ export function oneOf<const T extends readonly unknown[]>(defaultValue: T[number
 /** The checks, for options that combine them. */
 export const checks = { integer: integerCheck, boolean: booleanCheck, text: textCheck };
 
-/** Throws EINVAL naming the option and the value when `check` refuses it. */
-export function validateOption(name: string, value: unknown, check: Check): void {
+/** Throws EINVAL naming the option and the value (not a secret's) when `check` refuses it. */
+export function validateOption(name: string, value: unknown, check: Check, secret = false): void {
   const expected = check(value);
   if (expected !== undefined) {
-    throw new ZmqError("EINVAL", `Invalid value for option '${name}': ${show(value)} (expected ${expected})`);
+    const shown = secret ? "a value not shown (a secret)" : show(value);
+    throw new ZmqError("EINVAL", `Invalid value for option '${name}': ${shown} (expected ${expected})`);
   }
 }
 
@@ -128,7 +131,7 @@ export class OptionStore {
     const owner = this.owners.get(name);
     const spec = this.specs[name] ?? owner?.options[name];
     if (!spec) throw unknownOption(name, value, socketType);
-    validateOption(name, value, spec.check);
+    validateOption(name, value, spec.check, spec.secret);
     this.values[name] = value;
     if (!owner) return;
     if (owner.selects(this.values as never)) this.selected = owner;
@@ -136,9 +139,15 @@ export class OptionStore {
   }
 }
 
-/** EINVAL for an option a socket does not have. */
+/** Names that may hold secrets: an unknown option by such a name is not echoed either. */
+function secretLike(name: string): boolean {
+  return /secret|password|key/i.test(name);
+}
+
+/** EINVAL for an option a socket does not have (the value is not shown when the name sounds secret). */
 export function unknownOption(name: string, value: unknown, socketType: string): ZmqError {
-  return new ZmqError("EINVAL", `Unknown option '${name}' for a ${socketType} socket (value ${show(value)})`);
+  const shown = secretLike(name) ? "not shown" : show(value);
+  return new ZmqError("EINVAL", `Unknown option '${name}' for a ${socketType} socket (value ${shown})`);
 }
 
 /** What an object with options gives the accessors: its store, and its type's name for errors. */

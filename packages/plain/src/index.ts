@@ -32,8 +32,10 @@ export const plain: SecurityMechanism<typeof plainOptions> = {
     if (values.plainServer) {
       return new PlainServerMechanism(
         {
-          // ZAP receives the username and password frames, as libzmq sends them.
-          authenticate: (credentials) => setup.authenticate([credentials.usernameBytes, credentials.passwordBytes]),
+          // ZAP receives the username and password frames, as libzmq sends them;
+          // with no handler bound, libzmq's PLAIN server closes without a word (300).
+          authenticate: async (credentials) =>
+            (await setup.authenticate([credentials.usernameBytes, credentials.passwordBytes])) ?? { status: "300" },
           address: setup.peerAddress,
         },
         setup.properties,

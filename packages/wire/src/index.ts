@@ -48,7 +48,7 @@ export {
   describeGreeting,
   encodeGreeting,
 } from "./greeting.js";
-export { type Mechanism, MechanismBase, type MechanismStatus, type PlainFrame } from "./mechanism.js";
+export { type Mechanism, MechanismBase, type MechanismStatus, type PlainFrame, peerError, unexpectedCommand } from "./mechanism.js";
 export { NullMechanism } from "./null-mechanism.js";
 export {
   type AuthResult,

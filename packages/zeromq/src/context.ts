@@ -1,4 +1,5 @@
 import { Context as KernelContext, type ContextOptions, type FrameCodec } from "@zmq/kernel";
+import { curve } from "@zmq/curve";
 import { plain } from "@zmq/plain";
 import { inproc } from "@zmq/transport-inproc";
 import { ipc } from "@zmq/transport-ipc";
@@ -13,7 +14,7 @@ export const bufferFrames: FrameCodec = {
 };
 
 /**
- * A Context with tcp, ipc and inproc, the PLAIN security mechanism, and
+ * A Context with tcp, ipc and inproc, the PLAIN and CURVE security mechanisms, and
  * sockets that send and receive Buffers. Pass `transports` or
  * `mechanisms` to choose others.
  */
@@ -22,7 +23,7 @@ export class Context extends KernelContext {
     super({
       transports: options.transports ?? [tcp(), ipc(), inproc()],
       frames: options.frames ?? bufferFrames,
-      mechanisms: options.mechanisms ?? [plain],
+      mechanisms: options.mechanisms ?? [plain, curve],
     });
   }
 }
