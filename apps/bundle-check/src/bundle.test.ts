@@ -46,6 +46,8 @@ it("a Push-over-inproc bundle is at most 15 kB min+gzip and holds only what it u
     "transport-ipc",
     "packages/engine/",
     "packages/plain/",
+    "packages/curve/",
+    "@noble",
     "wire/dist/connection",
     "wire/dist/frames",
     "zap",
