@@ -23,13 +23,25 @@ It prints `ready pyzmq <libzmq version>` once, then answers commands in order:
     unsubscribe NAME TOPIC... (SUB: ZMQ_UNSUBSCRIBE each topic) -> ok
     sendeach NAME FRAME...    (each frame as a message of its own) -> ok COUNT
     recvfirst NAME COUNT      (COUNT messages) -> ok FIRST-FRAME... (hex, "-" empty)
+    keypair                   (zmq.curve_keypair())      -> ok PUBLIC SECRET (Z85)
+    zap [KEY...]              (binds a ZAP handler at inproc://zeromq.zap.01:
+                               CURVE clients with a listed Z85 key get 200,
+                               everyone else 400)       -> ok
+    zapreqs                   (the requests answered so far) -> ok REQUEST...
+                               (each: domain,address,identity,mechanism,credential...
+                               in hex, "-" empty)
+    nextevent NAME EVENT      (the next event of that type, zeromq.js's name, on a
+                               socket opened with monitor=1) -> ok DETAIL
+                               (the ZAP status, the ERR_* protocol code or the
+                               errno name; empty for other events)
     quit                                                 -> bye, then exit
 
 TYPE is PAIR, PUSH, PULL, REQ, REP, DEALER, ROUTER, PUB, SUB, XPUB or XSUB.
 Options are integers (linger, rcvtimeo, sndtimeo, reconnect_ivl, sndhwm, rcvhwm,
 and the 0/1 flags probe_router, router_mandatory, router_handover,
-req_correlate, req_relaxed, xpub_verbose)
-or hex bytes (routing_id; connect_routing_id, set just before connect).
+req_correlate, req_relaxed, xpub_verbose, curve_server, monitor),
+hex bytes (routing_id; connect_routing_id, set just before connect),
+or Z85 text (curve_publickey, curve_secretkey, curve_serverkey).
 
 A DIGEST is `LENGTH:SHA256HEX` of one frame. seq(i) is the two frames
 [ascii decimal i, (i % 64) bytes of value i & 0xff]. Failures answer
@@ -37,6 +49,7 @@ A DIGEST is `LENGTH:SHA256HEX` of one frame. seq(i) is the two frames
 hard timeout, whichever comes first; sockets use linger 0 and 20 s send and
 receive timeouts so that no command blocks forever.
 """
+import errno
 import hashlib
 import os
 import queue
@@ -44,6 +57,7 @@ import sys
 import threading
 
 import zmq
+from zmq.utils import z85
 
 TYPES = {
     "PAIR": zmq.PAIR,
@@ -71,8 +85,55 @@ OPTIONS = {
     "req_correlate": zmq.REQ_CORRELATE,
     "req_relaxed": zmq.REQ_RELAXED,
     "xpub_verbose": zmq.XPUB_VERBOSE,
+    "curve_server": zmq.CURVE_SERVER,
 }
 BYTES_OPTIONS = {"routing_id": zmq.ROUTING_ID, "connect_routing_id": zmq.CONNECT_ROUTING_ID}
+TEXT_OPTIONS = {
+    "curve_publickey": zmq.CURVE_PUBLICKEY,
+    "curve_secretkey": zmq.CURVE_SECRETKEY,
+    "curve_serverkey": zmq.CURVE_SERVERKEY,
+}
+# libzmq's monitor events by zeromq.js's names.
+EVENTS = {
+    0x0001: "connect",
+    0x0002: "connect:delay",
+    0x0004: "connect:retry",
+    0x0008: "bind",
+    0x0010: "bind:error",
+    0x0020: "accept",
+    0x0040: "accept:error",
+    0x0080: "close",
+    0x0100: "close:error",
+    0x0200: "disconnect",
+    0x0400: "end",
+    0x0800: "handshake:error:other",
+    0x1000: "handshake",
+    0x2000: "handshake:error:protocol",
+    0x4000: "handshake:error:auth",
+}
+PROTOCOL_ERRORS = {
+    0x10000000: "ZMTP_UNSPECIFIED",
+    0x10000001: "ZMTP_UNEXPECTED_COMMAND",
+    0x10000002: "ZMTP_INVALID_SEQUENCE",
+    0x10000003: "ZMTP_KEY_EXCHANGE",
+    0x10000011: "ZMTP_MALFORMED_COMMAND_UNSPECIFIED",
+    0x10000012: "ZMTP_MALFORMED_COMMAND_MESSAGE",
+    0x10000013: "ZMTP_MALFORMED_COMMAND_HELLO",
+    0x10000014: "ZMTP_MALFORMED_COMMAND_INITIATE",
+    0x10000015: "ZMTP_MALFORMED_COMMAND_ERROR",
+    0x10000016: "ZMTP_MALFORMED_COMMAND_READY",
+    0x10000017: "ZMTP_MALFORMED_COMMAND_WELCOME",
+    0x10000018: "ZMTP_INVALID_METADATA",
+    0x11000001: "ZMTP_CRYPTOGRAPHIC",
+    0x11000002: "ZMTP_MECHANISM_MISMATCH",
+    0x20000000: "ZAP_UNSPECIFIED",
+    0x20000001: "ZAP_MALFORMED_REPLY",
+    0x20000002: "ZAP_BAD_REQUEST_ID",
+    0x20000003: "ZAP_BAD_VERSION",
+    0x20000004: "ZAP_INVALID_STATUS_CODE",
+    0x20000005: "ZAP_INVALID_METADATA",
+}
+ZAP_ENDPOINT = "inproc://zeromq.zap.01"
 
 
 def digest(frame):
@@ -87,10 +148,79 @@ def seq(i):
     return [str(i).encode(), bytes([i & 0xFF]) * (i % 64)]
 
 
+def event_detail(kind, value):
+    if kind == "handshake:error:auth":
+        return str(value)
+    if kind == "handshake:error:protocol":
+        return "ERR_" + PROTOCOL_ERRORS.get(value, "UNKNOWN")
+    if kind == "handshake:error:other":
+        return errno.errorcode.get(value, str(value))
+    return ""
+
+
+class Monitor:
+    """A socket's monitor events, kept by type until nextevent takes them."""
+
+    def __init__(self, ctx, s):
+        endpoint = "inproc://monitor-%x" % id(s)
+        s.monitor(endpoint, zmq.EVENT_ALL)
+        self.pair = ctx.socket(zmq.PAIR)
+        self.pair.setsockopt(zmq.LINGER, 0)
+        self.pair.setsockopt(zmq.RCVTIMEO, 20000)
+        self.pair.connect(endpoint)
+        self.queued = {}
+
+    def next(self, kind):
+        while not self.queued.get(kind):
+            # Frame 1: uint16 event + uint32 value, host order; frame 2: the endpoint.
+            head = self.pair.recv_multipart()[0]
+            number = int.from_bytes(head[:2], sys.byteorder)
+            value = int.from_bytes(head[2:6], sys.byteorder)
+            name = EVENTS.get(number, "unknown")
+            self.queued.setdefault(name, []).append(event_detail(name, value))
+        return self.queued[kind].pop(0)
+
+    def close(self, s):
+        try:
+            s.disable_monitor()
+        except zmq.ZMQError:
+            pass
+        self.pair.close(0)
+
+
+class ZapHandler:
+    """A ROUTER at inproc://zeromq.zap.01, answered in a thread of its own."""
+
+    def __init__(self, ctx, allowed):
+        self.allowed = set(allowed)
+        self.requests = []
+        self.router = ctx.socket(zmq.ROUTER)
+        self.router.setsockopt(zmq.LINGER, 0)
+        self.router.bind(ZAP_ENDPOINT)
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            # [routing id, "", "1.0", request id, domain, address, identity, mechanism, credentials...]
+            frames = self.router.recv_multipart()
+            route, version, request_id = frames[0], frames[2], frames[3]
+            mechanism, credentials = frames[7], frames[8:]
+            self.requests.append(",".join(f.hex() if f else "-" for f in frames[4:]))
+            try:
+                key = z85.encode(credentials[0]).decode() if len(credentials) == 1 and len(credentials[0]) == 32 else None
+                ok = mechanism == b"CURVE" and key in self.allowed
+                status = [b"200", b"OK"] if ok else [b"400", b"Denied"]
+            except Exception:  # noqa: BLE001 - a handler fault is ZAP's 500, never a stalled handshake
+                status = [b"500", b"Internal error"]
+            self.router.send_multipart([route, b"", version, request_id] + status + [b"", b""])
+
+
 class Peer:
     def __init__(self):
         self.ctx = zmq.Context()
         self.sockets = {}
+        self.monitors = {}
+        self.zap = None
 
     def socket(self, name):
         if name not in self.sockets:
@@ -107,8 +237,14 @@ class Peer:
             s.setsockopt(zmq.SNDTIMEO, 20000)
             for opt in args[4:]:
                 key, value = opt.split("=", 1)
-                if key in BYTES_OPTIONS:
+                if key == "monitor":
+                    # Before the bind or connect, so that no event is missed.
+                    if int(value):
+                        self.monitors[name] = Monitor(self.ctx, s)
+                elif key in BYTES_OPTIONS:
                     s.setsockopt(BYTES_OPTIONS[key], bytes.fromhex(value))
+                elif key in TEXT_OPTIONS:
+                    s.setsockopt(TEXT_OPTIONS[key], value.encode())
                 else:
                     s.setsockopt(OPTIONS[key], int(value))
             if mode == "bind":
@@ -122,7 +258,10 @@ class Peer:
             self.socket(args[0]).connect(args[1])
             return "ok"
         if cmd == "close":
-            self.sockets.pop(args[0]).close(0)
+            s = self.sockets.pop(args[0])
+            if args[0] in self.monitors:
+                self.monitors.pop(args[0]).close(s)
+            s.close(0)
             return "ok"
         if cmd == "send":
             frames = [b"" if f == "-" else bytes.fromhex(f) for f in args[1:]]
@@ -172,6 +311,20 @@ class Peer:
         if cmd == "recvfirst":
             s, count = self.socket(args[0]), int(args[1])
             return "ok " + hexframes([s.recv_multipart()[0] for _ in range(count)])
+        if cmd == "keypair":
+            public, secret = zmq.curve_keypair()
+            return "ok %s %s" % (public.decode(), secret.decode())
+        if cmd == "zap":
+            if self.zap is not None:
+                raise ValueError("a ZAP handler is already bound")
+            self.zap = ZapHandler(self.ctx, args)
+            return "ok"
+        if cmd == "zapreqs":
+            return "ok " + " ".join(list(self.zap.requests) if self.zap else [])
+        if cmd == "nextevent":
+            if args[0] not in self.monitors:
+                raise KeyError("socket %r was not opened with monitor=1" % args[0])
+            return "ok " + self.monitors[args[0]].next(args[1])
         raise ValueError("unknown command %r" % cmd)
 
 

@@ -29,7 +29,18 @@ import {
   type PeerMode,
   type PeerSocketOptions,
   type PeerSocketType,
+  type PeerEventType,
+  type PeerKeyPair,
+  type PeerZapRequest,
+  EventLog,
+  PEER_EVENT_TYPES,
+  TEXT_OPTIONS,
+  ZAP_ENDPOINT,
+  answerZap,
   digest,
+  eventDetail,
+  parseZapRequests,
+  zeromqCurveOptions,
   seqMessage,
   seqMismatch,
   toBuffer,
@@ -198,7 +209,7 @@ class ProcessPeer implements Peer {
   async open(name: string, type: PeerSocketType, mode: PeerMode, endpoint: string, options: PeerSocketOptions = {}): Promise<string> {
     const opts = Object.entries(options)
       .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${k}=${typeof v === "boolean" ? Number(v) : typeof v === "number" ? v : toHex(v as Frame)}`);
+      .map(([k, v]) => `${k}=${typeof v === "boolean" ? Number(v) : typeof v === "number" || TEXT_OPTIONS.has(k) ? v : toHex(v as Frame)}`);
     return (await this.request(["open", name, type, mode, endpoint, ...opts].join(" "))).trim();
   }
 
@@ -259,6 +270,23 @@ class ProcessPeer implements Peer {
     return words.map((w) => (w === "-" ? Buffer.alloc(0) : Buffer.from(w, "hex")));
   }
 
+  async curveKeyPair(): Promise<PeerKeyPair> {
+    const [publicKey, secretKey] = (await this.request("keypair")).trim().split(" ");
+    return { publicKey: publicKey!, secretKey: secretKey! };
+  }
+
+  async serveZap(allowed: string[]): Promise<void> {
+    await this.request(["zap", ...allowed].join(" "));
+  }
+
+  async zapRequests(): Promise<PeerZapRequest[]> {
+    return parseZapRequests(await this.request("zapreqs"));
+  }
+
+  async nextEvent(name: string, type: PeerEventType): Promise<string> {
+    return (await this.request(`nextevent ${name} ${type}`)).trim();
+  }
+
   /** Asks the peer to exit and waits until it has. */
   async quit(): Promise<void> {
     if (this.exited) return;
@@ -281,6 +309,9 @@ class LibzmqPeer implements Peer {
   readonly kind = "libzmq";
   readonly version = zmq.version;
   private readonly sockets = new Map<string, LibzmqSocket>();
+  private readonly events = new Map<string, EventLog>();
+  private zap: zmq.Router | undefined;
+  private readonly zapAsked: PeerZapRequest[] = [];
 
   private socket(name: string): LibzmqSocket {
     const s = this.sockets.get(name);
@@ -306,6 +337,7 @@ class LibzmqPeer implements Peer {
       ...(options.req_correlate === undefined ? {} : { correlate: options.req_correlate }),
       ...(options.req_relaxed === undefined ? {} : { relaxed: options.req_relaxed }),
       ...(options.xpub_verbose ? { verbosity: "allSubs" as const } : {}),
+      ...zeromqCurveOptions(options),
     };
     const make = {
       PUSH: () => new zmq.Push(opts),
@@ -325,6 +357,12 @@ class LibzmqPeer implements Peer {
     // through one (libzmq drops those past it); set ZMQ_SNDHWM (23) directly.
     if (type === "SUB" && options.sndhwm !== undefined) {
       (s as unknown as { setInt32Option(id: number, value: number): void }).setInt32Option(23, options.sndhwm);
+    }
+    // The monitor starts before the bind or connect, so that no event is missed.
+    if (options.monitor) {
+      const log = new EventLog(`libzmq peer socket ${name}`);
+      for (const t of PEER_EVENT_TYPES) s.events.on(t, (event) => log.record(t, eventDetail(t, event)));
+      this.events.set(name, log);
     }
     try {
       if (mode === "bind") {
@@ -351,6 +389,7 @@ class LibzmqPeer implements Peer {
   close(name: string): Promise<void> {
     this.socket(name).close();
     this.sockets.delete(name);
+    this.events.delete(name);
     return Promise.resolve();
   }
 
@@ -425,10 +464,36 @@ class LibzmqPeer implements Peer {
     return firsts;
   }
 
+  curveKeyPair(): Promise<PeerKeyPair> {
+    return Promise.resolve(zmq.curveKeyPair());
+  }
+
+  /** A zeromq.js Router at inproc://zeromq.zap.01 in zeromq.js's default context, answering every request. */
+  async serveZap(allowed: string[]): Promise<void> {
+    if (this.zap) throw new Error("libzmq peer: a ZAP handler is already bound");
+    const zap = (this.zap = new zmq.Router({ linger: 0 })); // stop() closes it, bound or not
+    // A handler closed a moment ago may still hold the address until libzmq's reaper lets go of it.
+    await retryInUse(() => zap.bind(ZAP_ENDPOINT));
+    void answerZap(zap, new Set(allowed), this.zapAsked);
+  }
+
+  zapRequests(): Promise<PeerZapRequest[]> {
+    return Promise.resolve([...this.zapAsked]);
+  }
+
+  nextEvent(name: string, type: PeerEventType): Promise<string> {
+    const log = this.events.get(name);
+    if (!log) return Promise.reject(new Error(`libzmq peer: socket ${name} was not opened with monitor`));
+    return log.next(type, PEER_IO_TIMEOUT);
+  }
+
   stop(): Promise<void> {
     running.delete(this);
     for (const s of this.sockets.values()) s.close();
     this.sockets.clear();
+    this.events.clear();
+    this.zap?.close();
+    this.zap = undefined;
     return Promise.resolve();
   }
 }

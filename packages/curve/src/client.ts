@@ -165,7 +165,9 @@ export class CurveClientMechanism extends MechanismBase implements Mechanism {
       this.fail(malformed("READY", `is ${body.length} bytes, less than ${14 + BOX_OVERHEAD}`, ProtocolError.ZMTP_MALFORMED_COMMAND_READY));
     }
     const counter = readCounter(body, 6);
-    const plaintext = open(this.sessionKey!, shortNonce(READY_PREFIX, counter), body.subarray(14));
+    // Opened into a frame of the Context's kind: the Identity property becomes a routing id frame.
+    const box = body.subarray(14);
+    const plaintext = open(this.sessionKey!, shortNonce(READY_PREFIX, counter), box, this.alloc(box.length + 32));
     if (!plaintext) this.fail(cryptographic("the READY box does not open"));
     this.peerProperties = decodeMetadata(plaintext, 0, plaintext.length, ProtocolError.ZMTP_MALFORMED_COMMAND_READY);
     this.traffic = new CurveTraffic(this.sessionKey!, false, this.nonce, counter, this.alloc);

@@ -187,7 +187,9 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
       this.fail(malformed("INITIATE", `nonce ${counter} is not above HELLO's (${this.peerNonce})`, ProtocolError.ZMTP_INVALID_SEQUENCE));
     }
     this.sessionKey = precompute(this.clientTransient!, this.transient!.secretKey);
-    const plaintext = open(this.sessionKey, shortNonce(INITIATE_PREFIX, counter), body.subarray(113));
+    // Opened into a frame of the Context's kind: the Identity property becomes a routing id frame.
+    const box = body.subarray(113);
+    const plaintext = open(this.sessionKey, shortNonce(INITIATE_PREFIX, counter), box, this.alloc(box.length + 32));
     if (!plaintext) this.fail(cryptographic("the INITIATE box does not open"));
     this.peerNonce = counter;
     const clientKey = plaintext.slice(0, 32);
