@@ -11,6 +11,7 @@ import {
   type MetadataInput,
   type PlainFrame,
   ProtocolError,
+  WireError,
   decodeCommand,
   decodeMetadata,
   encodeMetadata,
@@ -89,6 +90,17 @@ export class CurveClientMechanism extends MechanismBase implements Mechanism {
   }
 
   processCommand(body: Uint8Array): void {
+    // A failure is final: whatever comes next is refused with the same error.
+    if (this.error) throw this.error;
+    try {
+      this.command(body);
+    } catch (error) {
+      if (WireError.is(error)) this.error = error;
+      throw error;
+    }
+  }
+
+  private command(body: Uint8Array): void {
     const raw = parseCommandBody(body);
     if (raw.name === "ERROR" && this.state !== State.Ready) {
       const cmd = decodeCommand(raw);

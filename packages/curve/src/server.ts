@@ -109,6 +109,17 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
   }
 
   processCommand(body: Uint8Array): void | Promise<void> {
+    // A failure is final: whatever comes next is refused with the same error.
+    if (this.error) throw this.error;
+    try {
+      return this.command(body);
+    } catch (error) {
+      if (WireError.is(error)) this.error = error;
+      throw error;
+    }
+  }
+
+  private command(body: Uint8Array): void | Promise<void> {
     const raw = parseCommandBody(body);
     if (this.state === State.WaitHello && raw.name === "HELLO") return this.hello(body);
     if (this.state === State.WaitInitiate && raw.name === "INITIATE") return this.initiate(body);
@@ -174,9 +185,10 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
     if (body.length < INITIATE_MIN) {
       this.fail(malformed("INITIATE", `is ${body.length} bytes, less than ${INITIATE_MIN}`, ProtocolError.ZMTP_MALFORMED_COMMAND_INITIATE));
     }
-    const cookieKey = this.cookieKey!;
+    const cookieKey = this.cookieKey;
     // The cookie key is needed once: forget it now, whatever follows.
     this.cookieKey = undefined;
+    if (!cookieKey) this.fail(cryptographic("a second INITIATE: this connection's cookie was used"));
     const cookie = open(cookieKey, longNonce(COOKIE_PREFIX, body.subarray(9, 25)), body.subarray(25, 105));
     cookieKey.fill(0);
     if (!cookie || !sameKey(cookie.subarray(0, 32), this.clientTransient!) || !sameKey(cookie.subarray(32, 64), this.transient!.secretKey)) {
