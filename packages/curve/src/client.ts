@@ -19,7 +19,8 @@ import {
   peerError,
   unexpectedCommand,
 } from "@zmq/wire";
-import { BOX_OVERHEAD, generateKeyPair, open, precompute, randomBytes, seal } from "./box.js";
+import { BOX_OVERHEAD, randomBytes } from "./box.js";
+import { type CurveCrypto, nobleCrypto } from "./crypto.js";
 import { CurveTraffic, cryptographic, longNonce, malformed, prefix, readCounter, shortNonce, writeCounter } from "./session.js";
 
 export interface CurveClientKeys {
@@ -55,7 +56,7 @@ export class CurveClientMechanism extends MechanismBase implements Mechanism {
   private state = State.SendHello;
   private nonce = 0;
   /** The transient key pair of this connection (C', c'). */
-  private readonly transient = generateKeyPair();
+  private readonly transient: { publicKey: Uint8Array; secretKey: Uint8Array };
   /** crypto_box key between C' and the server's long-term key S. */
   private helloKey: Uint8Array | undefined;
   private serverTransient: Uint8Array | undefined;
@@ -72,8 +73,10 @@ export class CurveClientMechanism extends MechanismBase implements Mechanism {
     private readonly keys: CurveClientKeys,
     properties: MetadataInput,
     private readonly alloc: (size: number) => Uint8Array = (size) => new Uint8Array(size),
+    private readonly crypto: CurveCrypto = nobleCrypto,
   ) {
     super();
+    this.transient = crypto.keyPair();
     this.metadata = encodeMetadata(properties);
   }
 
@@ -122,7 +125,7 @@ export class CurveClientMechanism extends MechanismBase implements Mechanism {
 
   private hello(): Uint8Array {
     try {
-      this.helloKey = precompute(this.keys.serverKey, this.transient.secretKey);
+      this.helloKey = this.crypto.precompute(this.keys.serverKey, this.transient.secretKey);
     } catch {
       this.fail(cryptographic("the server key is not a usable X25519 public key"));
     }
@@ -134,7 +137,7 @@ export class CurveClientMechanism extends MechanismBase implements Mechanism {
     // 72 bytes of zeros against amplification, then C'.
     out.set(this.transient.publicKey, 80);
     writeCounter(out, 112, counter);
-    out.set(seal(this.helloKey, shortNonce(HELLO_PREFIX, counter), new Uint8Array(64)), 120);
+    out.set(this.crypto.seal(this.helloKey, shortNonce(HELLO_PREFIX, counter), new Uint8Array(64)), 120);
     return out;
   }
 
@@ -142,11 +145,11 @@ export class CurveClientMechanism extends MechanismBase implements Mechanism {
     if (body.length !== WELCOME_SIZE) {
       this.fail(malformed("WELCOME", `is ${body.length} bytes, not ${WELCOME_SIZE}`, ProtocolError.ZMTP_MALFORMED_COMMAND_WELCOME));
     }
-    const plaintext = open(this.helloKey!, longNonce(WELCOME_PREFIX, body.subarray(8, 24)), body.subarray(24));
+    const plaintext = this.crypto.open(this.helloKey!, longNonce(WELCOME_PREFIX, body.subarray(8, 24)), body.subarray(24));
     if (!plaintext) this.fail(cryptographic("the WELCOME box does not open (wrong server key?)"));
     this.serverTransient = plaintext.slice(0, 32);
     this.cookie = plaintext.slice(32, 128);
-    this.sessionKey = precompute(this.serverTransient, this.transient.secretKey);
+    this.sessionKey = this.crypto.precompute(this.serverTransient, this.transient.secretKey);
     this.state = State.SendInitiate;
   }
 
@@ -155,14 +158,18 @@ export class CurveClientMechanism extends MechanismBase implements Mechanism {
     const vouchPlain = new Uint8Array(64);
     vouchPlain.set(this.transient.publicKey);
     vouchPlain.set(this.keys.serverKey, 32);
-    const vouch = seal(precompute(this.serverTransient!, this.keys.secretKey), longNonce(VOUCH_PREFIX, vouchRandom), vouchPlain);
+    const vouch = this.crypto.seal(
+      this.crypto.precompute(this.serverTransient!, this.keys.secretKey),
+      longNonce(VOUCH_PREFIX, vouchRandom),
+      vouchPlain,
+    );
     const plaintext = new Uint8Array(32 + 16 + vouch.length + this.metadata.length);
     plaintext.set(this.keys.publicKey);
     plaintext.set(vouchRandom, 32);
     plaintext.set(vouch, 48);
     plaintext.set(this.metadata, 48 + vouch.length);
     const counter = ++this.nonce;
-    const box = seal(this.sessionKey!, shortNonce(INITIATE_PREFIX, counter), plaintext);
+    const box = this.crypto.seal(this.sessionKey!, shortNonce(INITIATE_PREFIX, counter), plaintext);
     const out = new Uint8Array(INITIATE_NAME.length + 96 + 8 + box.length);
     out.set(INITIATE_NAME);
     out.set(this.cookie!, 9);
@@ -179,10 +186,10 @@ export class CurveClientMechanism extends MechanismBase implements Mechanism {
     const counter = readCounter(body, 6);
     // Opened into a frame of the Context's kind: the Identity property becomes a routing id frame.
     const box = body.subarray(14);
-    const plaintext = open(this.sessionKey!, shortNonce(READY_PREFIX, counter), box, this.alloc(box.length + 32));
+    const plaintext = this.crypto.open(this.sessionKey!, shortNonce(READY_PREFIX, counter), box, this.alloc(box.length + 32));
     if (!plaintext) this.fail(cryptographic("the READY box does not open"));
     this.peerProperties = decodeMetadata(plaintext, 0, plaintext.length, ProtocolError.ZMTP_MALFORMED_COMMAND_READY);
-    this.traffic = new CurveTraffic(this.sessionKey!, false, this.nonce, counter, this.alloc);
+    this.traffic = new CurveTraffic(this.sessionKey!, false, this.nonce, counter, this.alloc, this.crypto);
     this.state = State.Ready;
     this.done = true;
   }

@@ -9,7 +9,7 @@
  * in, as in libzmq. Runtime-agnostic.
  */
 import { type OptionValues, type SecurityMechanism, flag, option } from "@zmq/kernel";
-import { generateKeyPair, publicKeyOf } from "./box.js";
+import { type CurveCrypto, nobleCrypto } from "./crypto.js";
 import { CurveClientMechanism } from "./client.js";
 import { type CurveKey, keyBytes, keyProblem } from "./keys.js";
 import { CurveServerMechanism } from "./server.js";
@@ -30,33 +30,43 @@ export const curveOptions = {
 
 export type CurveOptions = OptionValues<typeof curveOptions>;
 
-/**
- * The CURVE mechanism: register it with `new Context({ mechanisms: [curve] })`.
- * A client without its own long-term keys gets a fresh pair per connection
- * (a server that checks client keys through ZAP will not know it).
- */
-export const curve: SecurityMechanism<typeof curveOptions> = {
-  name: "CURVE",
-  label: "curve",
-  options: curveOptions,
-  selects: (v) => v.curveServer || v.curveServerKey !== null || v.curvePublicKey !== null || v.curveSecretKey !== null,
-  create(values, setup) {
-    const own =
-      values.curveSecretKey !== null
-        ? { secretKey: keyBytes(values.curveSecretKey), publicKey: undefined as Uint8Array | undefined }
-        : { ...generateKeyPair() };
-    const secretKey = own.secretKey;
-    const publicKey = values.curveSecretKey !== null ? publicKeyOf(secretKey) : own.publicKey!;
-    if (values.curveServer) {
-      const authenticate = (credentials: readonly Uint8Array[]) => setup.authenticate(credentials);
-      return new CurveServerMechanism({ publicKey, secretKey, authenticate }, setup.properties, setup.alloc);
-    }
-    // Without a server key the handshake fails at once, as with an unusable key.
-    const serverKey = values.curveServerKey !== null ? keyBytes(values.curveServerKey) : new Uint8Array(32);
-    return new CurveClientMechanism({ serverKey, publicKey, secretKey }, setup.properties, setup.alloc);
-  },
-};
+/** How a CURVE mechanism is made. */
+export interface CurveMechanismOptions {
+  /** The crypto backend: the pure-JS default, or a faster one (`sodiumCrypto()` from `@zmq/curve/sodium`). */
+  readonly crypto?: CurveCrypto;
+}
 
+/**
+ * A CURVE mechanism with a chosen crypto backend. A client without its own
+ * long-term keys gets a fresh pair per connection (a server that checks
+ * client keys through ZAP will not know it).
+ */
+export function curveMechanism(options: CurveMechanismOptions = {}): SecurityMechanism<typeof curveOptions> {
+  const crypto = options.crypto ?? nobleCrypto;
+  return {
+    name: "CURVE",
+    label: "curve",
+    options: curveOptions,
+    selects: (v) => v.curveServer || v.curveServerKey !== null || v.curvePublicKey !== null || v.curveSecretKey !== null,
+    create(values, setup) {
+      const own = values.curveSecretKey !== null ? undefined : crypto.keyPair();
+      const secretKey = own ? own.secretKey : keyBytes(values.curveSecretKey!);
+      const publicKey = own ? own.publicKey : crypto.publicKey(secretKey);
+      if (values.curveServer) {
+        const authenticate = (credentials: readonly Uint8Array[]) => setup.authenticate(credentials);
+        return new CurveServerMechanism({ publicKey, secretKey, authenticate }, setup.properties, setup.alloc, crypto);
+      }
+      // Without a server key the handshake fails at once, as with an unusable key.
+      const serverKey = values.curveServerKey !== null ? keyBytes(values.curveServerKey) : new Uint8Array(32);
+      return new CurveClientMechanism({ serverKey, publicKey, secretKey }, setup.properties, setup.alloc, crypto);
+    },
+  };
+}
+
+/** The CURVE mechanism, on the pure-JS crypto: register it with `new Context({ mechanisms: [curve] })`. */
+export const curve: SecurityMechanism<typeof curveOptions> = /* @__PURE__ */ curveMechanism();
+
+export { type CurveCrypto, nobleCrypto } from "./crypto.js";
 export { CurveClientMechanism, type CurveClientKeys } from "./client.js";
 export { CurveServerMechanism, type CurveServerOptions } from "./server.js";
 export { type CurveKey, curveAllowList, curveKeyPair, curvePublicKey } from "./keys.js";

@@ -24,7 +24,8 @@ import {
   peerError,
   unexpectedCommand,
 } from "@zmq/wire";
-import { generateKeyPair, open, precompute, randomBytes, seal } from "./box.js";
+import { randomBytes } from "./box.js";
+import { type CurveCrypto, nobleCrypto } from "./crypto.js";
 import { HELLO_SIZE, WELCOME_SIZE } from "./client.js";
 import { CurveTraffic, cryptographic, longNonce, malformed, prefix, readCounter, sameKey, shortNonce, writeCounter } from "./session.js";
 
@@ -80,6 +81,7 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
     private readonly options: CurveServerOptions,
     private readonly properties: MetadataInput,
     private readonly alloc: (size: number) => Uint8Array = (size) => new Uint8Array(size),
+    private readonly crypto: CurveCrypto = nobleCrypto,
   ) {
     super();
   }
@@ -150,15 +152,15 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
     const counter = readCounter(body, 112);
     let helloKey: Uint8Array;
     try {
-      helloKey = precompute(clientTransient, this.options.secretKey);
+      helloKey = this.crypto.precompute(clientTransient, this.options.secretKey);
     } catch {
       this.fail(cryptographic("the client's transient key is not a usable X25519 key"));
     }
-    const signature = open(helloKey, shortNonce(HELLO_PREFIX, counter), body.subarray(120));
+    const signature = this.crypto.open(helloKey, shortNonce(HELLO_PREFIX, counter), body.subarray(120));
     if (!signature) this.fail(cryptographic("the HELLO box does not open (the client has the wrong server key?)"));
     this.clientTransient = clientTransient;
     this.peerNonce = counter;
-    const transient = generateKeyPair();
+    const transient = this.crypto.keyPair();
     this.transient = transient;
     // The cookie: C' and s', boxed under a key only this connection knows, for a moment.
     this.cookieKey = randomBytes(32);
@@ -168,7 +170,7 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
     cookiePlain.set(transient.secretKey, 32);
     const cookie = new Uint8Array(96);
     cookie.set(cookieNonce);
-    cookie.set(seal(this.cookieKey, longNonce(COOKIE_PREFIX, cookieNonce), cookiePlain), 16);
+    cookie.set(this.crypto.seal(this.cookieKey, longNonce(COOKIE_PREFIX, cookieNonce), cookiePlain), 16);
     const welcomePlain = new Uint8Array(128);
     welcomePlain.set(transient.publicKey);
     welcomePlain.set(cookie, 32);
@@ -176,7 +178,7 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
     const out = new Uint8Array(WELCOME_SIZE);
     out.set(WELCOME_NAME);
     out.set(welcomeNonce, 8);
-    out.set(seal(helloKey, longNonce(WELCOME_PREFIX, welcomeNonce), welcomePlain), 24);
+    out.set(this.crypto.seal(helloKey, longNonce(WELCOME_PREFIX, welcomeNonce), welcomePlain), 24);
     this.welcomeBody = out;
     this.state = State.SendWelcome;
   }
@@ -189,7 +191,7 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
     // The cookie key is needed once: forget it now, whatever follows.
     this.cookieKey = undefined;
     if (!cookieKey) this.fail(cryptographic("a second INITIATE: this connection's cookie was used"));
-    const cookie = open(cookieKey, longNonce(COOKIE_PREFIX, body.subarray(9, 25)), body.subarray(25, 105));
+    const cookie = this.crypto.open(cookieKey, longNonce(COOKIE_PREFIX, body.subarray(9, 25)), body.subarray(25, 105));
     cookieKey.fill(0);
     if (!cookie || !sameKey(cookie.subarray(0, 32), this.clientTransient!) || !sameKey(cookie.subarray(32, 64), this.transient!.secretKey)) {
       this.fail(cryptographic("the INITIATE cookie is not this connection's"));
@@ -198,20 +200,20 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
     if (counter <= this.peerNonce) {
       this.fail(malformed("INITIATE", `nonce ${counter} is not above HELLO's (${this.peerNonce})`, ProtocolError.ZMTP_INVALID_SEQUENCE));
     }
-    this.sessionKey = precompute(this.clientTransient!, this.transient!.secretKey);
+    this.sessionKey = this.crypto.precompute(this.clientTransient!, this.transient!.secretKey);
     // Opened into a frame of the Context's kind: the Identity property becomes a routing id frame.
     const box = body.subarray(113);
-    const plaintext = open(this.sessionKey, shortNonce(INITIATE_PREFIX, counter), box, this.alloc(box.length + 32));
+    const plaintext = this.crypto.open(this.sessionKey, shortNonce(INITIATE_PREFIX, counter), box, this.alloc(box.length + 32));
     if (!plaintext) this.fail(cryptographic("the INITIATE box does not open"));
     this.peerNonce = counter;
     const clientKey = plaintext.slice(0, 32);
     let vouchKey: Uint8Array;
     try {
-      vouchKey = precompute(clientKey, this.transient!.secretKey);
+      vouchKey = this.crypto.precompute(clientKey, this.transient!.secretKey);
     } catch {
       this.fail(cryptographic("the client's long-term key is not a usable X25519 key"));
     }
-    const vouch = open(vouchKey, longNonce(VOUCH_PREFIX, plaintext.subarray(32, 48)), plaintext.subarray(48, 128));
+    const vouch = this.crypto.open(vouchKey, longNonce(VOUCH_PREFIX, plaintext.subarray(32, 48)), plaintext.subarray(48, 128));
     if (!vouch || !sameKey(vouch.subarray(0, 32), this.clientTransient!) || !sameKey(vouch.subarray(32, 64), this.options.publicKey)) {
       this.fail(cryptographic("the INITIATE vouch does not bind the client's key to this connection"));
     }
@@ -242,12 +244,12 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
 
   private ready(): Uint8Array {
     const counter = ++this.nonce;
-    const box = seal(this.sessionKey!, shortNonce(READY_PREFIX, counter), encodeMetadata(this.properties));
+    const box = this.crypto.seal(this.sessionKey!, shortNonce(READY_PREFIX, counter), encodeMetadata(this.properties));
     const out = new Uint8Array(READY_NAME.length + 8 + box.length);
     out.set(READY_NAME);
     writeCounter(out, 6, counter);
     out.set(box, 14);
-    this.traffic = new CurveTraffic(this.sessionKey!, true, counter, this.peerNonce, this.alloc);
+    this.traffic = new CurveTraffic(this.sessionKey!, true, counter, this.peerNonce, this.alloc, this.crypto);
     this.done = true;
     return out;
   }

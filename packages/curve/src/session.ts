@@ -6,7 +6,8 @@
  * body).
  */
 import { FLAG_COMMAND, FLAG_MORE, type PlainFrame, ProtocolError, WireError } from "@zmq/wire";
-import { BOX_OVERHEAD, open, seal } from "./box.js";
+import { BOX_OVERHEAD } from "./box.js";
+import { type CurveCrypto, nobleCrypto } from "./crypto.js";
 
 const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
@@ -79,6 +80,7 @@ export class CurveTraffic {
     private sent: number,
     private received: number,
     private readonly alloc: (size: number) => Uint8Array,
+    private readonly crypto: CurveCrypto = nobleCrypto,
   ) {
     this.sendPrefix = ascii(asServer ? "CurveZMQMESSAGES" : "CurveZMQMESSAGEC");
     this.receivePrefix = ascii(asServer ? "CurveZMQMESSAGEC" : "CurveZMQMESSAGES");
@@ -96,7 +98,7 @@ export class CurveTraffic {
     const out = this.alloc(33 + frame.body.length);
     out[32] = ((frame.flags & FLAG_MORE) !== 0 ? INNER_MORE : 0) | ((frame.flags & FLAG_COMMAND) !== 0 ? INNER_COMMAND : 0);
     out.set(frame.body, 33);
-    seal(this.key, shortNonce(this.sendPrefix, counter), out.subarray(32), out);
+    this.crypto.seal(this.key, shortNonce(this.sendPrefix, counter), out.subarray(32), out);
     out.set(MESSAGE);
     writeCounter(out, 8, counter);
     return out;
@@ -117,7 +119,7 @@ export class CurveTraffic {
       });
     }
     const box = body.subarray(16);
-    const plaintext = open(this.key, shortNonce(this.receivePrefix, counter), box, this.alloc(box.length + 32));
+    const plaintext = this.crypto.open(this.key, shortNonce(this.receivePrefix, counter), box, this.alloc(box.length + 32));
     if (!plaintext) throw cryptographic("a MESSAGE box does not open");
     this.received = counter;
     const inner = plaintext[0]!;

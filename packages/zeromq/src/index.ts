@@ -10,7 +10,19 @@ export { Context, bufferFrames, defaultContext } from "./context.js";
 export { type Device, type DeviceOptions, forwarder, queue, streamer } from "./devices.js";
 // PLAIN is registered in the default Context; exporting it also gives sockets its options' types.
 export { type PlainOptions, plain } from "@zmq/plain";
-export { type CurveKey, type CurveOptions, curve, curveAllowList, curveKeyPair, curvePublicKey, z85Decode, z85Encode } from "@zmq/curve";
+export {
+  type CurveCrypto,
+  type CurveKey,
+  type CurveMechanismOptions,
+  type CurveOptions,
+  curve,
+  curveAllowList,
+  curveKeyPair,
+  curveMechanism,
+  curvePublicKey,
+  z85Decode,
+  z85Encode,
+} from "@zmq/curve";
 export { type ZapDecider, type ZapRequest, type ZapVerdict, serveZap } from "@zmq/engine";
 export { Proxy, ProxyRun, type ProxyStatistics, proxy, steerableProxy } from "@zmq/devices";
 export { Dealer, type Message, Pair, Publisher, Pull, Push, Reply, Request, Router, Subscriber, XPublisher, XSubscriber } from "./sockets.js";
