@@ -126,17 +126,26 @@ export class Harness {
       t.address,
       String(t.warmup * 1000),
       String(t.seconds * 1000),
+      ...(t.args?.recv ?? []),
     ]);
     let send: Child<ThroughputMessage> | undefined;
     try {
       const endpoint = localEndpoint(t.tag, t.receiver, (await recv.next("ready", 15_000)).endpoint, t.address);
       const maxMs = (t.warmup + t.seconds) * 1000 + 30_000;
-      send = this.spawn<ThroughputMessage>(`${t.tag}-${sendRole}`, [sendRole, t.impl, endpoint, String(t.size), String(maxMs)]);
+      send = this.spawn<ThroughputMessage>(`${t.tag}-${sendRole}`, [
+        sendRole,
+        t.impl,
+        endpoint,
+        String(t.size),
+        String(maxMs),
+        ...(t.args?.send ?? []),
+      ]);
       const result = await recv.next("result", maxMs);
       send.tell("stop");
       const sent = await send.next("sent", 10_000);
       if (sent.byDeadline) console.warn(`  ${t.tag}: the sender stopped on its own deadline, not on "stop" (event loop starved?)`);
       // What the sender got ahead by drains at the receiver's pace; it is not timed, only checked.
+      const drainMs = t.drainMs ?? defaultDrainMs;
       const drained = await recv.next("drained", drainMs).catch(() => undefined);
       if (!drained) console.warn(`  ${t.tag}: the receiver had not drained the queue ${drainMs} ms after the end marker`);
       else if (drained.total !== sent.sent) console.warn(`  ${t.tag}: sent ${sent.sent} messages but ${drained.total} arrived`);
@@ -161,8 +170,8 @@ export class Harness {
   }
 }
 
-/** How long the receiver may take to drain after the window before it is killed. */
-const drainMs = 2_000;
+/** How long the receiver may take, by default, to drain after the window before it is killed. */
+const defaultDrainMs = 2_000;
 
 export interface ThroughputCase {
   tag: string;
@@ -176,6 +185,10 @@ export interface ThroughputCase {
   size: number;
   warmup: number;
   seconds: number;
+  /** More arguments for the receiver and the sender, after the usual ones (curve.ts's keys). */
+  args?: { recv?: readonly string[]; send?: readonly string[] };
+  /** How long the receiver may take to drain after the window (2 s unless given). */
+  drainMs?: number;
 }
 
 export interface Throughput {
