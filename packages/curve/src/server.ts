@@ -18,7 +18,6 @@ import {
   WireError,
   decodeCommand,
   decodeMetadata,
-  encodeCommand,
   encodeMetadata,
   parseCommandBody,
   peerError,
@@ -72,7 +71,6 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
   private sessionKey: Uint8Array | undefined;
   private welcomeBody: Uint8Array | undefined;
   private traffic: CurveTraffic | undefined;
-  private errorStatus = "";
 
   /**
    * @param alloc makes the frames traffic is decrypted into (Node Buffers in @zmq/zeromq)
@@ -99,12 +97,7 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
         return this.ready();
       case State.SendError:
         this.state = State.Finished;
-        this.error = new WireError("ZMTP_AUTH_FAILED", `CURVE authentication refused with status ${this.errorStatus}`, {
-          field: "status",
-          value: this.errorStatus,
-          status: this.errorStatus,
-        });
-        return encodeCommand({ name: "ERROR", reason: this.errorStatus });
+        return this.refuse();
       default:
         return undefined;
     }
@@ -226,20 +219,8 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
   }
 
   private decide(status: string, userId: string | undefined): void {
-    if (status === "200") {
-      this.userId = userId ?? "";
-      this.state = State.SendReady;
-    } else if (status === "300") {
-      this.state = State.Finished;
-      this.error = new WireError("ZMTP_AUTH_FAILED", "CURVE authentication failed temporarily (status 300)", {
-        field: "status",
-        value: status,
-        status,
-      });
-    } else {
-      this.errorStatus = status === "500" ? "500" : "400";
-      this.state = State.SendError;
-    }
+    const verdict = this.verdict(status, userId);
+    this.state = verdict === "admit" ? State.SendReady : verdict === "refuse" ? State.SendError : State.Finished;
   }
 
   private ready(): Uint8Array {

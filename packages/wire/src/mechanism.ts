@@ -5,6 +5,7 @@
  * over each command the peer sent, and reads the status. NULL and PLAIN
  * live in this package; CURVE plugs into the same interface.
  */
+import { encodeCommand } from "./commands.js";
 import { WireError } from "./errors.js";
 import type { Metadata } from "./metadata.js";
 
@@ -61,6 +62,43 @@ export abstract class MechanismBase {
   protected fail(error: WireError): never {
     this.error = error;
     throw error;
+  }
+
+  /** The status of a refused client, for the ERROR a server sends. */
+  private refusal = "400";
+
+  /**
+   * A server takes its authenticator's (ZAP's) status as libzmq's do: "200"
+   * admits the client with its user id; "300" fails the handshake at once,
+   * without a word; "400" and "500" (anything else counts as 400) leave an
+   * ERROR to send first (`refuse()`).
+   */
+  protected verdict(status: string, userId: string | undefined): "admit" | "refuse" | "closed" {
+    if (status === "200") {
+      this.userId = userId ?? "";
+      return "admit";
+    }
+    if (status === "300") {
+      this.error = new WireError("ZMTP_AUTH_FAILED", `${this.name} authentication failed temporarily (status 300)`, {
+        field: "status",
+        value: status,
+        status,
+      });
+      return "closed";
+    }
+    this.refusal = status === "500" ? "500" : "400";
+    return "refuse";
+  }
+
+  /** The ERROR command for a refused client; the handshake has failed once it is sent. */
+  protected refuse(): Uint8Array {
+    const status = this.refusal;
+    this.error = new WireError("ZMTP_AUTH_FAILED", `${this.name} authentication refused with status ${status}`, {
+      field: "status",
+      value: status,
+      status,
+    });
+    return encodeCommand({ name: "ERROR", reason: status });
   }
 }
 

@@ -10,7 +10,7 @@
  * libzmq does; "400" and "500" send ERROR with that status first.
  */
 import { fromUtf8, toBytes } from "./bytes.js";
-import { decodeCommand, encodeCommand, encodeCommandBody, encodeReady, parseCommandBody } from "./commands.js";
+import { decodeCommand, encodeCommandBody, encodeReady, parseCommandBody } from "./commands.js";
 import { ProtocolError, WireError } from "./errors.js";
 import { type Mechanism, MechanismBase, peerError, unexpectedCommand } from "./mechanism.js";
 import { decodeMetadata, encodeMetadata, type MetadataInput } from "./metadata.js";
@@ -141,7 +141,6 @@ export class PlainServerMechanism extends MechanismBase implements Mechanism {
   private state = Server.WaitHello;
   private readonly options: PlainServerOptions;
   private readonly properties: MetadataInput;
-  private errorStatus = "";
 
   constructor(options: PlainServerOptions, properties: MetadataInput) {
     super();
@@ -167,12 +166,7 @@ export class PlainServerMechanism extends MechanismBase implements Mechanism {
         return encodeReady(this.properties);
       case Server.SendError:
         this.state = Server.Finished;
-        this.error = new WireError("ZMTP_AUTH_FAILED", `PLAIN authentication refused with status ${this.errorStatus}`, {
-          field: "status",
-          value: this.errorStatus,
-          status: this.errorStatus,
-        });
-        return encodeCommand({ name: "ERROR", reason: this.errorStatus });
+        return this.refuse();
       default:
         return undefined;
     }
@@ -237,20 +231,8 @@ export class PlainServerMechanism extends MechanismBase implements Mechanism {
   }
 
   private decide(status: string, userId: string | undefined): void {
-    if (status === "200") {
-      this.userId = userId ?? "";
-      this.state = Server.SendWelcome;
-    } else if (status === "300") {
-      this.state = Server.Finished;
-      this.error = new WireError("ZMTP_AUTH_FAILED", "PLAIN authentication failed temporarily (status 300)", {
-        field: "status",
-        value: status,
-        status,
-      });
-    } else {
-      this.errorStatus = status === "500" ? "500" : "400";
-      this.state = Server.SendError;
-    }
+    const verdict = this.verdict(status, userId);
+    this.state = verdict === "admit" ? Server.SendWelcome : verdict === "refuse" ? Server.SendError : Server.Finished;
   }
 }
 
