@@ -77,6 +77,25 @@ abstract class SessionBase implements PipeOwner {
   protected abstract engineReady(engine: Engine, peer: PeerInfo): Pipe;
   protected abstract engineStopped(engine: Engine, failure: EngineFailure | undefined): void;
 
+  /**
+   * Closes an engine as the socket's linger says (libzmq): at once with 0,
+   * dropping what is unsent; gracefully otherwise, cut short after linger
+   * ms when it is positive. A graceful close of a stream whose peer stopped
+   * reading would otherwise keep it, and a Node process, alive.
+   */
+  protected closeEngine(engine: Engine, graceful: boolean): void {
+    const linger = this.host.options.linger;
+    if (!graceful || linger === 0) {
+      engine.close(false);
+      return;
+    }
+    engine.close(true);
+    if (linger > 0) {
+      const timer = setTimeout(() => engine.close(false), linger);
+      (timer as { unref?: () => void }).unref?.();
+    }
+  }
+
   /** A new pipe pair: the session keeps one end, the socket gets the other. */
   protected makePipe(awaitingPeer: boolean, fixedRoutingId?: Uint8Array, routingId?: Uint8Array): Pipe {
     const [socketEnd, sessionEnd] = pipePair(this.host.sendHighWaterMark, this.host.receiveHighWaterMark);
@@ -132,7 +151,7 @@ export class ConnectSession extends SessionBase {
     this.timer = undefined;
     const engine = this.engine;
     this.engine = undefined;
-    if (engine) engine.close(graceful);
+    if (engine) this.closeEngine(engine, graceful);
     else this.stream?.destroy();
     this.stream = undefined;
   }
@@ -251,7 +270,7 @@ class AcceptedSession extends SessionBase {
     const engine = this.engine;
     this.engine = undefined;
     if (engine) {
-      engine.close(graceful);
+      this.closeEngine(engine, graceful);
       // The socket turned the connection away (a second PAIR peer, say): say so, as a drop.
       if (!this.closing) this.host.emit({ type: "disconnect", address: this.address });
     }

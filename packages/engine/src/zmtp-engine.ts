@@ -99,9 +99,12 @@ export class ZmtpEngine implements Engine {
     this.stream.resume();
   }
 
-  /** Closes the connection: gracefully (what is written gets out) or at once. */
+  /** Closes the connection: gracefully (what is written gets out) or at once; at once also cuts a graceful close short. */
   close(graceful: boolean): void {
-    if (this.stopped) return;
+    if (this.stopped) {
+      if (!graceful) this.stream.destroy();
+      return;
+    }
     if (graceful && this.ready) this.flush();
     this.stopped = true;
     this.clearTimers();

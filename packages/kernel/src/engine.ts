@@ -41,7 +41,7 @@ export interface Engine {
   restartOutput(): void;
   /** The pipe toward the socket has room again. */
   restartInput(): void;
-  /** Closes the connection: gracefully (what is queued gets out) or at once. */
+  /** Closes the connection: gracefully (what is queued gets out) or at once; close(false) after close(true) cuts the graceful close short. */
   close(graceful: boolean): void;
 }
 
