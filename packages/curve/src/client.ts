@@ -11,7 +11,6 @@ import {
   type MetadataInput,
   type PlainFrame,
   ProtocolError,
-  WireError,
   decodeCommand,
   decodeMetadata,
   encodeMetadata,
@@ -93,14 +92,7 @@ export class CurveClientMechanism extends MechanismBase implements Mechanism {
   }
 
   processCommand(body: Uint8Array): void {
-    // A failure is final: whatever comes next is refused with the same error.
-    if (this.error) throw this.error;
-    try {
-      this.command(body);
-    } catch (error) {
-      if (WireError.is(error)) this.error = error;
-      throw error;
-    }
+    this.step(() => this.command(body));
   }
 
   private command(body: Uint8Array): void {

@@ -15,7 +15,6 @@ import {
   type MetadataInput,
   type PlainFrame,
   ProtocolError,
-  WireError,
   decodeCommand,
   decodeMetadata,
   encodeMetadata,
@@ -104,14 +103,7 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
   }
 
   processCommand(body: Uint8Array): void | Promise<void> {
-    // A failure is final: whatever comes next is refused with the same error.
-    if (this.error) throw this.error;
-    try {
-      return this.command(body);
-    } catch (error) {
-      if (WireError.is(error)) this.error = error;
-      throw error;
-    }
+    return this.step(() => this.command(body));
   }
 
   private command(body: Uint8Array): void | Promise<void> {

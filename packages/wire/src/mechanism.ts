@@ -64,6 +64,17 @@ export abstract class MechanismBase {
     throw error;
   }
 
+  /** Runs one handshake step: a failure (a WireError) is final, and every later step throws it again. */
+  protected step<T>(run: () => T): T {
+    if (this.error) throw this.error;
+    try {
+      return run();
+    } catch (error) {
+      if (WireError.is(error)) this.error = error;
+      throw error;
+    }
+  }
+
   /** The status of a refused client, for the ERROR a server sends. */
   private refusal = "400";
 
