@@ -20,7 +20,23 @@ import {
 } from "@zmq/wire";
 import { BOX_OVERHEAD, randomBytes } from "./box.js";
 import { type CurveCrypto, nobleCrypto } from "./crypto.js";
-import { CurveTraffic, cryptographic, longNonce, malformed, prefix, readCounter, shortNonce, writeCounter } from "./session.js";
+import {
+  CurveTraffic,
+  HELLO_PREFIX,
+  HELLO_SIZE,
+  INITIATE_PREFIX,
+  READY_PREFIX,
+  VOUCH_PREFIX,
+  WELCOME_PREFIX,
+  WELCOME_SIZE,
+  cryptographic,
+  longNonce,
+  malformed,
+  prefix,
+  readCounter,
+  shortNonce,
+  writeCounter,
+} from "./session.js";
 
 export interface CurveClientKeys {
   /** The server's long-term public key. */
@@ -32,14 +48,6 @@ export interface CurveClientKeys {
 
 const HELLO_NAME = prefix("\x05HELLO");
 const INITIATE_NAME = prefix("\x08INITIATE");
-const HELLO_PREFIX = prefix("CurveZMQHELLO---");
-const INITIATE_PREFIX = prefix("CurveZMQINITIATE");
-const READY_PREFIX = prefix("CurveZMQREADY---");
-const WELCOME_PREFIX = prefix("WELCOME-");
-const VOUCH_PREFIX = prefix("VOUCH---");
-/** The size of HELLO and of WELCOME, fixed by RFC 26. */
-export const HELLO_SIZE = 200;
-export const WELCOME_SIZE = 168;
 
 const enum State {
   SendHello,

@@ -24,8 +24,25 @@ import {
 } from "@zmq/wire";
 import { randomBytes } from "./box.js";
 import { type CurveCrypto, nobleCrypto } from "./crypto.js";
-import { HELLO_SIZE, WELCOME_SIZE } from "./client.js";
-import { CurveTraffic, cryptographic, longNonce, malformed, prefix, readCounter, sameKey, shortNonce, writeCounter } from "./session.js";
+import {
+  CurveTraffic,
+  COOKIE_PREFIX,
+  HELLO_PREFIX,
+  HELLO_SIZE,
+  INITIATE_PREFIX,
+  READY_PREFIX,
+  VOUCH_PREFIX,
+  WELCOME_PREFIX,
+  WELCOME_SIZE,
+  cryptographic,
+  longNonce,
+  malformed,
+  prefix,
+  readCounter,
+  sameKey,
+  shortNonce,
+  writeCounter,
+} from "./session.js";
 
 export interface CurveServerOptions {
   /** The server's long-term key pair. */
@@ -37,12 +54,6 @@ export interface CurveServerOptions {
 
 const WELCOME_NAME = prefix("\x07WELCOME");
 const READY_NAME = prefix("\x05READY");
-const HELLO_PREFIX = prefix("CurveZMQHELLO---");
-const INITIATE_PREFIX = prefix("CurveZMQINITIATE");
-const READY_PREFIX = prefix("CurveZMQREADY---");
-const WELCOME_PREFIX = prefix("WELCOME-");
-const COOKIE_PREFIX = prefix("COOKIE--");
-const VOUCH_PREFIX = prefix("VOUCH---");
 /** INITIATE without metadata: name (9), cookie (96), nonce (8), box of C + vouch nonce + vouch (16 + 128). */
 const INITIATE_MIN = 257;
 

@@ -56,6 +56,17 @@ export function longNonce(prefix: Uint8Array, random: Uint8Array): Uint8Array {
 
 export const prefix = ascii;
 
+/** The nonce prefixes of RFC 26's boxes: 16 bytes before a short nonce, 8 before a long one. */
+export const HELLO_PREFIX = prefix("CurveZMQHELLO---");
+export const INITIATE_PREFIX = prefix("CurveZMQINITIATE");
+export const READY_PREFIX = prefix("CurveZMQREADY---");
+export const WELCOME_PREFIX = prefix("WELCOME-");
+export const COOKIE_PREFIX = prefix("COOKIE--");
+export const VOUCH_PREFIX = prefix("VOUCH---");
+/** The sizes of HELLO and WELCOME, fixed by RFC 26. */
+export const HELLO_SIZE = 200;
+export const WELCOME_SIZE = 168;
+
 export function malformed(command: string, what: string, protocolError: number): WireError {
   return new WireError("ZMTP_MALFORMED_COMMAND", `CURVE ${command} ${what}`, { field: command, protocolError });
 }
