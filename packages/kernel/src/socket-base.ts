@@ -18,7 +18,7 @@ import { OptionStore, type OptionValues, classOptions, defineAccessors, defineOp
 import { PendingOperations } from "./pending.js";
 import type { Pipe } from "./pipe.js";
 import { SyncBudget, afterTurn } from "./sync-budget.js";
-import type { MessageBinding, MessageConnection, StreamTransport } from "./transport.js";
+import type { EnginePlugin, MessageBinding, MessageConnection, StreamTransport } from "./transport.js";
 
 export interface SocketOptions extends Partial<BaseOptions> {
   /** The Context whose transports and security mechanisms this socket uses. */
@@ -166,7 +166,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
     const endpoint = parseEndpoint(address);
     const transport = this.context.transport(endpoint.scheme, address);
     const handle: MessageBinding =
-      transport.kind === "message" ? transport.bind(endpoint, this.host) : await engineOf(transport).listen(this.host, transport, endpoint);
+      transport.kind === "message" ? transport.bind(endpoint, this.host) : await this.engineFor(transport).listen(this.host, transport, endpoint);
     if (this.host.closed) {
       handle.close();
       throw new ZmqError("EBADF", undefined, address);
@@ -206,10 +206,19 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
       }
     } else {
       transport.validate?.(endpoint);
-      connection = engineOf(transport).connect(this.host, transport, endpoint, fixed);
+      connection = this.engineFor(transport).connect(this.host, transport, endpoint, fixed);
     }
     this.connected.set(address, connection);
     this.endpointLast = address;
+  }
+
+  /**
+   * The engine plug-in that runs this socket's connections over a stream
+   * transport: the transport's own (ZMTP for tcp and ipc). A socket that
+   * speaks something else on the wire (STREAM: raw bytes) returns its own.
+   */
+  protected engineFor(transport: StreamTransport): EnginePlugin {
+    return engineOf(transport);
   }
 
   /** The routing id a connect() names for its peer; only ROUTER takes one (zeromq.js's Router.connect). */

@@ -1,0 +1,2 @@
+/** @zmq/pattern-clientserver: ZeroMQ draft CLIENT and SERVER sockets for zmq-ts. */
+export {};

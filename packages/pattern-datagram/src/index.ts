@@ -1,0 +1,2 @@
+/** @zmq/pattern-datagram: ZeroMQ draft DGRAM socket for zmq-ts (zeromq.js Datagram). */
+export {};

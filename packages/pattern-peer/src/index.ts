@@ -1,0 +1,2 @@
+/** @zmq/pattern-peer: ZeroMQ draft PEER and CHANNEL sockets for zmq-ts. */
+export {};

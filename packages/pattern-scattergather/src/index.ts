@@ -1,0 +1,2 @@
+/** @zmq/pattern-scattergather: ZeroMQ draft SCATTER and GATHER sockets for zmq-ts. */
+export {};
