@@ -1,2 +1,3 @@
-/** @zmq/pattern-stream: ZeroMQ STREAM socket for zmq-ts: raw TCP peers identified by routing id. */
-export {};
+/** @zmq/pattern-stream: the STREAM socket (raw TCP and unix-socket peers) and its raw engine. */
+export { Stream, type StreamOptions } from "./stream.js";
+export { rawEngineFactory } from "./raw-engine.js";

@@ -25,7 +25,7 @@ export {
 } from "@zmq/curve";
 export { type ZapDecider, type ZapRequest, type ZapVerdict, serveZap } from "@zmq/engine";
 export { Proxy, ProxyRun, type ProxyStatistics, proxy, steerableProxy } from "@zmq/devices";
-export { Dealer, type Message, Pair, Publisher, Pull, Push, Reply, Request, Router, Subscriber, XPublisher, XSubscriber } from "./sockets.js";
+export { Dealer, type Message, Pair, Publisher, Pull, Push, Reply, Request, Router, Stream, Subscriber, XPublisher, XSubscriber } from "./sockets.js";
 export {
   type ErrorCode,
   Errno,

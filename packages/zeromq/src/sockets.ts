@@ -26,6 +26,7 @@ import {
   Router as RouterBase,
   type RouterOptions,
 } from "@zmq/pattern-reqrep";
+import { Stream as StreamBase, type StreamOptions } from "@zmq/pattern-stream";
 import { defaultContext } from "./context.js";
 
 const withContext = <T extends SocketOptions>(options: T): T => ({ ...options, context: options.context ?? defaultContext() });
@@ -136,3 +137,13 @@ export interface XSubscriber {
 }
 
 export type { Msg };
+
+export class Stream extends StreamBase {
+  constructor(options: StreamOptions = {}) {
+    super(withContext(options));
+  }
+}
+export interface Stream {
+  receive(options?: OperationOptions): Promise<[Message, Message]>;
+  [Symbol.asyncIterator](): AsyncIterableIterator<[Message, Message]>;
+}
