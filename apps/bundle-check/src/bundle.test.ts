@@ -51,6 +51,16 @@ it("a Push-over-inproc bundle is at most 15 kB min+gzip and holds only what it u
     "wire/dist/connection",
     "wire/dist/frames",
     "zap",
+    // The socket types and transports of issue 12 and 13: none of them rides along with a Push.
+    "pattern-stream",
+    "pattern-clientserver",
+    "pattern-scattergather",
+    "pattern-peer",
+    "pattern-radiodish",
+    "pattern-datagram",
+    "transport-udp",
+    "transport-ws",
+    "raw-engine",
   ]) {
     expect(
       inputs.some((i) => i.includes(unused)),
