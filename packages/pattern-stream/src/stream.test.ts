@@ -156,6 +156,40 @@ describe("Stream, bound, with raw TCP clients", () => {
     await good.ended;
     expect(good.received()).toBe("world");
   });
+  it("serves a good peer while slow peers trickle one byte at a time", async () => {
+    const { stream, port } = await boundStream();
+    const slow = Array.from({ length: 20 }, () => rawClient(port));
+    const timer = setInterval(() => {
+      for (const s of slow) s.socket.write("z");
+    }, 20);
+    open.track({ close: () => clearInterval(timer) });
+    const good = rawClient(port);
+    good.socket.setNoDelay(true);
+    const bytesFrom = new Map<string, number>();
+    let goodId: Uint8Array | undefined;
+    let rounds = 0;
+    good.socket.write("ping0");
+    while (rounds < 5) {
+      const [id, data] = await stream.receive();
+      const key = Buffer.from(id).toString("hex");
+      const t = text(data);
+      if (t.startsWith("ping")) {
+        goodId = id;
+        rounds++;
+        await stream.send([id, "pong"]);
+        good.socket.write(`ping${rounds}`);
+      } else if (t.length > 0) {
+        expect(t).toMatch(/^z+$/);
+        bytesFrom.set(key, (bytesFrom.get(key) ?? 0) + t.length);
+      }
+    }
+    clearInterval(timer);
+    expect(goodId).toBeDefined();
+    await stream.send([goodId!, ""]);
+    await good.ended;
+    expect(good.received()).toBe("pong".repeat(5));
+    expect(bytesFrom.has(Buffer.from(goodId!).toString("hex"))).toBe(false);
+  });
 });
 
 describe("Stream, connecting out", () => {
