@@ -1,6 +1,6 @@
 // Scatter and Gather over inproc: round-robin, fair queueing, single-frame
 // rules, high-water marks and conflate.
-import { Context, type SocketOptions } from "@zmq/kernel";
+import { Context } from "@zmq/kernel";
 import { TestPush, createCleanup, endpointNames, rejection } from "@zmq/kernel/testing";
 import { inproc } from "@zmq/transport-inproc";
 import { afterEach, describe, expect, it } from "vitest";
