@@ -17,7 +17,8 @@ import {
   type Msg,
   type Pipe,
   Queue,
-  isSubscriptionMsg,
+  commandOf,
+  isCommandMsg,
 } from "@zmq/kernel";
 import { type Command, type PeerInfo, WireError, ZmtpConnection } from "@zmq/wire";
 
@@ -194,7 +195,7 @@ export class ZmtpEngine implements Engine {
       const msg = pipe.read();
       if (msg === undefined) break;
       batch.push(msg);
-      if (isSubscriptionMsg(msg)) subscriptions = true;
+      if (isCommandMsg(msg)) subscriptions = true;
       for (let i = 0; i < msg.length; i++) bytes += msg[i]!.length + 9;
     }
     if (batch.length === 0) return;
@@ -211,23 +212,29 @@ export class ZmtpEngine implements Engine {
     else if (bytes >= BATCH_BYTES) this.restartOutput();
   }
 
-  /** Encodes a batch; subscriptions go as SUBSCRIBE / CANCEL commands to ZMTP 3.1 peers. */
+  /**
+   * Encodes a batch holding command messages: subscriptions go as SUBSCRIBE /
+   * CANCEL commands to ZMTP 3.1 peers and as data frames to older ones; other
+   * commands (a DISH's JOIN / LEAVE) go as commands to ZMTP 3.x peers, as
+   * libzmq's dish session writes them whatever the peer's minor version, and
+   * are dropped for ZMTP 1.0 / 2.0 peers, which have no command frames.
+   */
   private encode(batch: Msg[]): Uint8Array[] {
     const peer = this.conn.peer!;
-    const commands = peer.framing === "zmtp3" && peer.greeting.minor >= 1;
-    if (!commands) return this.conn.encodeMessages(batch);
+    const zmtp3 = peer.framing === "zmtp3";
+    const subscriptionCommands = zmtp3 && peer.greeting.minor >= 1;
     const chunks: Uint8Array[] = [];
     let run: Msg[] = [];
     for (const msg of batch) {
-      if (!isSubscriptionMsg(msg)) {
+      const command = commandOf(msg);
+      const subscription = command !== undefined && (command.name === "SUBSCRIBE" || command.name === "CANCEL");
+      if (command === undefined || (subscription && !subscriptionCommands)) {
         run.push(msg);
         continue;
       }
       if (run.length > 0) chunks.push(...this.conn.encodeMessages(run));
       run = [];
-      const frame = msg[0]!;
-      const topic = frame.subarray(1);
-      chunks.push(this.conn.encodeCommand(frame[0] === 1 ? { name: "SUBSCRIBE", topic } : { name: "CANCEL", topic }));
+      if (zmtp3) chunks.push(this.conn.encodeCommand(command));
     }
     if (run.length > 0) chunks.push(...this.conn.encodeMessages(run));
     return chunks;

@@ -6,7 +6,19 @@
 export { Context, type ContextOptions } from "./context.js";
 export { parseEndpoint } from "./endpoint.js";
 export { type ErrorCode, Errno, ErrorMessages, ZmqError, isZmqError } from "./errors.js";
-export { type FrameCodec, type MessageLike, type Msg, type SubscriptionMsg, isSubscriptionMsg, plainFrames, subscriptionMsg } from "./msg.js";
+export {
+  type CommandMsg,
+  type FrameCodec,
+  type MessageLike,
+  type Msg,
+  type SubscriptionMsg,
+  commandMsg,
+  commandOf,
+  isCommandMsg,
+  isSubscriptionMsg,
+  plainFrames,
+  subscriptionMsg,
+} from "./msg.js";
 export { type Event, type EventError, type EventOfType, type EventType, Observer } from "./observer.js";
 export { type BaseOptions, baseOptions, conflate, invertMatching, probeRouter } from "./base-options.js";
 export {

@@ -1,3 +1,5 @@
+import type { Command } from "@zmq/wire";
+
 /**
  * A message is a whole multipart message: an array of frames. Pipes,
  * strategies and sessions only ever see whole messages, so there is no
@@ -50,6 +52,46 @@ export function subscriptionMsg(frame: Uint8Array): Msg {
   return msg;
 }
 
+/** True for a message made by subscriptionMsg() (not for other command messages). */
 export function isSubscriptionMsg(msg: Msg): msg is SubscriptionMsg {
+  const m = msg as { asCommand?: boolean; command?: Command };
+  return m.asCommand === true && m.command === undefined;
+}
+
+/**
+ * A message that a socket hands its engine to send as a ZMTP command (a
+ * DISH's JOIN / LEAVE), marked like a subscription message. Over inproc it
+ * reaches the peer socket as is, and the peer reads `command`; its one
+ * frame holds the command's main argument (the group) for anything that
+ * only looks at frames.
+ */
+export interface CommandMsg extends Array<Uint8Array> {
+  readonly asCommand: true;
+  readonly command: Command;
+}
+
+/** Marks a one-frame message as `command`, for engines to send as that ZMTP command. */
+export function commandMsg(command: Command, frame: Uint8Array): Msg {
+  const msg = [frame] as Msg & { asCommand?: true; command?: Command };
+  msg.asCommand = true;
+  msg.command = command;
+  return msg;
+}
+
+/** True for any message an engine sends as a command: subscriptions and commandMsg() messages. */
+export function isCommandMsg(msg: Msg): msg is SubscriptionMsg | CommandMsg {
   return (msg as { asCommand?: boolean }).asCommand === true;
+}
+
+/**
+ * The command a marked message stands for: its own for a commandMsg(),
+ * SUBSCRIBE / CANCEL for a subscriptionMsg(); undefined for a data message.
+ */
+export function commandOf(msg: Msg): Command | undefined {
+  const m = msg as { asCommand?: boolean; command?: Command };
+  if (m.asCommand !== true) return undefined;
+  if (m.command !== undefined) return m.command;
+  const frame = msg[0]!;
+  const topic = frame.subarray(1);
+  return frame[0] === 1 ? { name: "SUBSCRIBE", topic } : { name: "CANCEL", topic };
 }

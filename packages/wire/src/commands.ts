@@ -1,8 +1,9 @@
 /**
  * ZMTP 3.x commands (RFC 23, RFC 37): the generic `name-len name data`
  * envelope, and the typed commands every connection uses (READY, ERROR,
- * SUBSCRIBE, CANCEL, PING, PONG). Mechanism-specific commands (HELLO,
- * WELCOME, INITIATE) live with their mechanism.
+ * SUBSCRIBE, CANCEL, PING, PONG, and the draft RADIO/DISH JOIN and LEAVE).
+ * Mechanism-specific commands (HELLO, WELCOME, INITIATE) live with their
+ * mechanism.
  */
 import { fromAscii, fromUtf8, utf8, writeAscii } from "./bytes.js";
 import { ProtocolError, WireError } from "./errors.js";
@@ -22,7 +23,27 @@ export type Command =
   | { readonly name: "CANCEL"; readonly topic: Uint8Array }
   /** `ttl` in tenths of a second as on the wire; `context` at most 16 bytes. */
   | { readonly name: "PING"; readonly ttl: number; readonly context: Uint8Array }
-  | { readonly name: "PONG"; readonly context: Uint8Array };
+  | { readonly name: "PONG"; readonly context: Uint8Array }
+  /** A DISH joins a group at its RADIO: `04 "JOIN" group` (libzmq's dish_session_t), group at most 255 bytes. */
+  | { readonly name: "JOIN"; readonly group: Uint8Array }
+  /** A DISH leaves a group: `05 "LEAVE" group`. */
+  | { readonly name: "LEAVE"; readonly group: Uint8Array };
+
+/** The longest RADIO/DISH group name, in bytes (libzmq 4.3's ZMQ_GROUP_MAX_LENGTH). */
+export const MAX_GROUP_LENGTH = 255;
+
+function checkGroup(name: "JOIN" | "LEAVE", group: Uint8Array, decoding: boolean): void {
+  if (group.length <= MAX_GROUP_LENGTH) return;
+  const message = `${name} group must be at most ${MAX_GROUP_LENGTH} bytes, got ${group.length}`;
+  // libzmq's RADIO would assert on such a command; we close the connection instead.
+  throw decoding
+    ? new WireError("ZMTP_MALFORMED_COMMAND", message, {
+        field: "group",
+        value: group.length,
+        protocolError: ProtocolError.ZMTP_MALFORMED_COMMAND_UNSPECIFIED,
+      })
+    : new WireError("EINVAL", message, { field: "group", value: group.length });
+}
 
 /** The longest PING context a PONG echoes (RFC 37). */
 export const MAX_PING_CONTEXT = 16;
@@ -119,6 +140,10 @@ export function encodeCommand(command: Command): Uint8Array {
     }
     case "PONG":
       return encodeCommandBody("PONG", command.context.subarray(0, MAX_PING_CONTEXT));
+    case "JOIN":
+    case "LEAVE":
+      checkGroup(command.name, command.group, false);
+      return encodeCommandBody(command.name, command.group);
   }
 }
 
@@ -164,6 +189,10 @@ export function decodeCommand(raw: RawCommand): Command | undefined {
       return { name: "PING", ttl: (data[0]! << 8) | data[1]!, context: data.subarray(2) };
     case "PONG":
       return { name: "PONG", context: data };
+    case "JOIN":
+    case "LEAVE":
+      checkGroup(raw.name, data, true);
+      return { name: raw.name, group: data };
     default:
       return undefined;
   }
