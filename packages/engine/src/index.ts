@@ -16,3 +16,5 @@ export { engineOptions } from "./engine-options.js";
 export { emitFailure, protocolErrorCode } from "./failure-events.js";
 export { ZAP_ENDPOINT, type ZapReply, type ZapRequest, hasZapHandler, zapRequest } from "./zap.js";
 export { type ZapDecider, type ZapVerdict, serveZap } from "./zap-handler.js";
+export { ZwsEngine, type ZwsStream, type ZwsStreamHandlers, zwsEngineFactory } from "./zws-engine.js";
+export { ZWS_BARE, ZWS_COMMAND, ZWS_MORE, ZwsConnection, mechanismName, zwsOffer, zwsProtocol, zwsSelect } from "./zws-connection.js";

@@ -1,0 +1,156 @@
+/**
+ * The server side of ws:// and wss:// in Node: an http (or https) server
+ * per address and port, shared by every endpoint bound on it under its own
+ * path, upgraded by `ws` (noServer). The subprotocol is picked for the
+ * socket bound at the requested path before the upgrade is answered; a
+ * request that fits no binding's mechanism, or is not HTTP at all, still
+ * reaches that binding's sessions as a refused stream, so the socket sees
+ * accept, handshake:error:protocol and disconnect as with any bad peer.
+ */
+import type { IncomingMessage, Server } from "node:http";
+import { createServer as createHttpServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { Socket } from "node:net";
+import type { SecureContextOptions } from "node:tls";
+import type { ZwsStream, ZwsStreamHandlers } from "@zmq/engine";
+import { type ByteStream, ZmqError } from "@zmq/kernel";
+import { WebSocketServer } from "ws";
+import type { ProtocolSelector } from "./plugin.js";
+import { NodeWsStream } from "./node-stream.js";
+
+export interface PathBinding {
+  readonly endpoint: string;
+  readonly select: ProtocolSelector;
+  readonly onConnection: (stream: ByteStream) => void;
+}
+
+/** libzmq reports an IPv4-mapped peer by its IPv4 address. */
+function plainAddress(address: string | undefined): string {
+  if (!address) return "";
+  return address.startsWith("::ffff:") ? address.slice(7) : address;
+}
+
+/** A connection turned away before the upgrade: its engine fails it, and its end() answers 400 and closes. */
+class RefusedStream implements ZwsStream {
+  readonly protocol = undefined;
+  readonly remoteAddress: string;
+  private done = false;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly endpoint: string,
+    private readonly reason: string,
+  ) {
+    this.remoteAddress = plainAddress(socket.remoteAddress);
+  }
+
+  setHandlers(_handlers: ZwsStreamHandlers): void {}
+  write(): boolean {
+    return false;
+  }
+  pause(): void {}
+  resume(): void {}
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.socket.writable)
+      this.socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\nX-ZWS-Error: ${this.reason}\r\n\r\n`);
+    this.socket.destroySoon();
+  }
+  destroy(): void {
+    this.done = true;
+    this.socket.destroy();
+  }
+}
+
+/** The path of a request, without its query. */
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? "/";
+  const q = url.indexOf("?");
+  return q < 0 ? url : url.slice(0, q);
+}
+
+export class PortServer {
+  readonly paths = new Map<string, PathBinding>();
+  private readonly wss: WebSocketServer;
+  private readonly chosen = new WeakMap<IncomingMessage, string>();
+  port = 0;
+
+  constructor(
+    readonly server: Server,
+    maxPayload: number,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      perMessageDeflate: false,
+      clientTracking: false,
+      maxPayload,
+    });
+    // RFC 45's names ("ZWS2.0/NULL") are not HTTP tokens, which `ws` insists
+    // on: the offer is taken out of the request and the answer added here.
+    this.wss.on("headers", (headers: string[], req: IncomingMessage) => {
+      const chosen = this.chosen.get(req);
+      if (chosen !== undefined) headers.push(`Sec-WebSocket-Protocol: ${chosen}`);
+    });
+    server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
+    server.on("request", (_req, res) => {
+      res.writeHead(426, { Connection: "Upgrade", Upgrade: "websocket" }).end();
+    });
+    server.on("clientError", (error: Error, socket: Socket) => {
+      // Not HTTP at all: the only binding on this port hears of it, as libzmq's engine would.
+      const only = this.paths.size === 1 ? [...this.paths.values()][0]! : undefined;
+      if (only && socket.writable) only.onConnection(new RefusedStream(socket, only.endpoint, "bad request"));
+      else socket.destroy();
+      void error;
+    });
+    // Accept errors (EMFILE ...) must not crash the process.
+    server.on("error", () => {});
+  }
+
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on("error", () => {});
+    const binding = this.paths.get(pathOf(req));
+    if (!binding) {
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      socket.destroySoon();
+      return;
+    }
+    const header = req.headers["sec-websocket-protocol"];
+    const offered = header === undefined ? [] : header.split(",").map((p) => p.trim());
+    const protocol = binding.select(offered);
+    if (protocol === undefined) {
+      binding.onConnection(new RefusedStream(socket, binding.endpoint, "no acceptable subprotocol"));
+      return;
+    }
+    this.chosen.set(req, protocol);
+    delete req.headers["sec-websocket-protocol"];
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!this.paths.has(pathOf(req))) {
+        ws.terminate();
+        return;
+      }
+      binding.onConnection(new NodeWsStream(ws, { endpoint: binding.endpoint, remoteAddress: plainAddress(socket.remoteAddress), protocol }));
+    });
+  }
+
+  /** Stops listening. */
+  close(): void {
+    this.server.close();
+  }
+}
+
+/** Listens; resolves once bound, rejects with the error libzmq would give. */
+export function listenServer(tls: SecureContextOptions | undefined, host: string, port: number, backlog: number, url: string): Promise<Server> {
+  const server: Server = tls ? createHttpsServer(tls) : createHttpServer();
+  return new Promise<Server>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      const code = error.code === "EADDRINUSE" || error.code === "EADDRNOTAVAIL" ? error.code : error.code === "EACCES" ? "EACCES" : "EINVAL";
+      reject(new ZmqError(code, undefined, url));
+    };
+    server.once("error", onError);
+    server.listen({ host, port, backlog, ipv6Only: false }, () => {
+      server.off("error", onError);
+      resolve(server);
+    });
+  });
+}

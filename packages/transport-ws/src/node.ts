@@ -1,0 +1,136 @@
+/**
+ * ws:// and wss:// in Node: servers on node:http / node:https upgraded by
+ * `ws`, clients on `ws` (which, unlike Node's global WebSocket, takes TLS
+ * options, sends pings and can pause), ZWS 2.0 engines behind the shared
+ * sessions.
+ */
+import { lookup } from "node:dns/promises";
+import type { SecureContextOptions } from "node:tls";
+import { type ByteStream, type ConnectOptions, type Endpoint, type ListenOptions, type Listener, TRANSPORT_API_VERSION, ZmqError } from "@zmq/kernel";
+import { WebSocket } from "ws";
+import { clientUrl, formatWsEndpoint, parseWsAddress } from "./endpoint.js";
+import { NodeWsStream } from "./node-stream.js";
+import { type PathBinding, PortServer, listenServer } from "./node-server.js";
+import { type ProtocolSelector, type ZwsTransport, zwsEngine } from "./plugin.js";
+import { zwsOffer, zwsSelect } from "@zmq/engine";
+
+export interface WsOptions {
+  /**
+   * NULL sockets offer bare "ZWS2.0" before "ZWS2.0/NULL" when connecting,
+   * for servers that take the first offer whatever it is (jszmq's).
+   * Default false: libzmq's order, "ZWS2.0/NULL,ZWS2.0".
+   */
+  bareFirst?: boolean;
+  /** Largest WebSocket message accepted, in bytes (a ZWS frame plus its flags byte); larger ones drop the connection. Default 100 MiB. */
+  maxPayload?: number;
+}
+
+export interface WssOptions extends WsOptions {
+  /** TLS for both sides: `cert` and `key` for servers, `ca` to trust a private authority, as node:tls takes them. */
+  tls?: SecureContextOptions & { rejectUnauthorized?: boolean; servername?: string };
+}
+
+export interface WsTransport extends ZwsTransport {
+  readonly scheme: "ws" | "wss";
+}
+
+const DEFAULT_MAX_PAYLOAD = 100 * 1024 * 1024;
+
+function makeTransport(scheme: "ws" | "wss", options: WssOptions): WsTransport {
+  const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+  const tls = scheme === "wss" ? (options.tls ?? {}) : undefined;
+  /** Servers by "ip:port", so that endpoints on one port share it under their own paths. */
+  const servers = new Map<string, PortServer>();
+
+  async function listen(
+    endpoint: Endpoint,
+    lo: ListenOptions,
+    onConnection: (stream: ByteStream) => void,
+    select?: ProtocolSelector,
+  ): Promise<Listener> {
+    const a = parseWsAddress(endpoint.url, scheme, endpoint.address, true);
+    let ip: string;
+    if (a.host === "*") ip = lo.ipv6 ? "::" : "0.0.0.0";
+    else {
+      try {
+        ip = (await lookup(a.host, { family: lo.ipv6 ? 0 : 4 })).address;
+      } catch {
+        throw new ZmqError("ENODEV", undefined, endpoint.url);
+      }
+    }
+    let port = a.port > 0 ? servers.get(`${ip}:${a.port}`) : undefined;
+    if (port?.paths.has(a.path)) throw new ZmqError("EADDRINUSE", undefined, endpoint.url);
+    if (!port) {
+      const server = await listenServer(tls, ip, a.port, lo.backlog, endpoint.url);
+      port = new PortServer(server, maxPayload);
+      const bound = server.address();
+      port.port = typeof bound === "object" && bound !== null ? bound.port : a.port;
+      servers.set(`${ip}:${port.port}`, port);
+    }
+    const shown = a.host === "*" ? ip : a.host;
+    const binding: PathBinding = {
+      endpoint: formatWsEndpoint(scheme, shown, port.port, a.path),
+      select: select ?? ((offered) => zwsSelect("NULL", offered)),
+      onConnection,
+    };
+    port.paths.set(a.path, binding);
+    const owner = port;
+    return {
+      endpoint: binding.endpoint,
+      close: () => {
+        if (owner.paths.get(a.path) !== binding) return;
+        owner.paths.delete(a.path);
+        if (owner.paths.size === 0) {
+          servers.delete(`${ip}:${owner.port}`);
+          owner.close();
+        }
+      },
+    };
+  }
+
+  function connect(endpoint: Endpoint, co: ConnectOptions, protocols?: readonly string[]): ByteStream {
+    const a = parseWsAddress(endpoint.url, scheme, endpoint.address, false);
+    const offer = protocols ?? zwsOffer("NULL");
+    // RFC 45's names ("ZWS2.0/NULL") are not HTTP tokens, which `ws` insists
+    // on: the offer goes as a plain header, and the answer is checked here.
+    const socket = new WebSocket(clientUrl(a), [], {
+      perMessageDeflate: false,
+      maxPayload,
+      followRedirects: false,
+      handshakeTimeout: co.connectTimeout > 0 ? co.connectTimeout : undefined,
+      headers: { "Sec-WebSocket-Protocol": offer.join(",") },
+      ...(tls ?? {}),
+    });
+    const stream = new NodeWsStream(socket, { endpoint: endpoint.url, remoteAddress: "" });
+    socket.once("upgrade", (res) => {
+      const chosen = res.headers["sec-websocket-protocol"];
+      delete res.headers["sec-websocket-protocol"];
+      // A server that picks nothing we offered: the engine refuses the connection (undefined).
+      stream.protocol = typeof chosen === "string" && offer.includes(chosen) ? chosen : undefined;
+    });
+    return stream;
+  }
+
+  return {
+    apiVersion: TRANSPORT_API_VERSION,
+    kind: "stream",
+    scheme,
+    engine: zwsEngine(options.bareFirst ?? false),
+    validate: (endpoint) => void parseWsAddress(endpoint.url, scheme, endpoint.address, false),
+    listen,
+    connect,
+    defer: (fn) => {
+      setImmediate(fn);
+    },
+  };
+}
+
+/** The ws:// transport, to pass to a Context: `new Context({ transports: [tcp(), ws()] })`. */
+export function ws(options: WsOptions = {}): WsTransport {
+  return makeTransport("ws", options);
+}
+
+/** The wss:// transport (TLS): servers need `tls.cert` and `tls.key`; clients trust the system's authorities, or `tls.ca`. */
+export function wss(options: WssOptions = {}): WsTransport {
+  return makeTransport("wss", options);
+}
