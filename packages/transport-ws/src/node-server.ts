@@ -76,9 +76,17 @@ export class PortServer {
   private readonly chosen = new WeakMap<IncomingMessage, string>();
   port = 0;
 
+  private readonly onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head);
+
+  /**
+   * @param owned true for a server made here (it answers plain requests with
+   * 426 and hears of non-HTTP bytes); false for an application's own server,
+   * whose other requests and upgrades are left alone.
+   */
   constructor(
     readonly server: Server,
     maxPayload: number,
+    readonly owned: boolean,
   ) {
     this.wss = new WebSocketServer({
       noServer: true,
@@ -92,29 +100,31 @@ export class PortServer {
       const chosen = this.chosen.get(req);
       if (chosen !== undefined) headers.push(`Sec-WebSocket-Protocol: ${chosen}`);
     });
-    server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
+    server.on("upgrade", this.onUpgrade);
+    if (!owned) return;
     server.on("request", (_req, res) => {
       res.writeHead(426, { Connection: "Upgrade", Upgrade: "websocket" }).end();
     });
-    server.on("clientError", (error: Error, socket: Socket) => {
+    server.on("clientError", (_error: Error, socket: Socket) => {
       // Not HTTP at all: the only binding on this port hears of it, as libzmq's engine would.
       const only = this.paths.size === 1 ? [...this.paths.values()][0]! : undefined;
       if (only && socket.writable) only.onConnection(new RefusedStream(socket, only.endpoint, "bad request"));
       else socket.destroy();
-      void error;
     });
     // Accept errors (EMFILE ...) must not crash the process.
     server.on("error", () => {});
   }
 
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    socket.on("error", () => {});
     const binding = this.paths.get(pathOf(req));
     if (!binding) {
+      // Someone else's upgrade on an application's server.
+      if (!this.owned) return;
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       socket.destroySoon();
       return;
     }
+    socket.on("error", () => {});
     const header = req.headers["sec-websocket-protocol"];
     const offered = header === undefined ? [] : header.split(",").map((p) => p.trim());
     const protocol = binding.select(offered);
@@ -133,9 +143,10 @@ export class PortServer {
     });
   }
 
-  /** Stops listening. */
+  /** Stops listening (an application's server is only left alone). */
   close(): void {
-    this.server.close();
+    if (this.owned) this.server.close();
+    else this.server.off("upgrade", this.onUpgrade);
   }
 }
 

@@ -5,6 +5,7 @@
  * sessions.
  */
 import { lookup } from "node:dns/promises";
+import type { Server } from "node:http";
 import type { SecureContextOptions } from "node:tls";
 import { type ByteStream, type ConnectOptions, type Endpoint, type ListenOptions, type Listener, TRANSPORT_API_VERSION, ZmqError } from "@zmq/kernel";
 import { WebSocket } from "ws";
@@ -21,6 +22,14 @@ export interface WsOptions {
    * Default false: libzmq's order, "ZWS2.0/NULL,ZWS2.0".
    */
   bareFirst?: boolean;
+  /**
+   * An application's own http or https server to mount on: every bind of
+   * this transport serves its path on that server (started or not) instead
+   * of listening on a port of its own, so a web app serves its pages and its
+   * sockets on one port. The endpoint's host and port then only name the
+   * endpoint (a wildcard port shows the server's port once it listens).
+   */
+  server?: Server;
   /** Largest WebSocket message accepted, in bytes (a ZWS frame plus its flags byte); larger ones drop the connection. Default 100 MiB. */
   maxPayload?: number;
 }
@@ -58,11 +67,20 @@ function makeTransport(scheme: "ws" | "wss", options: WssOptions): WsTransport {
         throw new ZmqError("ENODEV", undefined, endpoint.url);
       }
     }
-    let port = a.port > 0 ? servers.get(`${ip}:${a.port}`) : undefined;
+    let port: PortServer | undefined;
+    if (options.server) {
+      port = servers.get("mounted");
+      if (!port) {
+        port = new PortServer(options.server, maxPayload, false);
+        servers.set("mounted", port);
+      }
+      const bound = options.server.address();
+      port.port = typeof bound === "object" && bound !== null ? bound.port : a.port;
+    } else port = a.port > 0 ? servers.get(`${ip}:${a.port}`) : undefined;
     if (port?.paths.has(a.path)) throw new ZmqError("EADDRINUSE", undefined, endpoint.url);
     if (!port) {
       const server = await listenServer(tls, ip, a.port, lo.backlog, endpoint.url);
-      port = new PortServer(server, maxPayload);
+      port = new PortServer(server, maxPayload, true);
       const bound = server.address();
       port.port = typeof bound === "object" && bound !== null ? bound.port : a.port;
       servers.set(`${ip}:${port.port}`, port);
@@ -81,7 +99,7 @@ function makeTransport(scheme: "ws" | "wss", options: WssOptions): WsTransport {
         if (owner.paths.get(a.path) !== binding) return;
         owner.paths.delete(a.path);
         if (owner.paths.size === 0) {
-          servers.delete(`${ip}:${owner.port}`);
+          servers.delete(owner.owned ? `${ip}:${owner.port}` : "mounted");
           owner.close();
         }
       },

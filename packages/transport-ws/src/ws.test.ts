@@ -8,7 +8,8 @@
 // this package: they are reached through their built dist, beside it.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { type Socket, connect as netConnect } from "node:net";
+import { createServer } from "node:http";
+import { type AddressInfo, type Socket, connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serveZap } from "@zmq/engine";
@@ -91,6 +92,28 @@ describe("ws endpoints", () => {
     tx.connect(rx.lastEndpoint!.replace("/here", "/elsewhere"));
     await watch.untilCount("connect:retry", 2);
     expect(watch.counts.get("connect") ?? 0).toBe(0);
+  });
+});
+
+describe("mounted on an application's http server", () => {
+  it("serves the app's page and a socket's path on one port, and leaves the server running after unbind", async () => {
+    const server = createServer((_req, res) => res.end("<p>page</p>"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    open.defer(() => server.close());
+    const appPort = (server.address() as AddressInfo).port;
+    const mounted = new Context({ transports: [ws({ server })] });
+    const rep = track(new Reply({ context: mounted, linger: 0 }));
+    await rep.bind("ws://127.0.0.1:*/zmq");
+    expect(rep.lastEndpoint).toBe(`ws://127.0.0.1:${appPort}/zmq`);
+    const req = track(new Request(opts));
+    req.connect(rep.lastEndpoint!);
+    await req.send("hello");
+    expect(text(await rep.receive())).toEqual(["hello"]);
+    await rep.send("world");
+    expect(text(await req.receive())).toEqual(["world"]);
+    expect(await (await fetch(`http://127.0.0.1:${appPort}/`)).text()).toBe("<p>page</p>");
+    rep.close();
+    expect(await (await fetch(`http://127.0.0.1:${appPort}/`)).text()).toBe("<p>page</p>");
   });
 });
 
