@@ -178,6 +178,29 @@ describe.each(["NULL", "PLAIN", "CURVE"] as const)("ws:// with libzmq 4.3.5, %s"
   });
 });
 
+describe("ws:// heartbeats with libzmq (WebSocket pings and pongs)", () => {
+  it.each([
+    ["ours", "libzmq"],
+    ["libzmq", "ours"],
+  ] as const)("%s binds, %s connects: both ping every 10 ms and neither times the other out", async (binderLib, connecterLib) => {
+    const heartbeat = { heartbeatInterval: 10, heartbeatTimeout: 150 };
+    const pull = make(binderLib, "Pull", heartbeat);
+    await pull.bind("ws://127.0.0.1:*");
+    const push = make(connecterLib, "Push", heartbeat);
+    const ours = (binderLib === "ours" ? pull : push) as unknown as InstanceType<typeof Pull>;
+    let disconnects = 0;
+    ours.events.on("disconnect", () => disconnects++);
+    push.connect(pull.lastEndpoint!);
+    await push.send("before");
+    expect(strings(await pull.receive())).toEqual(["before"]);
+    // Many heartbeat intervals, and several timeouts' worth: only answered pings keep the connection.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await push.send("after");
+    expect(strings(await pull.receive())).toEqual(["after"]);
+    expect(disconnects).toBe(0);
+  });
+});
+
 describe("ws:// endpoints as libzmq names them", () => {
   it("a wildcard port without a path reports the path '/', as libzmq does", async () => {
     const theirs = make("libzmq", "Pull", {});
