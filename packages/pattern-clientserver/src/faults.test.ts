@@ -119,6 +119,28 @@ describe("Server and Client over ZMTP (in-memory transport)", () => {
     expect(str((await c.receive())[0])).toBe("welcome back");
   });
 
+  it("a connecting server keeps a connection's routing id across a reconnection, and queues for it meanwhile", async () => {
+    const { transport, server, client } = setup();
+    const c = client();
+    await c.bind("mem://*");
+    const s = server();
+    s.connect(c.lastEndpoint!);
+    await c.send("hello");
+    const [, { routingId }] = await s.receive();
+    // Both ends have seen the connection go before the send, so that it cannot leave on the dead one.
+    const dropped = Promise.all([nextEvent(c, "disconnect"), nextEvent(s, "disconnect")]);
+    const again = nextEvent(c, "handshake");
+    transport.connections[0]!.acceptor.destroy();
+    await dropped;
+    // As libzmq's: the connect side's pipe, and so its id, outlive the connection.
+    await s.send("while away", { routingId });
+    await again;
+    expect(str((await c.receive())[0])).toBe("while away");
+    await c.send("back");
+    const [msg, { routingId: same }] = await s.receive();
+    expect([str(msg), same]).toEqual(["back", routingId]);
+  });
+
   it("refuses a peer whose socket type does not go with SERVER", async () => {
     const { context, server } = setup();
     const s = server();
