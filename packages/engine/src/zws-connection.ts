@@ -171,12 +171,27 @@ export class ZwsConnection {
   /** Encodes messages: one payload per frame (wrapped by an encrypting mechanism); send each as one binary message. */
   encodeMessages(messages: readonly (readonly Uint8Array[])[]): Uint8Array[] {
     const out: Uint8Array[] = [];
-    const wrap = this.mechanism?.wrapFrame?.bind(this.mechanism);
+    const m = this.mechanism;
+    if (m?.wrapFrame) {
+      for (const frames of messages) {
+        const last = frames.length - 1;
+        for (let i = 0; i <= last; i++) out.push(this.frame(0, m.wrapFrame({ body: frames[i]!, flags: i < last ? FLAG_MORE : 0 })));
+      }
+      return out;
+    }
+    // One allocation for the batch; each payload is a view into it.
+    let total = 0;
+    for (const frames of messages) for (const f of frames) total += f.length + 1;
+    const buffer = this.alloc(total);
+    let at = 0;
     for (const frames of messages) {
       const last = frames.length - 1;
       for (let i = 0; i <= last; i++) {
-        const more = i < last;
-        out.push(wrap ? this.frame(0, wrap({ body: frames[i]!, flags: more ? FLAG_MORE : 0 })) : this.frame(more ? ZWS_MORE : 0, frames[i]!));
+        const body = frames[i]!;
+        buffer[at] = i < last ? ZWS_MORE : 0;
+        buffer.set(body, at + 1);
+        out.push(buffer.subarray(at, at + body.length + 1));
+        at += body.length + 1;
       }
     }
     return out;
