@@ -7,6 +7,8 @@
  *   keeps one pipe to the socket across reconnects (made at once unless
  *   `immediate`), connects, runs an engine, and reconnects with libzmq's
  *   timing after a drop. A protocol error ends it: no more reconnects.
+ *   After close() it goes on connecting while its pipe still holds
+ *   messages (linger), so that a peer that binds late still gets them.
  * - A listening endpoint accepts connections; each gets an engine, and a
  *   pipe to the socket once its handshake is done. When that connection
  *   drops, its pipe and queue go with it.
@@ -32,6 +34,12 @@ import {
 import type { PeerInfo } from "@zmq/wire";
 import { engineOptions } from "./engine-options.js";
 import { emitFailure, errnoOf } from "./failure-events.js";
+
+/** A timer that must not keep a process alive by itself (the socket's pending operations and lingering messages do that). */
+function unref<T>(timer: T): T {
+  (timer as { unref?: () => void }).unref?.();
+  return timer;
+}
 
 /** How to batch writes: the transport's own scheduler (setImmediate in Node), else a microtask. */
 export function deferFor(transport: StreamTransport): (fn: () => void) => void {
@@ -90,10 +98,7 @@ abstract class SessionBase implements PipeOwner {
       return;
     }
     engine.close(true);
-    if (linger > 0) {
-      const timer = setTimeout(() => engine.close(false), linger);
-      (timer as { unref?: () => void }).unref?.();
-    }
+    if (linger > 0) unref(setTimeout(() => engine.close(false), linger));
   }
 
   /** A new pipe pair: the session keeps one end, the socket gets the other. */
@@ -129,13 +134,17 @@ export class ConnectSession extends SessionBase {
     this.connect();
   }
 
-  /** disconnect() or socket close: the socket has released its pipe end (with linger). */
+  /** disconnect() or socket close: the socket is about to release its pipe end (with linger). */
   close(): void {
     this.closing = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
     if (!this.pipe || this.pipe.terminated) this.shutdown(false);
-    // Otherwise the pipe drains (linger) and pipeTerminated finishes the job.
+    // Otherwise the pipe drains (linger) and pipeTerminated finishes the job;
+    // meanwhile reconnecting goes on, so that a late peer gets what is queued.
+  }
+
+  /** Connecting is worth it: not stopped, and not closed unless messages still linger in the pipe. */
+  private get wanted(): boolean {
+    return !this.stoppedForGood && (!this.closing || (this.pipe !== undefined && !this.pipe.terminated));
   }
 
   pipeTerminated(pipe: Pipe): void {
@@ -158,7 +167,7 @@ export class ConnectSession extends SessionBase {
 
   private connect(): void {
     this.timer = undefined;
-    if (this.closing || this.stoppedForGood || this.host.closed) return;
+    if (!this.wanted) return;
     let stream: ByteStream;
     try {
       stream = this.transport.connect(this.endpoint, this.host.options);
@@ -172,7 +181,7 @@ export class ConnectSession extends SessionBase {
     this.host.emit({ type: "connect:delay", address: this.address });
     stream.setHandlers({
       onConnect: () => {
-        if (this.closing || this.stoppedForGood) {
+        if (!this.wanted) {
           stream.destroy();
           return;
         }
@@ -209,7 +218,7 @@ export class ConnectSession extends SessionBase {
     this.stream = undefined;
     if (failure) emitFailure(this.host, this.address, failure);
     this.host.emit({ type: "disconnect", address: this.address });
-    if (this.closing || this.stoppedForGood) return;
+    if (!this.wanted) return;
     if (failure?.reason === "protocol") {
       // As libzmq: a protocol error ends this endpoint; its queue goes too.
       this.stoppedForGood = true;
@@ -226,7 +235,7 @@ export class ConnectSession extends SessionBase {
 
   private scheduleReconnect(): void {
     const { reconnectInterval: interval, reconnectMaxInterval: maxInterval } = this.host.options;
-    if (interval < 0 || this.closing || this.stoppedForGood || this.host.closed) return;
+    if (interval < 0 || !this.wanted) return;
     let wait: number;
     if (maxInterval > 0) {
       // Doubling, without jitter, up to the maximum (libzmq with RECONNECT_IVL_MAX).
@@ -236,7 +245,7 @@ export class ConnectSession extends SessionBase {
       wait = interval + Math.floor(Math.random() * interval);
     }
     this.host.emit({ type: "connect:retry", address: this.address, interval: wait });
-    this.timer = setTimeout(() => this.connect(), wait);
+    this.timer = unref(setTimeout(() => this.connect(), wait));
   }
 }
 

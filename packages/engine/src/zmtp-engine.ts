@@ -22,6 +22,12 @@ import {
 } from "@zmq/kernel";
 import { type Command, type PeerInfo, WireError, ZmtpConnection } from "@zmq/wire";
 
+/** Handshake and heartbeat timers never keep a process alive by themselves (zeromq.js's do not). */
+function unref<T>(timer: T): T {
+  (timer as { unref?: () => void }).unref?.();
+  return timer;
+}
+
 /** Stop pulling from the pipe once a batch holds this many bytes; the rest goes in the next one. */
 const BATCH_BYTES = 256 * 1024;
 
@@ -71,7 +77,9 @@ export class ZmtpEngine implements Engine {
       onClose: (error) => this.stop({ reason: "connection", error, handshaking: !this.ready }, true),
     });
     if (this.options.handshakeInterval > 0) {
-      this.handshakeTimer = setTimeout(() => this.stop({ reason: "timeout", what: "handshake", handshaking: true }), this.options.handshakeInterval);
+      this.handshakeTimer = unref(
+        setTimeout(() => this.stop({ reason: "timeout", what: "handshake", handshaking: true }), this.options.handshakeInterval),
+      );
     }
     this.conn.start();
   }
@@ -121,7 +129,7 @@ export class ZmtpEngine implements Engine {
     this.pipe = this.session.ready(peer);
     if (this.stopped) return;
     const ivl = this.options.heartbeatInterval;
-    if (ivl > 0) this.heartbeatTimer = setInterval(() => this.ping(), ivl);
+    if (ivl > 0) this.heartbeatTimer = unref(setInterval(() => this.ping(), ivl));
     this.restartOutput();
   }
 
@@ -157,7 +165,7 @@ export class ZmtpEngine implements Engine {
     if (command.name === "PING" && command.ttl > 0) {
       // The peer wants to hear from us within ttl; anything we receive meanwhile resets it.
       if (this.ttlTimer !== undefined) clearTimeout(this.ttlTimer);
-      this.ttlTimer = setTimeout(() => this.stop({ reason: "timeout", what: "heartbeat", handshaking: false }), command.ttl * 100);
+      this.ttlTimer = unref(setTimeout(() => this.stop({ reason: "timeout", what: "heartbeat", handshaking: false }), command.ttl * 100));
     }
     this.session.command(command);
   }
@@ -168,7 +176,7 @@ export class ZmtpEngine implements Engine {
     this.stream.write(this.conn.encodeCommand({ name: "PING", ttl, context: new Uint8Array(0) }));
     if (this.timeoutTimer === undefined) {
       const timeout = this.options.heartbeatTimeout >= 0 ? this.options.heartbeatTimeout : this.options.heartbeatInterval;
-      this.timeoutTimer = setTimeout(() => this.stop({ reason: "timeout", what: "heartbeat", handshaking: false }), timeout);
+      this.timeoutTimer = unref(setTimeout(() => this.stop({ reason: "timeout", what: "heartbeat", handshaking: false }), timeout));
     }
   }
 

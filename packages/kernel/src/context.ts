@@ -15,18 +15,27 @@ export interface ContextOptions {
   frames?: FrameCodec;
   /** The security mechanisms sockets of this Context may use besides NULL: values exported by mechanism packages. */
   mechanisms?: readonly SecurityMechanism[];
+  /**
+   * ZMQ_BLOCKY (default true): sockets made afterwards keep linger -1, so
+   * messages still queued when the process would exit hold it until they
+   * are delivered. false gives new sockets linger 0: exit drops them.
+   */
+  blocky?: boolean;
 }
 
 export class Context implements TransportContext {
   readonly frames: FrameCodec;
   /** The security mechanisms besides NULL; their options are options of every socket in this Context. */
   readonly mechanisms: readonly SecurityMechanism[];
+  /** ZMQ_BLOCKY: false gives sockets made afterwards linger 0 (see ContextOptions.blocky). */
+  blocky: boolean;
   private readonly transports = new Map<string, Transport>();
   private readonly stateByKey = new Map<object, unknown>();
 
   constructor(options: ContextOptions = {}) {
     this.frames = options.frames ?? plainFrames;
     this.mechanisms = [...(options.mechanisms ?? [])];
+    this.blocky = options.blocky ?? true;
     for (const t of options.transports ?? []) this.use(t);
   }
 

@@ -5,6 +5,13 @@
  * API. The host adopts pipes, releases them with linger, forwards pipe
  * events and peer events to the socket type's hooks, and reports option
  * values and monitor events to sessions.
+ *
+ * Process lifetime, as zeromq.js has it: an open socket holds the event loop
+ * only while a send() or receive() waits (PendingOperations). Messages still
+ * queued when the loop runs empty hold it for up to `linger` ms more (for
+ * ever with -1, zeromq.js's default), as libzmq's context termination at
+ * exit does; a closed socket's queued messages likewise, for up to linger.
+ * A Context with `blocky: false` gives its new sockets linger 0.
  */
 import type { Command, PeerInfo, SocketTypeName } from "@zmq/wire";
 import type { BaseOptions } from "./base-options.js";
@@ -13,6 +20,7 @@ import type { SecurityMechanism, SecuritySelection } from "./mechanism.js";
 import type { Msg } from "./msg.js";
 import { Observer } from "./observer.js";
 import type { OptionStore } from "./options.js";
+import { loopHolds } from "./pending.js";
 import type { Pipe, PipeOwner } from "./pipe.js";
 import type { SessionHost } from "./transport.js";
 
@@ -30,6 +38,20 @@ export interface SocketHooks {
   validator(): ((msg: Msg) => boolean) | undefined;
 }
 
+/** Open sockets that have had a pipe: the ones whose queued messages may hold the loop at exit. */
+const openHosts = new Set<SocketHost>();
+let exitHookInstalled = false;
+
+/** Where the runtime reports that its event loop ran empty (Node, Deno and Bun: process "beforeExit"). */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  const proc = (globalThis as { process?: { on?: (event: string, fn: () => void) => void } }).process;
+  proc?.on?.("beforeExit", () => {
+    for (const host of openHosts) host.lingerAtExit();
+  });
+}
+
 export class SocketHost implements SessionHost, PipeOwner {
   /** Every pipe attached to the socket. */
   readonly pipes = new Set<Pipe>();
@@ -37,13 +59,35 @@ export class SocketHost implements SessionHost, PipeOwner {
   /** A routing id that the connect() under way names for its peer (ROUTER), given to the pipe it attaches. */
   fixedRoutingId: Uint8Array | undefined = undefined;
   private observer: Observer | undefined = undefined;
+  private lingeredAtExit = false;
 
   constructor(
     readonly context: Context,
     readonly socketType: SocketTypeName,
     private readonly store: OptionStore,
     private readonly hooks: SocketHooks,
-  ) {}
+  ) {
+    // ZMQ_BLOCKY off: new sockets drop what is queued when they close (the options given next may still set linger).
+    if (!context.blocky) store.set("linger", 0, socketType);
+  }
+
+  /** True while a message the socket sent waits in a pipe (not yet taken by its connection or inproc peer). */
+  get hasQueuedOutput(): boolean {
+    for (const pipe of this.pipes) if (pipe.peer.pending > 0) return true;
+    return false;
+  }
+
+  /**
+   * The event loop ran empty with this socket open: its queued messages
+   * hold the loop for up to linger ms (for ever with -1), once, as libzmq's
+   * context termination at exit does.
+   */
+  lingerAtExit(): void {
+    const linger = this.options.linger;
+    if (this.lingeredAtExit || this.closed || linger === 0 || !this.hasQueuedOutput) return;
+    this.lingeredAtExit = true;
+    loopHolds.watch(() => !this.closed && this.hasQueuedOutput, linger);
+  }
 
   get options(): Readonly<BaseOptions> {
     return this.store.values as unknown as BaseOptions;
@@ -88,6 +132,7 @@ export class SocketHost implements SessionHost, PipeOwner {
 
   /** The socket closed: the last event, and the monitor ends. */
   end(): void {
+    openHosts.delete(this);
     if (!this.observer) return;
     this.observer.emit({ type: "end" });
     this.observer.close();
@@ -101,6 +146,10 @@ export class SocketHost implements SessionHost, PipeOwner {
     }
     pipe.owner = this;
     pipe.endpoint = endpoint;
+    if (!openHosts.has(this)) {
+      installExitHook();
+      openHosts.add(this);
+    }
     if (this.fixedRoutingId) pipe.fixedRoutingId = this.fixedRoutingId;
     if (this.store.values.conflate === true) {
       // Only the newest message waits, in each direction.
@@ -154,12 +203,16 @@ export class SocketHost implements SessionHost, PipeOwner {
       if (linger === 0) {
         pipe.terminate();
       } else {
+        const queued = pipe.peer.pending > 0;
         pipe.end();
-        if (linger > 0 && pipe.peer.pending > 0) {
+        if (!queued) continue;
+        if (linger > 0) {
           const timer = setTimeout(() => pipe.expire(), linger);
-          // A lingering pipe alone must not keep a Node process alive.
           (timer as { unref?: () => void }).unref?.();
         }
+        // Queued messages keep going out (to a peer that connects or binds later, too) and hold the loop until they are taken or linger passes.
+        const peer = pipe.peer;
+        loopHolds.watch(() => !peer.terminated, linger);
       }
     }
   }

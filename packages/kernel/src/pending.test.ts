@@ -3,7 +3,7 @@
 // timeouts (EAGAIN), AbortSignals, and rejectAll.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ZmqError, isZmqError } from "./errors.js";
-import { PendingOperations } from "./pending.js";
+import { PendingOperations, loopHolds } from "./pending.js";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -215,5 +215,40 @@ describe("PendingOperations", () => {
     expect(vi.getTimerCount()).toBe(0);
     ops.flush();
     expect(attempts).toEqual([]);
+  });
+});
+
+describe("loop holds", () => {
+  it("hold the event loop while an operation waits, and let go once none does", async () => {
+    const { items, ops } = pool();
+    const before = loopHolds.held;
+    const a = track(ops.wait("a", -1, undefined));
+    const b = track(ops.wait("b", -1, undefined));
+    expect(loopHolds.held).toBe(before + 1);
+    items.push("1");
+    ops.flush();
+    expect(loopHolds.held).toBe(before + 1);
+    items.push("2");
+    ops.flush();
+    expect(loopHolds.held).toBe(before);
+    await microtasks();
+    expect([a.state, b.state]).toEqual(["resolved", "resolved"]);
+    const c = track(ops.wait("c", -1, undefined));
+    expect(loopHolds.held).toBe(before + 1);
+    ops.rejectAll(() => new ZmqError("EAGAIN"));
+    expect(loopHolds.held).toBe(before);
+    await microtasks();
+    expect(c.state).toBe("rejected");
+  });
+
+  it("watch a condition until it turns false, or until its time is up", async () => {
+    const before = loopHolds.held;
+    let needed = true;
+    loopHolds.watch(() => needed, -1);
+    loopHolds.watch(() => true, 30);
+    loopHolds.watch(() => false, -1);
+    expect(loopHolds.held).toBe(before + 2);
+    needed = false;
+    await vi.waitFor(() => expect(loopHolds.held).toBe(before), { timeout: 2000, interval: 10 });
   });
 });

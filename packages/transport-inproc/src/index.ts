@@ -7,7 +7,9 @@
  * joined to the binding socket when it binds. Each side's HWM toward the
  * other is the sender's sendHighWaterMark plus the receiver's
  * receiveHighWaterMark (0, no limit, if either is 0). Endpoint names are
- * per Context.
+ * per Context. A connector that closes (or disconnects) with messages
+ * queued and linger not 0 stays waiting: a socket that binds within linger
+ * gets those messages, as libzmq's.
  */
 import {
   type Context,
@@ -67,7 +69,8 @@ export function inproc(): InprocTransport {
       const waiting = reg.waiting.get(id) ?? [];
       reg.waiting.delete(id);
       for (const w of waiting) {
-        if (w.connector.closed) continue;
+        // Gone: linger 0, or nothing was left to deliver, or linger passed.
+        if (w.pipe.terminated) continue;
         w.mine.hwm = sumHwm(w.mine.hwm, socket.receiveHighWaterMark);
         w.pipe.hwm = sumHwm(w.pipe.hwm, socket.sendHighWaterMark);
         w.mine.routingId = socket.routingIdBytes;
@@ -103,15 +106,15 @@ export function inproc(): InprocTransport {
       const list = reg.waiting.get(id) ?? [];
       list.push(entry);
       reg.waiting.set(id, list);
-      return {
-        close: () => {
-          const current = reg.waiting.get(id);
-          if (!current) return;
-          const rest = current.filter((w) => w !== entry);
-          if (rest.length > 0) reg.waiting.set(id, rest);
-          else reg.waiting.delete(id);
-        },
+      // The socket releases its end (with linger) right after close(): keep the entry while its messages wait.
+      const prune = () => {
+        const current = reg.waiting.get(id);
+        if (!current) return;
+        const rest = current.filter((w) => !w.pipe.terminated);
+        if (rest.length > 0) reg.waiting.set(id, rest);
+        else reg.waiting.delete(id);
       };
+      return { close: () => queueMicrotask(prune) };
     },
   };
 }

@@ -68,16 +68,38 @@ describe("inproc", () => {
     expect(mine.routingId).toEqual(Uint8Array.of(9));
   });
 
-  it("drops a waiting connect that was closed, and skips closed connectors at bind", () => {
+  it("drops a waiting connect that was closed with nothing queued, or with linger 0", async () => {
     const context = new Context({ transports: [transport] });
     const gone = new FakeSocket(context, "PUSH");
     transport.connect(ep("inproc://w"), gone).close();
-    const closed = new FakeSocket(context, "PUSH");
-    transport.connect(ep("inproc://w"), closed);
-    closed.closed = true;
+    // A socket's close() releases its pipe: end() with linger, terminate() with linger 0.
+    gone.pipes[0]!.end();
+    const dropped = new FakeSocket(context, "PUSH");
+    transport.connect(ep("inproc://w"), dropped).close();
+    dropped.pipes[0]!.write([Uint8Array.of(1)]);
+    dropped.pipes[0]!.terminate();
+    await Promise.resolve();
     const binder = new FakeSocket(context, "PULL");
     transport.bind(ep("inproc://w"), binder);
     expect(binder.pipes).toHaveLength(0);
+  });
+
+  it("delivers what a connector closed with linger still has queued to a socket that binds later", async () => {
+    const context = new Context({ transports: [transport] });
+    const closed = new FakeSocket(context, "PUSH");
+    const connection = transport.connect(ep("inproc://late"), closed);
+    closed.pipes[0]!.write([Uint8Array.of(1)]);
+    closed.pipes[0]!.write([Uint8Array.of(2)]);
+    closed.closed = true;
+    connection.close();
+    closed.pipes[0]!.end();
+    await Promise.resolve();
+    const binder = new FakeSocket(context, "PULL");
+    transport.bind(ep("inproc://late"), binder);
+    const theirs = binder.pipes[0]!;
+    expect([theirs.read(), theirs.read()]).toEqual([[Uint8Array.of(1)], [Uint8Array.of(2)]]);
+    expect(theirs.read()).toBeUndefined();
+    expect(theirs.terminated).toBe(true);
   });
 
   it("refuses a name bound twice, and frees it on close", () => {

@@ -89,6 +89,8 @@ export function ipc(): IpcTransport {
         unlinkSync(socketPath);
         await listenOn(server, { path: socketPath, backlog: options.backlog }, target.url);
       }
+      // A listening socket nobody waits on does not keep a process alive (as zeromq.js).
+      server.unref();
       server.on("connection", (socket: Socket) => onConnection(nodeByteStream(socket, { endpoint: target.url, remoteAddress: "" })));
       server.on("error", () => {});
       return {

@@ -39,6 +39,9 @@ class NodeByteStream implements ByteStream {
     this.connecting = socket.connecting;
     this.remoteAddress = options.remoteAddress ?? plainAddress(socket.remoteAddress);
     socket.setNoDelay(true);
+    // A connection alone does not keep a process alive (zeromq.js's do not): the kernel holds
+    // the event loop while a send or receive waits, or queued messages linger.
+    socket.unref();
     socket.on("data", (chunk: Buffer) => this.handlers.onData(chunk));
     socket.on("drain", () => this.handlers.onDrain());
     socket.on("error", (error: NodeJS.ErrnoException) => {

@@ -69,6 +69,8 @@ export function tcp(): TcpTransport {
       }
       const server = createServer({ noDelay: true, pauseOnConnect: false });
       await listenOn(server, { host: ip, port, backlog: options.backlog, ipv6Only: false }, endpoint.url);
+      // A listening socket nobody waits on does not keep a process alive (as zeromq.js).
+      server.unref();
       const bound = server.address();
       const actualPort = typeof bound === "object" && bound !== null ? bound.port : port;
       const url = formatTcpEndpoint(ip, actualPort);
