@@ -23,7 +23,7 @@ export class Client extends SocketBase {
 
   /** Sends one frame (a one-element array is accepted too). */
   override send(message: MessageLike | readonly [MessageLike], options?: OperationOptions): Promise<void> {
-    const refused = multipartRefused(message, "CLIENT");
+    const refused = this.closed ? undefined : multipartRefused(message, "CLIENT");
     return refused ? Promise.reject(refused) : super.send(message, options);
   }
 

@@ -129,6 +129,15 @@ describe("Server", () => {
     expect(got).toEqual(["a0", "b0", "a1", "b1", "a2", "b2"]);
   });
 
+  it("says EBADF once closed, before looking at the message or the routing id", async () => {
+    const [s, c] = [server(), client()];
+    s.close();
+    c.close();
+    expect((await rejection(s.send(["a", "b"] as never, undefined as never))).code).toBe("EBADF");
+    expect((await rejection(c.send(["a", "b"] as never))).code).toBe("EBADF");
+    expect((await rejection(s.receive())).code).toBe("EBADF");
+  });
+
   it("reports itself thread-safe and its zmq.h type, as zeromq.js's", () => {
     const s = server();
     const c = client();

@@ -55,6 +55,8 @@ export class Server extends SocketBase {
    * writable, so zeromq.js never waits here either.
    */
   override send(message: MessageLike | readonly [MessageLike], options?: ServerSendOptions): Promise<void> {
+    // A closed socket says so first (EBADF from super.send), as zeromq.js's does.
+    if (this.closed) return super.send(message, options);
     const refused = multipartRefused(message, this.socketType);
     if (refused) return Promise.reject(refused);
     const id = (options as Partial<ServerSendOptions> | undefined)?.routingId;

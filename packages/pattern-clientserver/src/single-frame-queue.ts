@@ -28,6 +28,8 @@ export class SingleFrameQueue {
 
   /** The next single-frame message in fair order, or undefined. */
   recv(): Uint8Array | undefined {
+    // With conflate, a newer message that came in behind the one read ahead replaces it.
+    if (this.held !== undefined && this.heldFrom?.conflate && this.heldFrom.pending > 0) this.held = this.heldFrom = undefined;
     if (this.held !== undefined) {
       const frame = this.held;
       this.lastIn = this.heldFrom;

@@ -25,7 +25,7 @@ export class Channel extends SocketBase {
 
   /** Sends one frame (a one-element array is accepted too). */
   override send(message: MessageLike | readonly [MessageLike], options?: OperationOptions): Promise<void> {
-    const refused = multipartRefused(message, "CHANNEL");
+    const refused = this.closed ? undefined : multipartRefused(message, "CHANNEL");
     return refused ? Promise.reject(refused) : super.send(message, options);
   }
 

@@ -80,6 +80,8 @@ export class Peer extends SocketBase {
    * whose send it shares, a PEER is always writable and never waits.
    */
   override send(message: MessageLike | readonly [MessageLike], options?: PeerSendOptions): Promise<void> {
+    // A closed socket says so first (EBADF from super.send), as zeromq.js's does.
+    if (this.closed) return super.send(message, options);
     const refused = multipartRefused(message, this.socketType);
     if (refused) return Promise.reject(refused);
     const id = (options as Partial<PeerSendOptions> | undefined)?.routingId;

@@ -127,6 +127,13 @@ describe("Peer over inproc", () => {
     expect((await rejection(a.send("gone", { routingId: toB }))).code).toBe("EHOSTUNREACH");
   });
 
+  it("says EBADF once closed, for connect() and send()", async () => {
+    const [a, ep] = [peer(), endpoint()];
+    a.close();
+    expect(() => a.connect(ep)).toThrow(expect.objectContaining({ code: "EBADF" }));
+    expect((await rejection(a.send(["a", "b"] as never, {} as never))).code).toBe("EBADF");
+  });
+
   it("reports type 19, PEER, thread-safe", () => {
     const a = peer();
     expect([a.type, a.socketType, a.threadSafe]).toEqual([19, "PEER", true]);

@@ -42,7 +42,7 @@ export class Scatter extends SocketBase {
 
   /** Sends one frame (a one-element array is accepted too). */
   override send(message: MessageLike | readonly [MessageLike], options?: OperationOptions): Promise<void> {
-    const refused = multipartRefused(message, "SCATTER");
+    const refused = this.closed ? undefined : multipartRefused(message, "SCATTER");
     return refused ? Promise.reject(refused) : super.send(message, options);
   }
 
