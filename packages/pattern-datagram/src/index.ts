@@ -1,2 +1,2 @@
 /** @zmq/pattern-datagram: ZeroMQ draft DGRAM socket for zmq-ts (zeromq.js Datagram). */
-export {};
+export { Datagram } from "./datagram.js";

@@ -1,2 +1,7 @@
-/** @zmq/transport-udp: UDP transport for zmq-ts (node:dgram): udp:// unicast and multicast for Radio, Dish and Datagram. */
-export {};
+/**
+ * @zmq/transport-udp: udp:// for zmq-ts (node:dgram), libzmq's datagram
+ * transport for RADIO / DISH and DGRAM, unicast and multicast.
+ */
+export { type UdpTransport, udp } from "./udp.js";
+export { type UdpAddress, parseUdpAddress } from "./address.js";
+export { MAX_DATAGRAM, decodeGroupDatagram, encodeGroupDatagram, formatPeerAddress, parsePeerAddress } from "./datagram.js";

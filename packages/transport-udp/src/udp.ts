@@ -1,0 +1,64 @@
+import {
+  type EnginePlugin,
+  type Endpoint,
+  type MessageBinding,
+  type MessageConnection,
+  type SessionHost,
+  type StreamTransport,
+  TRANSPORT_API_VERSION,
+  ZmqError,
+} from "@zmq/kernel";
+import { parseUdpAddress } from "./address.js";
+import { UdpEndpoint } from "./udp-endpoint.js";
+
+/**
+ * The udp transport. UDP has no byte streams, so it is a stream transport
+ * in name only: its `engine` plug-in, which is what sockets call for bind()
+ * and connect(), opens a node:dgram socket per endpoint and joins it to the
+ * socket with a pipe (an async bind, so that bind() reports errors and the
+ * port bound). `listen` and `connect` of streams are refused.
+ */
+export interface UdpTransport extends StreamTransport {
+  readonly scheme: "udp";
+}
+
+function incompatible(host: SessionHost, what: string, allowed: string): ZmqError {
+  return new ZmqError("ENOCOMPATPROTO", `A ${host.socketType} socket cannot ${what} udp://; only ${allowed} can (as in libzmq)`);
+}
+
+const engine: EnginePlugin = {
+  async listen(host: SessionHost, _transport: StreamTransport, endpoint: Endpoint): Promise<MessageBinding> {
+    const type = host.socketType;
+    if (type !== "DISH" && type !== "DGRAM") throw incompatible(host, "bind to", "DISH and DGRAM");
+    const address = parseUdpAddress(endpoint.url, endpoint.address, true, host.options.ipv6);
+    return UdpEndpoint.bind(host, type, address, endpoint.url);
+  },
+  connect(host: SessionHost, _transport: StreamTransport, endpoint: Endpoint): MessageConnection {
+    if (host.socketType !== "RADIO") throw incompatible(host, "connect to", "RADIO");
+    const address = parseUdpAddress(endpoint.url, endpoint.address, false, host.options.ipv6);
+    return UdpEndpoint.connect(host, address, endpoint.url);
+  },
+};
+
+/**
+ * udp:// for RADIO (connect: sends every message to the address), DISH
+ * (bind: receives, joins a multicast group) and DGRAM (bind: both). Pass it
+ * to a Context: `new Context({ transports: [tcp(), udp()] })`. Node only:
+ * in a runtime without node:dgram, bind() and connect() fail with
+ * EPROTONOSUPPORT.
+ */
+export function udp(): UdpTransport {
+  return {
+    apiVersion: TRANSPORT_API_VERSION,
+    kind: "stream",
+    scheme: "udp",
+    listen: () => Promise.reject(new ZmqError("EPROTONOSUPPORT", "udp:// has no streams: sockets reach it through its engine plug-in")),
+    connect: () => {
+      throw new ZmqError("EPROTONOSUPPORT", "udp:// has no streams: sockets reach it through its engine plug-in");
+    },
+    validate(endpoint: Endpoint): void {
+      parseUdpAddress(endpoint.url, endpoint.address, false, true);
+    },
+    engine,
+  };
+}
