@@ -10,7 +10,7 @@
 //
 // Then focused tests: a Client of ours load-balancing over our Server and
 // libzmq's; EHOSTUNREACH for unknown and departed routing ids; EINVAL for a
-// multipart send on both implementations; and a full peer making both
+// multipart send on both implementations; CURVE both ways; and a full peer making both
 // Servers fail with EAGAIN at once, not after sendTimeout (libzmq's SERVER is
 // always writable, so zeromq.js never waits on it).
 //
@@ -179,6 +179,27 @@ describeDraft("CLIENT/SERVER against libzmq 4.3.5", () => {
     expect(await code((ours[1] as ClientLike).send(multipart))).toBe("EINVAL");
     expect(await code((ours[0] as unknown as ServerLike).send(multipart, { routingId: 1 }))).toBe("EINVAL");
   });
+
+  for (const serverImpl of ["ours", "libzmq"] as const) {
+    it(`CURVE: ${serverImpl} SERVER, ${other(serverImpl)} CLIENT, keys from zeromq.js`, async () => {
+      const [serverKeys, clientKeys] = [zmq.curveKeyPair(), zmq.curveKeyPair()];
+      const server = makeServer(serverImpl, { curveServer: true, curveSecretKey: serverKeys.secretKey });
+      const client = makeClient(other(serverImpl), {
+        curveServerKey: serverKeys.publicKey,
+        curvePublicKey: clientKeys.publicKey,
+        curveSecretKey: clientKeys.secretKey,
+      });
+      await server.bind(address("tcp"));
+      client.connect(server.lastEndpoint!);
+      for (const body of ["secret", BIG]) {
+        await client.send(body);
+        const [msg, { routingId }] = await server.receive();
+        expect(str(msg)).toBe(body);
+        await server.send(`re ${body}`, { routingId });
+        expect(str((await client.receive())[0]!)).toBe(`re ${body}`);
+      }
+    });
+  }
 
   for (const serverImpl of ["ours", "libzmq"] as const) {
     it(`a full peer: ${serverImpl} SERVER fails with EAGAIN at once, not after sendTimeout`, async () => {
