@@ -10,13 +10,15 @@
 //
 // Then focused tests: a Client of ours load-balancing over our Server and
 // libzmq's; EHOSTUNREACH for unknown and departed routing ids; EINVAL for a
-// multipart send on both implementations; CURVE both ways; and a full peer making both
+// multipart send on both implementations; a raw ZMTP client's multipart
+// message dropped whole by both Servers; CURVE both ways; and a full peer making both
 // Servers fail with EAGAIN at once, not after sendTimeout (libzmq's SERVER is
 // always writable, so zeromq.js never waits on it).
 //
 // Our classes are not exported by @zmq/zeromq yet: they come from their
 // package's build, on @zmq/zeromq's default Context (tcp, ipc, Buffers).
-import { createCleanup, nextEvent } from "@zmq/kernel/testing";
+import { connect as netConnect } from "node:net";
+import { createCleanup, greetingBytes, nextEvent } from "@zmq/kernel/testing";
 import { context } from "@zmq/zeromq";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
@@ -63,6 +65,20 @@ const other = (impl: Impl): Impl => (impl === "ours" ? "libzmq" : "ours");
 const str = (frame: Uint8Array) => Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString();
 const isRoutingId = (id: number) => Number.isInteger(id) && id > 0 && id <= 0xffffffff;
 const BIG = "x".repeat(70_000);
+
+/** A short ZMTP 3.1 frame. */
+function zmtpFrame(flags: number, body: string | Uint8Array): Buffer {
+  const bytes = typeof body === "string" ? Buffer.from(body) : Buffer.from(body);
+  return Buffer.concat([Buffer.from([flags, bytes.length]), bytes]);
+}
+
+/** READY carrying only Socket-Type, as a command frame. */
+function readyCommand(socketType: string): Buffer {
+  const value = Buffer.from(socketType);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(value.length);
+  return zmtpFrame(0x04, Buffer.concat([Buffer.from("\x05READY\x0bSocket-Type", "latin1"), length, value]));
+}
 
 const draftAvailable = zmq.capability.draft === true;
 const describeDraft = draftAvailable ? describe : describe.skip;
@@ -179,6 +195,35 @@ describeDraft("CLIENT/SERVER against libzmq 4.3.5", () => {
     expect(await code((ours[1] as ClientLike).send(multipart))).toBe("EINVAL");
     expect(await code((ours[0] as unknown as ServerLike).send(multipart, { routingId: 1 }))).toBe("EINVAL");
   });
+
+  for (const serverImpl of ["ours", "libzmq"] as const) {
+    it(`${serverImpl} SERVER drops a multipart message from a raw ZMTP CLIENT whole, and takes the next one`, async () => {
+      const server = makeServer(serverImpl);
+      await server.bind(address("tcp"));
+      const port = Number(new URL(server.lastEndpoint!).port);
+      const raw = netConnect(port, "127.0.0.1");
+      open.track({ close: () => raw.destroy() });
+      raw.on("error", () => {});
+      // As a ZMTP peer does: greeting and READY, then data once the server's READY is in (libzmq 4.3.5
+      // drops a connection whose greeting, READY and first data frame arrive in one read).
+      raw.write(Buffer.concat([greetingBytes(), readyCommand("CLIENT")]));
+      await new Promise<void>((resolve) => {
+        let seen = Buffer.alloc(0);
+        const onData = (chunk: Buffer) => {
+          seen = Buffer.concat([seen, chunk]);
+          if (seen.length >= 66 && seen.length >= 66 + seen[65]!) {
+            raw.off("data", onData);
+            resolve();
+          }
+        };
+        raw.on("data", onData);
+      });
+      raw.write(Buffer.concat([zmtpFrame(0x01, "first"), zmtpFrame(0x00, "second"), zmtpFrame(0x00, "alone")]));
+      const [msg, { routingId }] = await server.receive();
+      expect(str(msg)).toBe("alone");
+      expect(isRoutingId(routingId)).toBe(true);
+    });
+  }
 
   for (const serverImpl of ["ours", "libzmq"] as const) {
     it(`CURVE: ${serverImpl} SERVER, ${other(serverImpl)} CLIENT, keys from zeromq.js`, async () => {
