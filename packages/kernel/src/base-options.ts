@@ -26,7 +26,7 @@ export const baseOptions = {
   /** ZMQ_IMMEDIATE: queue messages only for completed connections, not for connects in progress. */
   immediate: flag(false),
   /** ZMQ_ROUTING_ID: this socket's identity, sent to ROUTER peers (1 to 255 bytes). */
-  routingId: option<string | Uint8Array | null>(null, routingIdCheck),
+  routingId: option<string | Uint8Array | null>(null, routingIdCheck, { type: "string" }),
   /** ZMQ_RECONNECT_IVL: ms before reconnecting a dropped connection; -1 never reconnects. */
   reconnectInterval: integer(100, -1),
   /** ZMQ_RECONNECT_IVL_MAX: upper bound of the doubling reconnect interval; 0 keeps it fixed (with jitter). */
@@ -53,6 +53,49 @@ export const baseOptions = {
   tcpKeepaliveIdle: integer(-1, -1),
   /** ZMQ_ZAP_DOMAIN: the domain a server's handshakes name to the ZAP handler. */
   zapDomain: text(null),
+  /** ZMQ_ZAP_ENFORCE_DOMAIN: with a ZAP handler, refuse handshakes whose domain is not set (stored; libzmq 4.3 enforces nothing more). */
+  zapEnforceDomain: flag(false),
+
+  // Options zeromq.js has that mean nothing to this implementation's transports: accepted,
+  // validated with libzmq's ranges, stored and read back, with no effect (README: "Options").
+  /** ZMQ_SNDBUF: the kernel send buffer size in bytes; -1 leaves the OS default. No effect: Node sets no socket buffer sizes. */
+  sendBufferSize: integer(-1, -1),
+  /** ZMQ_RCVBUF: the kernel receive buffer size in bytes; -1 leaves the OS default. No effect: Node sets no socket buffer sizes. */
+  receiveBufferSize: integer(-1, -1),
+  /** ZMQ_TCP_KEEPALIVE_CNT: keepalive probes before dropping; -1 for the OS default. No effect (Node sets only keepalive and idle). */
+  tcpKeepaliveCount: integer(-1, -1),
+  /** ZMQ_TCP_KEEPALIVE_INTVL: seconds between keepalive probes; -1 for the OS default. No effect (Node sets only keepalive and idle). */
+  tcpKeepaliveInterval: integer(-1, -1),
+  /** ZMQ_TCP_MAXRT: ms a TCP retransmission may take (Windows only in libzmq). No effect. */
+  tcpMaxRetransmitTimeout: integer(0, 0),
+  /** ZMQ_TCP_ACCEPT_FILTER: an address filter for accepted connections (deprecated in libzmq). Stored, no effect. */
+  tcpAcceptFilter: text(null),
+  /** ZMQ_TOS: the IP type-of-service byte for outgoing packets. Stored, no effect. */
+  typeOfService: integer(0, 0, 0xffffffff),
+  /** ZMQ_AFFINITY: I/O thread affinity bitmask. No effect: there are no I/O threads. */
+  affinity: integer(0, 0),
+  /** ZMQ_SOCKS_PROXY: a SOCKS5 proxy for tcp connects. Stored, no effect. */
+  socksProxy: text(null),
+  /** ZMQ_BINDTODEVICE: the network interface to bind to. Stored, no effect. */
+  interface: text(null),
+  /** ZMQ_LOOPBACK_FASTPATH: Windows loopback fast path. No effect. */
+  loopbackFastPath: flag(false),
+  /** ZMQ_RATE: multicast data rate in kbit/s (pgm, norm). Stored for epgm. */
+  rate: integer(100, 1),
+  /** ZMQ_RECOVERY_IVL: ms of multicast recovery (pgm, norm). Stored for epgm. */
+  recoveryInterval: integer(10000, 0),
+  /** ZMQ_MULTICAST_HOPS: multicast time-to-live. Stored for epgm and udp. */
+  multicastHops: integer(1, 1),
+  /** ZMQ_MULTICAST_MAXTPDU: largest multicast transport data unit in bytes. Stored for epgm. */
+  multicastMaxTransportDataUnit: integer(1500, 1),
+  /** ZMQ_VMCI_BUFFER_SIZE: VMCI transport buffer size. No effect: no vmci transport. */
+  vmciBufferSize: integer(65546, 0),
+  /** ZMQ_VMCI_BUFFER_MIN_SIZE. No effect: no vmci transport. */
+  vmciBufferMinSize: integer(128, 0),
+  /** ZMQ_VMCI_BUFFER_MAX_SIZE. No effect: no vmci transport. */
+  vmciBufferMaxSize: integer(262144, 0),
+  /** ZMQ_VMCI_CONNECT_TIMEOUT: ms; -1 for the default. No effect: no vmci transport. */
+  vmciConnectTimeout: integer(-1, -1),
 } as const;
 
 /** The values of the options every socket has. */

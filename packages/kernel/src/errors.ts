@@ -94,3 +94,13 @@ export function show(value: unknown): string {
     return String(value);
   }
 }
+
+/**
+ * A TypeError as zeromq.js throws it (its `message`), carrying our fuller
+ * explanation in `detail`.
+ */
+export function typeError(message: string, detail?: string): TypeError {
+  const error = new TypeError(message);
+  if (detail !== undefined && detail !== message) Object.defineProperty(error, "detail", { value: detail, writable: true, configurable: true });
+  return error;
+}

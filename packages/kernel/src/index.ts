@@ -5,7 +5,7 @@
  */
 export { Context, type ContextOptions } from "./context.js";
 export { parseEndpoint } from "./endpoint.js";
-export { type ErrorCode, Errno, ErrorMessages, ZmqError, isZmqError } from "./errors.js";
+export { type ErrorCode, Errno, ErrorMessages, ZmqError, isZmqError, typeError } from "./errors.js";
 export {
   type CommandMsg,
   type FrameCodec,

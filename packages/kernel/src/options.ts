@@ -6,7 +6,7 @@
  * constructor's options object. A bad value throws EINVAL naming the option
  * and the value.
  */
-import { ZmqError, show } from "./errors.js";
+import { ZmqError, show, typeError } from "./errors.js";
 
 /** Says what a value should have been, or undefined when it is acceptable. */
 export type Check = (value: unknown) => string | undefined;
@@ -17,6 +17,13 @@ export interface OptionSpec<T> {
   readonly check: Check;
   /** A secret (a key): errors never show its value. */
   readonly secret?: boolean;
+  /**
+   * The JavaScript type a value must have, as zeromq.js checks it first: a
+   * value of another type is a TypeError (zeromq.js's message), a value of
+   * this type that libzmq refuses is EINVAL. "string" takes a string, a
+   * Uint8Array (a Buffer) or null.
+   */
+  readonly type?: "number" | "boolean" | "string";
 }
 
 /** A class's (or a security mechanism's) options by name. */
@@ -26,7 +33,7 @@ export type OptionSpecs = { readonly [name: string]: OptionSpec<unknown> };
 export type OptionValues<S> = { -readonly [K in keyof S]: S[K] extends OptionSpec<infer T> ? T : never };
 
 /** Any option with a default and a check. */
-export function option<T>(defaultValue: T, check: Check, flags: { secret?: boolean } = {}): OptionSpec<T> {
+export function option<T>(defaultValue: T, check: Check, flags: { secret?: boolean; type?: OptionSpec<T>["type"] } = {}): OptionSpec<T> {
   return { default: defaultValue, check, ...flags };
 }
 
@@ -49,17 +56,17 @@ function textCheck(maxLength = 255): Check {
 
 /** An integer option, from `min` (to `max`). */
 export function integer(defaultValue: number, min: number, max?: number): OptionSpec<number> {
-  return option(defaultValue, integerCheck(min, max));
+  return option(defaultValue, integerCheck(min, max), { type: "number" });
 }
 
 /** A true / false option. */
 export function flag(defaultValue = false): OptionSpec<boolean> {
-  return option(defaultValue, booleanCheck);
+  return option(defaultValue, booleanCheck, { type: "boolean" });
 }
 
 /** A string option that may be null. */
 export function text(defaultValue: string | null = null, maxLength = 255): OptionSpec<string | null> {
-  return option(defaultValue, textCheck(maxLength));
+  return option(defaultValue, textCheck(maxLength), { type: "string" });
 }
 
 /** One of a few values. */
@@ -70,6 +77,31 @@ export function oneOf<const T extends readonly unknown[]>(defaultValue: T[number
 
 /** The checks, for options that combine them. */
 export const checks = { integer: integerCheck, boolean: booleanCheck, text: textCheck };
+
+const TYPE_ERRORS = {
+  number: "Option value must be a number",
+  boolean: "Option value must be a boolean",
+  string: "Option value must be a string or buffer",
+} as const;
+
+/**
+ * Checks a value's JavaScript type as zeromq.js does, before its range:
+ * a TypeError with zeromq.js's message (our explanation in `detail`), and
+ * returns the value to store — a fractional number truncated, as zeromq.js
+ * converts it to libzmq's integer.
+ */
+export function coerceOption(name: string, value: unknown, spec: OptionSpec<unknown>): unknown {
+  const type = spec.type;
+  if (type === undefined) return value;
+  const ok = type === "string" ? value === null || typeof value === "string" || value instanceof Uint8Array : typeof value === type;
+  if (!ok) {
+    const shown = spec.secret ? "a value not shown (a secret)" : show(value);
+    throw typeError(TYPE_ERRORS[type], `Invalid value for option '${name}': ${shown} (expected a ${type})`);
+  }
+  // A Buffer for a text option is its UTF-8 text, unless the option keeps bytes (routingId).
+  if (type === "string" && value instanceof Uint8Array && spec.check(value) !== undefined) return new TextDecoder().decode(value);
+  return type === "number" && Number.isFinite(value) && !Number.isInteger(value) ? Math.trunc(value as number) : value;
+}
 
 /** Throws EINVAL naming the option and the value (not a secret's) when `check` refuses it. */
 export function validateOption(name: string, value: unknown, check: Check, secret = false): void {
@@ -131,6 +163,7 @@ export class OptionStore {
     const owner = this.owners.get(name);
     const spec = this.specs[name] ?? owner?.options[name];
     if (!spec) throw unknownOption(name, value, socketType);
+    value = coerceOption(name, value, spec);
     validateOption(name, value, spec.check, spec.secret);
     this.values[name] = value;
     if (!owner) return;
@@ -145,9 +178,10 @@ function secretLike(name: string): boolean {
 }
 
 /** EINVAL for an option a socket does not have (the value is not shown when the name sounds secret). */
-export function unknownOption(name: string, value: unknown, socketType: string): ZmqError {
+export function unknownOption(name: string, value: unknown, socketType: string): TypeError {
   const shown = secretLike(name) ? "not shown" : show(value);
-  return new ZmqError("EINVAL", `Unknown option '${name}' for a ${socketType} socket (value ${shown})`);
+  // zeromq.js's sockets are sealed objects: an unknown option fails as V8 words it.
+  return typeError(`Cannot add property ${name}, object is not extensible`, `Unknown option '${name}' for a ${socketType} socket (value ${shown})`);
 }
 
 /** What an object with options gives the accessors: its store, and its type's name for errors. */

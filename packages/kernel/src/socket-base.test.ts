@@ -6,7 +6,7 @@
 import type { Mechanism } from "@zmq/wire";
 import { afterEach, describe, expect, it } from "vitest";
 import { Context } from "./context.js";
-import { ZmqError, isZmqError } from "./errors.js";
+import { ZmqError } from "./errors.js";
 import type { SecurityMechanism } from "./mechanism.js";
 import type { Msg } from "./msg.js";
 import { defineOptions, flag, oneOf, text } from "./options.js";
@@ -212,14 +212,15 @@ describe("SocketBase", () => {
       expect([push.linger, push.immediate, push.routingId]).toEqual([0, true, null]);
     });
 
-    it("refuse a bad value with EINVAL naming the option and the value, keeping the old one", () => {
+    it("refuse a bad value (TypeError for the wrong type, EINVAL out of range) naming the option and the value, keeping the old one", () => {
       const push = track(new TestPush({ context }));
       const e1 = thrown(() => {
         (push as unknown as Record<string, unknown>).linger = "soon";
       });
-      expect(isZmqError(e1, "EINVAL")).toBe(true);
-      expect((e1 as Error).message).toContain("linger");
-      expect((e1 as Error).message).toContain('"soon"');
+      expect(e1).toBeInstanceOf(TypeError);
+      expect((e1 as Error).message).toBe("Option value must be a number");
+      expect((e1 as { detail?: string }).detail).toContain("linger");
+      expect((e1 as { detail?: string }).detail).toContain('"soon"');
       const e2 = thrown(() => {
         push.sendHighWaterMark = -3;
       });
@@ -227,16 +228,16 @@ describe("SocketBase", () => {
       expect((e2 as Error).message).toMatch(/sendHighWaterMark.*-3/);
       expect(push.linger).toBe(-1);
       expect(push.sendHighWaterMark).toBe(1000);
-      const e3 = thrown(() => new TestPush({ context, receiveTimeout: 1.5 }));
-      expect(codeOf(e3)).toBe("EINVAL");
-      expect((e3 as Error).message).toMatch(/receiveTimeout.*1\.5/);
+      // A fractional number is truncated, as zeromq.js converts it for libzmq.
+      expect(track(new TestPush({ context, receiveTimeout: 1.5 })).receiveTimeout).toBe(1);
     });
 
-    it("refuse an unknown constructor option with EINVAL naming it and the socket type", () => {
+    it("refuse an unknown constructor option with zeromq.js's TypeError, naming it and the socket type in detail", () => {
       const e = thrown(() => new TestPush({ context, bogus: 1 } as SocketOptions));
-      expect(codeOf(e)).toBe("EINVAL");
-      expect((e as Error).message).toContain("'bogus'");
-      expect((e as Error).message).toContain("PUSH");
+      expect(e).toBeInstanceOf(TypeError);
+      expect((e as Error).message).toBe("Cannot add property bogus, object is not extensible");
+      expect((e as { detail?: string }).detail).toContain("'bogus'");
+      expect((e as { detail?: string }).detail).toContain("PUSH");
     });
 
     it("need a Context", () => {
@@ -262,7 +263,7 @@ describe("SocketBase", () => {
       expect(codeOf(thrown(() => ((pull as unknown as Record<string, unknown>).flavour = "salty")))).toBe("EINVAL");
       const plain = track(new TestPull({ context }));
       expect((plain as unknown as Record<string, unknown>).flavour).toBeUndefined();
-      expect(codeOf(thrown(() => new TestPull({ context, flavour: "sour" } as SocketOptions)))).toBe("EINVAL");
+      expect(thrown(() => new TestPull({ context, flavour: "sour" } as SocketOptions))).toBeInstanceOf(TypeError);
     });
   });
 
@@ -272,16 +273,16 @@ describe("SocketBase", () => {
     type Props = Record<string, unknown>;
 
     it("is NULL by default", () => {
-      expect(track(new TestPush({ context: secure })).securityMechanism).toBe("null");
-      expect(track(new TestPush({ context: bare })).securityMechanism).toBe("null");
+      expect(track(new TestPush({ context: secure })).securityMechanism).toBeNull();
+      expect(track(new TestPush({ context: bare })).securityMechanism).toBeNull();
     });
 
     it("adds the options of the Context's mechanisms to its sockets, with their defaults and checks", () => {
       const s = track(new TestPush({ context: secure })) as unknown as Props;
       expect([s.testKey, s.testServer, s.otherOn]).toEqual([null, false, false]);
       const e = thrown(() => (s.testServer = "yes"));
-      expect(codeOf(e)).toBe("EINVAL");
-      expect((e as Error).message).toContain("testServer");
+      expect(e).toBeInstanceOf(TypeError);
+      expect((e as { detail?: string }).detail).toContain("testServer");
       expect(s.testServer).toBe(false);
     });
 
@@ -289,11 +290,11 @@ describe("SocketBase", () => {
       const socket = track(new TestPush({ context: secure }));
       const s = socket as unknown as Props;
       s.testServer = false;
-      expect(socket.securityMechanism).toBe("null");
+      expect(socket.securityMechanism).toBeNull();
       s.testKey = "k";
       expect(socket.securityMechanism).toBe("test");
       s.testKey = null;
-      expect(socket.securityMechanism).toBe("null");
+      expect(socket.securityMechanism).toBeNull();
       s.testServer = true;
       expect(socket.securityMechanism).toBe("test");
       expect(track(new TestPull({ context: secure, testKey: "from-constructor" } as SocketOptions)).securityMechanism).toBe("test");
@@ -313,16 +314,16 @@ describe("SocketBase", () => {
       expect(socket.securityMechanism).toBe("test");
     });
 
-    it("options are unknown (EINVAL) in a Context without the mechanism", () => {
+    it("options are unknown (TypeError) in a Context without the mechanism", () => {
       track(new TestPush({ context: secure })); // a socket of another Context has them
       const e = thrown(() => new TestPush({ context: bare, testKey: "k" } as SocketOptions));
-      expect(codeOf(e)).toBe("EINVAL");
+      expect(e).toBeInstanceOf(TypeError);
       expect((e as Error).message).toContain("testKey");
       const socket = track(new TestPush({ context: bare }));
       // The mechanism's options are properties of its Context's sockets only.
       expect("testServer" in socket).toBe(false);
       expect((socket as unknown as Props).testServer).toBeUndefined();
-      expect(socket.securityMechanism).toBe("null");
+      expect(socket.securityMechanism).toBeNull();
     });
   });
 

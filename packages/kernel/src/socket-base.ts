@@ -15,6 +15,7 @@ import { SocketHost } from "./host.js";
 import type { MessageLike, Msg } from "./msg.js";
 import type { Observer } from "./observer.js";
 import { OptionStore, type OptionValues, classOptions, defineAccessors, defineOptions, unknownOption } from "./options.js";
+import { getNumberedOption, setNumberedOption } from "./option-numbers.js";
 import { PendingOperations } from "./pending.js";
 import type { Pipe } from "./pipe.js";
 import { SyncBudget, afterTurn } from "./sync-budget.js";
@@ -134,9 +135,9 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
     return this.host.events;
   }
 
-  /** The security mechanism its options select, as zeromq.js reports it: "null" or the mechanism's label. */
-  get securityMechanism(): string {
-    return this.host.security?.mechanism.label ?? "null";
+  /** The security mechanism its options select, as zeromq.js reports it: null for NULL, else the mechanism's label ("plain", "curve"). */
+  get securityMechanism(): string | null {
+    return this.host.security?.mechanism.label ?? null;
   }
 
   /** Sockets are used from one thread, as zeromq.js's are. */
@@ -156,6 +157,45 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
   /** Every pipe attached to this socket. */
   protected get pipes(): Set<Pipe> {
     return this.host.pipes;
+  }
+
+  // ---- zeromq.js's low-level options, by libzmq's option numbers -----------
+
+  getBoolOption(option: number): boolean {
+    return getNumberedOption(this, this.options, option, "bool") as boolean;
+  }
+  setBoolOption(option: number, value: boolean): void {
+    setNumberedOption(this, this.options, option, value, "bool");
+  }
+  getInt32Option(option: number): number {
+    return getNumberedOption(this, this.options, option, "int32") as number;
+  }
+  setInt32Option(option: number, value: number): void {
+    setNumberedOption(this, this.options, option, value, "int32");
+  }
+  getUint32Option(option: number): number {
+    return getNumberedOption(this, this.options, option, "uint32") as number;
+  }
+  setUint32Option(option: number, value: number): void {
+    setNumberedOption(this, this.options, option, value, "uint32");
+  }
+  getInt64Option(option: number): number {
+    return getNumberedOption(this, this.options, option, "int64") as number;
+  }
+  setInt64Option(option: number, value: number): void {
+    setNumberedOption(this, this.options, option, value, "int64");
+  }
+  getUint64Option(option: number): number {
+    return getNumberedOption(this, this.options, option, "uint64") as number;
+  }
+  setUint64Option(option: number, value: number): void {
+    setNumberedOption(this, this.options, option, value, "uint64");
+  }
+  getStringOption(option: number): string | null {
+    return getNumberedOption(this, this.options, option, "string") as string | null;
+  }
+  setStringOption(option: number, value: string | Uint8Array | null): void {
+    setNumberedOption(this, this.options, option, value, "string");
   }
 
   // ---- endpoints ---------------------------------------------------------

@@ -1,4 +1,5 @@
-import { Context as KernelContext, type ContextOptions, type FrameCodec } from "@zmq/kernel";
+import { Context as KernelContext, type ContextOptions, type FrameCodec, ZmqError, typeError } from "@zmq/kernel";
+import { CONTEXT_OPTION_SPECS, type ContextOptionName, MAX_SOCKETS_LIMIT, checkContextOption, contextOptionName } from "./context-options.js";
 import { curve } from "@zmq/curve";
 import { plain } from "@zmq/plain";
 import { inproc } from "@zmq/transport-inproc";
@@ -19,14 +20,124 @@ export const bufferFrames: FrameCodec = {
  * `mechanisms` to choose others.
  */
 export class Context extends KernelContext {
-  constructor(options: ContextOptions = {}) {
+  private readonly zmqOptions = new Map<string, unknown>();
+
+  constructor(options: ContextOptions & ZeromqContextOptions = {}) {
     super({
+      ...options,
       transports: options.transports ?? [tcp(), ipc(), inproc()],
       frames: options.frames ?? bufferFrames,
       mechanisms: options.mechanisms ?? [plain, curve],
     });
+    for (const [name, spec] of Object.entries(CONTEXT_OPTION_SPECS)) this.zmqOptions.set(name, spec.initial);
+    for (const [name, value] of Object.entries(options)) {
+      if (KERNEL_KEYS.has(name) || value === undefined) continue;
+      if (name === "maxSocketsLimit") throw new TypeError("Cannot set property maxSocketsLimit of #<Context> which has only a getter");
+      if (!(name in CONTEXT_OPTION_SPECS))
+        throw typeError(`Cannot add property ${name}, object is not extensible`, `Unknown Context option "${name}"`);
+      this.setZmqOption(name as ContextOptionName, value);
+    }
+  }
+
+  /** ZMQ_IO_THREADS (default 1). No effect: there are no I/O threads. */
+  get ioThreads(): number {
+    return this.zmqOptions.get("ioThreads") as number;
+  }
+  set ioThreads(value: number) {
+    this.setZmqOption("ioThreads", value);
+  }
+
+  /** ZMQ_MAX_SOCKETS (default 1023). Stored, not enforced. */
+  get maxSockets(): number {
+    return this.zmqOptions.get("maxSockets") as number;
+  }
+  set maxSockets(value: number) {
+    this.setZmqOption("maxSockets", value);
+  }
+
+  /** ZMQ_SOCKET_LIMIT: the largest maxSockets libzmq would take (read-only). */
+  get maxSocketsLimit(): number {
+    return MAX_SOCKETS_LIMIT;
+  }
+
+  /** ZMQ_THREAD_PRIORITY (write-only, as in zeromq.js). No effect: there are no I/O threads. */
+  get threadPriority(): undefined {
+    return undefined;
+  }
+  set threadPriority(value: number) {
+    this.setZmqOption("threadPriority", value);
+  }
+
+  /** ZMQ_THREAD_SCHED_POLICY (write-only, as in zeromq.js). No effect: there are no I/O threads. */
+  get threadSchedulingPolicy(): undefined {
+    return undefined;
+  }
+  set threadSchedulingPolicy(value: number) {
+    this.setZmqOption("threadSchedulingPolicy", value);
+  }
+
+  /** ZMQ_MAX_MSGSZ for the whole context (default 2^31 - 1). Stored; each socket's maxMessageSize is what acts. */
+  get maxMessageSize(): number {
+    return this.zmqOptions.get("maxMessageSize") as number;
+  }
+  set maxMessageSize(value: number) {
+    this.setZmqOption("maxMessageSize", value);
+  }
+
+  /** ZMQ_IPV6 for new sockets' default (stored; each socket's ipv6 is what acts). */
+  get ipv6(): boolean {
+    return this.zmqOptions.get("ipv6") as boolean;
+  }
+  set ipv6(value: boolean) {
+    this.setZmqOption("ipv6", value);
+  }
+
+  getBoolOption(option: number): boolean {
+    return Boolean(this.byName(contextOptionName(option, false)));
+  }
+  setBoolOption(option: number, value: boolean): void {
+    if (typeof value !== "boolean") throw new TypeError("Option value must be a boolean");
+    this.setByNumber(option, value);
+  }
+  getInt32Option(option: number): number {
+    const v = this.byName(contextOptionName(option, false));
+    return typeof v === "boolean" ? Number(v) : (v as number);
+  }
+  setInt32Option(option: number, value: number): void {
+    if (typeof value !== "number") throw new TypeError("Option value must be a number");
+    this.setByNumber(option, value);
+  }
+
+  private byName(name: string): unknown {
+    return (this as unknown as Record<string, unknown>)[name];
+  }
+
+  private setByNumber(option: number, value: number | boolean): void {
+    const name = contextOptionName(option, true);
+    if (name === "maxSocketsLimit") throw new ZmqError("EINVAL", "maxSocketsLimit is read-only");
+    const spec = name === "blocky" ? undefined : CONTEXT_OPTION_SPECS[name];
+    const converted = spec?.kind === "bool" || name === "blocky" ? Boolean(value) : Number(value);
+    (this as unknown as Record<string, unknown>)[name] = converted;
+  }
+
+  private setZmqOption(name: ContextOptionName, value: unknown): void {
+    checkContextOption(name, value);
+    this.zmqOptions.set(name, CONTEXT_OPTION_SPECS[name].writeOnly ? undefined : value);
   }
 }
+
+/** zeromq.js's Context options (see context-options.ts: accepted and stored, no effect here). */
+export interface ZeromqContextOptions {
+  ioThreads?: number;
+  maxSockets?: number;
+  threadPriority?: number;
+  threadSchedulingPolicy?: number;
+  maxMessageSize?: number;
+  ipv6?: boolean;
+}
+
+/** The options the kernel's Context takes itself. */
+const KERNEL_KEYS = new Set(["transports", "frames", "mechanisms", "blocky"]);
 
 let shared: Context | undefined;
 

@@ -6,7 +6,12 @@
  *
  * The default Context has tcp, ipc and inproc; received frames are Buffers.
  */
-export { Context, bufferFrames, defaultContext } from "./context.js";
+import { defaultContext } from "./context.js";
+
+export { Context, type ZeromqContextOptions, bufferFrames, defaultContext } from "./context.js";
+export { capability, version } from "./meta.js";
+/** The default Context, as zeromq.js's `context`: sockets made without one use it. */
+export const context = /* @__PURE__ */ defaultContext();
 export { type Device, type DeviceOptions, forwarder, queue, streamer } from "./devices.js";
 // PLAIN is registered in the default Context; exporting it also gives sockets its options' types.
 export { type PlainOptions, plain } from "@zmq/plain";

@@ -1,0 +1,229 @@
+// zeromq.js v6's socket and context options: names, libzmq's defaults and
+// ranges, the errors (TypeError for a wrong type, EINVAL for a value libzmq
+// refuses) and the low-level numbered methods. Each expectation runs against
+// npm zeromq 6.8.0 too, so it is what the real thing does.
+import { afterEach, describe, expect, it } from "vitest";
+import * as real from "zeromq";
+import * as ours from "./index.js";
+
+type Impl = typeof real;
+const implementations: [string, Impl][] = [
+  ["zmq-ts", ours as unknown as Impl],
+  ["zeromq", real],
+];
+
+const open: { close(): void }[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+});
+function track<T extends { close(): void }>(s: T): T {
+  open.push(s);
+  return s;
+}
+
+function thrown(fn: () => unknown): (Error & { code?: string; errno?: number }) | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error & { code?: string; errno?: number };
+  }
+  return undefined;
+}
+
+/** libzmq 4.3.5's defaults, as zeromq.js reads them from a new Dealer. */
+const DEFAULTS: [string, unknown][] = [
+  ["linger", -1],
+  ["sendHighWaterMark", 1000],
+  ["receiveHighWaterMark", 1000],
+  ["sendTimeout", -1],
+  ["receiveTimeout", -1],
+  ["immediate", false],
+  ["routingId", null],
+  ["reconnectInterval", 100],
+  ["reconnectMaxInterval", 0],
+  ["maxMessageSize", -1],
+  ["backlog", 100],
+  ["ipv6", false],
+  ["tcpKeepalive", -1],
+  ["tcpKeepaliveIdle", -1],
+  ["tcpKeepaliveCount", -1],
+  ["tcpKeepaliveInterval", -1],
+  ["tcpMaxRetransmitTimeout", 0],
+  ["sendBufferSize", -1],
+  ["receiveBufferSize", -1],
+  ["multicastHops", 1],
+  ["affinity", 0],
+  ["rate", 100],
+  ["recoveryInterval", 10000],
+  ["typeOfService", 0],
+  ["socksProxy", null],
+  ["multicastMaxTransportDataUnit", 1500],
+  ["interface", null],
+  ["zapDomain", null],
+  ["zapEnforceDomain", false],
+  ["loopbackFastPath", false],
+  ["handshakeInterval", 30000],
+  ["heartbeatInterval", 0],
+  ["heartbeatTimeToLive", 0],
+  ["heartbeatTimeout", -1],
+  ["connectTimeout", 0],
+  ["plainServer", false],
+  ["plainUsername", null],
+  ["plainPassword", null],
+  ["securityMechanism", null],
+  ["threadSafe", false],
+  ["type", 5],
+  ["lastEndpoint", null],
+];
+
+/** Values libzmq refuses: EINVAL, errno 22. */
+const OUT_OF_RANGE: [string, unknown][] = [
+  ["linger", -2],
+  ["rate", 0],
+  ["recoveryInterval", -1],
+  ["multicastHops", 0],
+  ["sendBufferSize", -2],
+  ["typeOfService", -1],
+  ["multicastMaxTransportDataUnit", 0],
+  ["tcpMaxRetransmitTimeout", -1],
+  ["routingId", ""],
+];
+
+/** Values of the wrong JavaScript type: a TypeError with zeromq.js's message. */
+const WRONG_TYPE: [string, unknown, string][] = [
+  ["linger", "x", "Option value must be a number"],
+  ["sendHighWaterMark", null, "Option value must be a number"],
+  ["linger", undefined, "Option value must be a number"],
+  ["immediate", 1, "Option value must be a boolean"],
+  ["zapEnforceDomain", 1, "Option value must be a boolean"],
+  ["zapDomain", 5, "Option value must be a string or buffer"],
+  ["routingId", 5, "Option value must be a string or buffer"],
+];
+
+for (const [name, zmq] of implementations) {
+  describe(`socket options of ${name}`, () => {
+    it("every option zeromq.js has, with libzmq's defaults", () => {
+      const dealer = track(new zmq.Dealer()) as unknown as Record<string, unknown>;
+      for (const [option, value] of DEFAULTS) expect(dealer[option], option).toEqual(value);
+    });
+
+    it("options whose transport is missing here are stored and read back", () => {
+      const dealer = track(new zmq.Dealer()) as unknown as Record<string, unknown>;
+      for (const [option, value] of [
+        ["rate", 200],
+        ["recoveryInterval", 5000],
+        ["multicastHops", 4],
+        ["sendBufferSize", 65536],
+        ["receiveBufferSize", 65536],
+        ["typeOfService", 16],
+        ["socksProxy", "127.0.0.1:1080"],
+        ["interface", "lo"],
+        ["loopbackFastPath", true],
+        ["multicastMaxTransportDataUnit", 9000],
+        ["tcpKeepaliveCount", 3],
+        ["tcpKeepaliveInterval", 10],
+      ] as const) {
+        dealer[option] = value;
+        expect(dealer[option], option).toBe(value);
+      }
+    });
+
+    it("EINVAL (errno 22, libzmq's message) for a value libzmq refuses, keeping the old value", () => {
+      const dealer = track(new zmq.Dealer()) as unknown as Record<string, unknown>;
+      for (const [option, value] of OUT_OF_RANGE) {
+        const before = dealer[option];
+        const e = thrown(() => (dealer[option] = value));
+        expect(e, option).toBeInstanceOf(Error);
+        expect(e!.code, option).toBe("EINVAL");
+        expect(e!.errno, option).toBe(22);
+        expect(dealer[option], option).toEqual(before);
+      }
+    });
+
+    it("a TypeError with zeromq.js's message for a value of the wrong type", () => {
+      const dealer = track(new zmq.Dealer()) as unknown as Record<string, unknown>;
+      for (const [option, value, message] of WRONG_TYPE) {
+        const e = thrown(() => (dealer[option] = value));
+        expect(e, option).toBeInstanceOf(TypeError);
+        expect(e!.message, option).toBe(message);
+      }
+      expect(thrown(() => new zmq.Dealer({ linger: "x" } as never))).toBeInstanceOf(TypeError);
+    });
+
+    it("a fractional number is truncated", () => {
+      const dealer = track(new zmq.Dealer());
+      dealer.linger = 1.9;
+      expect(dealer.linger).toBe(1);
+    });
+
+    it("an unknown constructor option is a TypeError", () => {
+      const e = thrown(() => track(new zmq.Dealer({ bogus: 1 } as never)));
+      expect(e).toBeInstanceOf(TypeError);
+      expect(e!.message).toBe("Cannot add property bogus, object is not extensible");
+    });
+
+    it("securityMechanism follows the options: null, then plain", () => {
+      const dealer = track(new zmq.Dealer());
+      expect(dealer.securityMechanism).toBeNull();
+      dealer.plainServer = true;
+      expect(dealer.securityMechanism).toBe("plain");
+    });
+
+    it("the low-level methods read and write by libzmq's option numbers", () => {
+      const dealer = track(new zmq.Dealer());
+      expect(dealer.getInt32Option(17)).toBe(-1);
+      dealer.setInt32Option(17, 5);
+      expect(dealer.linger).toBe(5);
+      expect(dealer.getInt32Option(23)).toBe(1000);
+      expect(dealer.getBoolOption(39)).toBe(false);
+      dealer.setBoolOption(39, true);
+      expect(dealer.immediate).toBe(true);
+      expect(dealer.getStringOption(32)).toBeNull();
+      dealer.setStringOption(55, "global");
+      expect(dealer.zapDomain).toBe("global");
+      expect(dealer.getStringOption(55)).toBe("global");
+      expect(dealer.getInt64Option(22)).toBe(-1);
+      expect(dealer.getUint32Option(57)).toBe(0);
+      const unknown = thrown(() => dealer.getInt32Option(9999));
+      expect(unknown!.code).toBe("EINVAL");
+      expect(thrown(() => dealer.setInt32Option(17, "x" as never))).toBeInstanceOf(TypeError);
+      expect(thrown(() => dealer.setInt32Option(17, "x" as never))!.message).toBe("Option value must be a number");
+    });
+  });
+
+  describe(`Context options of ${name}`, () => {
+    it("libzmq's defaults, and values given to the constructor", () => {
+      const context = new zmq.Context();
+      expect([context.ioThreads, context.maxSockets, context.maxSocketsLimit, context.maxMessageSize, context.ipv6]).toEqual([
+        1,
+        1023,
+        65535,
+        2147483647,
+        false,
+      ]);
+      const custom = new zmq.Context({ ioThreads: 2, maxSockets: 10, ipv6: true });
+      expect([custom.ioThreads, custom.maxSockets, custom.ipv6]).toEqual([2, 10, true]);
+      expect(new zmq.Context({ threadPriority: 5 }).threadPriority).toBeUndefined();
+    });
+
+    it("EINVAL for values libzmq refuses, TypeError for the wrong type and for the read-only limit", () => {
+      for (const options of [{ ioThreads: -1 }, { maxSockets: 0 }, { maxMessageSize: -1 }]) {
+        const e = thrown(() => new zmq.Context(options));
+        expect(e?.code, JSON.stringify(options)).toBe("EINVAL");
+      }
+      const context = new zmq.Context();
+      expect(thrown(() => ((context as unknown as Record<string, unknown>).ioThreads = "2"))).toBeInstanceOf(TypeError);
+      expect(thrown(() => ((context as unknown as Record<string, unknown>).maxSocketsLimit = 5))).toBeInstanceOf(TypeError);
+      expect(thrown(() => new zmq.Context({ bogus: 1 } as never))).toBeInstanceOf(TypeError);
+    });
+
+    it("the low-level methods by libzmq's context option numbers", () => {
+      const context = new zmq.Context();
+      expect(context.getInt32Option(1)).toBe(1);
+      context.setInt32Option(2, 100);
+      expect(context.maxSockets).toBe(100);
+      expect(context.getInt32Option(3)).toBe(65535);
+      expect(context.getBoolOption(42)).toBe(false);
+    });
+  });
+}
