@@ -1,7 +1,7 @@
 /**
  * The server side of ws:// and wss:// in Node: an http (or https) server
  * per address and port, shared by every endpoint bound on it under its own
- * path, upgraded by `ws` (noServer). The subprotocol is picked for the
+ * path, upgraded here (handshake.ts) and framed by frame-codec.ts. The subprotocol is picked for the
  * socket bound at the requested path before the upgrade is answered; a
  * request that fits no binding's mechanism, or is not HTTP at all, still
  * reaches that binding's sessions as a refused stream, so the socket sees
@@ -14,9 +14,8 @@ import type { Socket } from "node:net";
 import type { SecureContextOptions } from "node:tls";
 import type { ZwsStream, ZwsStreamHandlers } from "@zmq/engine";
 import { type ByteStream, ZmqError } from "@zmq/kernel";
-import { WebSocketServer } from "ws";
 import type { ProtocolSelector } from "./plugin.js";
-import { NodeWsStream } from "./node-stream.js";
+import { acceptUpgrade, badUpgrade } from "./handshake.js";
 
 export interface PathBinding {
   readonly endpoint: string;
@@ -72,8 +71,6 @@ function pathOf(req: IncomingMessage): string {
 
 export class PortServer {
   readonly paths = new Map<string, PathBinding>();
-  private readonly wss: WebSocketServer;
-  private readonly chosen = new WeakMap<IncomingMessage, string>();
   port = 0;
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head);
@@ -85,21 +82,9 @@ export class PortServer {
    */
   constructor(
     readonly server: Server,
-    maxPayload: number,
+    private readonly maxPayload: number,
     readonly owned: boolean,
   ) {
-    this.wss = new WebSocketServer({
-      noServer: true,
-      perMessageDeflate: false,
-      clientTracking: false,
-      maxPayload,
-    });
-    // RFC 45's names ("ZWS2.0/NULL") are not HTTP tokens, which `ws` insists
-    // on: the offer is taken out of the request and the answer added here.
-    this.wss.on("headers", (headers: string[], req: IncomingMessage) => {
-      const chosen = this.chosen.get(req);
-      if (chosen !== undefined) headers.push(`Sec-WebSocket-Protocol: ${chosen}`);
-    });
     server.on("upgrade", this.onUpgrade);
     if (!owned) return;
     server.on("request", (_req, res) => {
@@ -127,20 +112,23 @@ export class PortServer {
     socket.on("error", () => {});
     const header = req.headers["sec-websocket-protocol"];
     const offered = header === undefined ? [] : header.split(",").map((p) => p.trim());
+    const bad = badUpgrade(req);
+    if (bad !== undefined) {
+      binding.onConnection(new RefusedStream(socket, binding.endpoint, bad));
+      return;
+    }
     const protocol = binding.select(offered);
     if (protocol === undefined) {
       binding.onConnection(new RefusedStream(socket, binding.endpoint, "no acceptable subprotocol"));
       return;
     }
-    this.chosen.set(req, protocol);
-    delete req.headers["sec-websocket-protocol"];
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      if (!this.paths.has(pathOf(req))) {
-        ws.terminate();
-        return;
-      }
-      binding.onConnection(new NodeWsStream(ws, { endpoint: binding.endpoint, remoteAddress: plainAddress(socket.remoteAddress), protocol }));
+    const stream = acceptUpgrade(req, socket, head, protocol, {
+      endpoint: binding.endpoint,
+      remoteAddress: plainAddress(socket.remoteAddress),
+      maxPayload: this.maxPayload,
+      alloc: (size) => Buffer.allocUnsafe(size),
     });
+    binding.onConnection(stream);
   }
 
   /** Stops listening (an application's server is only left alone). */

@@ -1,16 +1,15 @@
 /**
- * ws:// and wss:// in Node: servers on node:http / node:https upgraded by
- * `ws`, clients on `ws` (which, unlike Node's global WebSocket, takes TLS
- * options, sends pings and can pause), ZWS 2.0 engines behind the shared
- * sessions.
+ * ws:// and wss:// in Node: servers on node:http / node:https, clients on
+ * node:net / node:tls, the upgrade and RFC 6455 framing done here (faster
+ * than `ws`, and able to name RFC 45's subprotocols, which are not HTTP
+ * tokens), ZWS 2.0 engines behind the shared sessions.
  */
 import { lookup } from "node:dns/promises";
 import type { Server } from "node:http";
 import type { SecureContextOptions } from "node:tls";
 import { type ByteStream, type ConnectOptions, type Endpoint, type ListenOptions, type Listener, TRANSPORT_API_VERSION, ZmqError } from "@zmq/kernel";
-import { WebSocket } from "ws";
-import { clientUrl, formatWsEndpoint, parseWsAddress } from "./endpoint.js";
-import { NodeWsStream } from "./node-stream.js";
+import { formatWsEndpoint, parseWsAddress } from "./endpoint.js";
+import { connectClient } from "./handshake.js";
 import { type PathBinding, PortServer, listenServer } from "./node-server.js";
 import { type ProtocolSelector, type ZwsTransport, zwsEngine } from "./plugin.js";
 import { zwsOffer, zwsSelect } from "@zmq/engine";
@@ -108,25 +107,14 @@ function makeTransport(scheme: "ws" | "wss", options: WssOptions): WsTransport {
 
   function connect(endpoint: Endpoint, co: ConnectOptions, protocols?: readonly string[]): ByteStream {
     const a = parseWsAddress(endpoint.url, scheme, endpoint.address, false);
-    const offer = protocols ?? zwsOffer("NULL");
-    // RFC 45's names ("ZWS2.0/NULL") are not HTTP tokens, which `ws` insists
-    // on: the offer goes as a plain header, and the answer is checked here.
-    const socket = new WebSocket(clientUrl(a), [], {
-      perMessageDeflate: false,
+    return connectClient(a, protocols ?? zwsOffer("NULL"), {
+      endpoint: endpoint.url,
       maxPayload,
-      followRedirects: false,
-      handshakeTimeout: co.connectTimeout > 0 ? co.connectTimeout : undefined,
-      headers: { "Sec-WebSocket-Protocol": offer.join(",") },
-      ...(tls ?? {}),
+      alloc: (size) => Buffer.allocUnsafe(size),
+      timeout: co.connectTimeout,
+      tls,
+      ipv6: co.ipv6,
     });
-    const stream = new NodeWsStream(socket, { endpoint: endpoint.url, remoteAddress: "" });
-    socket.once("upgrade", (res) => {
-      const chosen = res.headers["sec-websocket-protocol"];
-      delete res.headers["sec-websocket-protocol"];
-      // A server that picks nothing we offered: the engine refuses the connection (undefined).
-      stream.protocol = typeof chosen === "string" && offer.includes(chosen) ? chosen : undefined;
-    });
-    return stream;
   }
 
   return {

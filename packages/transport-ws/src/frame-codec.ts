@@ -1,0 +1,332 @@
+/**
+ * RFC 6455 framing, sans-I/O: the encoder writes many binary messages into
+ * one buffer (masked when we are the client), the decoder cuts a byte
+ * stream into whole messages (unmasking what a client sent), answers
+ * nothing itself and reports control frames. What it refuses, as a
+ * protocol error: reserved bits or opcodes, the wrong masking direction,
+ * control frames that are long or fragmented, a continuation with nothing
+ * to continue, and messages over the size limit. Runtime-agnostic.
+ */
+
+export const OP_CONTINUATION = 0x0;
+export const OP_TEXT = 0x1;
+export const OP_BINARY = 0x2;
+export const OP_CLOSE = 0x8;
+export const OP_PING = 0x9;
+export const OP_PONG = 0xa;
+
+/** Bytes of a frame header for a payload of `length`, masked or not. */
+export function headerSize(length: number, masked: boolean): number {
+  return (length < 126 ? 2 : length < 0x10000 ? 4 : 10) + (masked ? 4 : 0);
+}
+
+/**
+ * XORs `buf` in place with the 4-byte `mask`, starting at mask byte 0:
+ * word by word where `buf` is 4-byte aligned (fresh buffers are), byte by
+ * byte otherwise.
+ */
+export function maskInPlace(buf: Uint8Array, mask: Uint8Array): void {
+  const length = buf.length;
+  let i = 0;
+  if (length >= 512 && buf.byteOffset % 4 === 0) {
+    const words = length >>> 2;
+    // The four mask bytes as one word in this machine's byte order.
+    const probe = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+    const m32 = probe
+      ? (mask[0]! | (mask[1]! << 8) | (mask[2]! << 16) | (mask[3]! << 24)) >>> 0
+      : ((mask[0]! << 24) | (mask[1]! << 16) | (mask[2]! << 8) | mask[3]!) >>> 0;
+    const w = new Uint32Array(buf.buffer, buf.byteOffset, words);
+    for (let j = 0; j < words; j++) w[j] = w[j]! ^ m32;
+    i = words << 2;
+  }
+  for (; i < length; i++) buf[i] = buf[i]! ^ mask[i & 3]!;
+}
+
+/** Four random bytes for a mask (not secret: they only keep proxies from reading frames as HTTP). */
+function maskKey(): number {
+  return (Math.random() * 0x100000000) >>> 0;
+}
+
+/** A fresh mask key. */
+function newMask(): Uint8Array {
+  const key = maskKey();
+  return new Uint8Array([key >>> 24, (key >>> 16) & 0xff, (key >>> 8) & 0xff, key & 0xff]);
+}
+
+/**
+ * Writes one frame (FIN set) into `out` at `at`: header, mask and payload
+ * (XORed when masked). Returns the offset after it.
+ */
+export function writeFrame(out: Uint8Array, at: number, opcode: number, payload: Uint8Array, masked: boolean): number {
+  const mask = masked ? newMask() : undefined;
+  at += writeHeader(out.subarray(at), opcode, payload.length, mask);
+  const body = out.subarray(at, at + payload.length);
+  body.set(payload);
+  if (mask) maskInPlace(body, mask);
+  return at + payload.length;
+}
+
+/** Frames for several payloads of one opcode, in one buffer (masked ones of 1 KiB and more in aligned buffers of their own). */
+export function encodeFrameList(opcode: number, payloads: readonly Uint8Array[], masked: boolean, alloc: (size: number) => Uint8Array): Uint8Array[] {
+  if (!masked) return [encodeFrames(opcode, payloads, false, alloc)];
+  const out: Uint8Array[] = [];
+  let run: Uint8Array[] = [];
+  for (const p of payloads) {
+    if (p.length < 1024) {
+      run.push(p);
+      continue;
+    }
+    if (run.length > 0) out.push(encodeFrames(opcode, run, true, alloc));
+    run = [];
+    const size = headerSize(p.length, true);
+    const header = alloc(size);
+    // The header alone, and the payload masked in an aligned copy of its own.
+    const body = alloc(p.length);
+    body.set(p);
+    const mask = newMask();
+    writeHeader(header, opcode, p.length, mask);
+    maskInPlace(body, mask);
+    out.push(header, body);
+  }
+  if (run.length > 0) out.push(encodeFrames(opcode, run, true, alloc));
+  return out;
+}
+
+/** Writes a frame header (FIN set) for `length` bytes, with `mask` when given. */
+export function writeHeader(out: Uint8Array, opcode: number, length: number, mask: Uint8Array | undefined): number {
+  let at = 0;
+  out[at++] = 0x80 | opcode;
+  const maskBit = mask ? 0x80 : 0;
+  if (length < 126) out[at++] = maskBit | length;
+  else if (length < 0x10000) {
+    out[at++] = maskBit | 126;
+    out[at++] = length >>> 8;
+    out[at++] = length & 0xff;
+  } else {
+    out[at++] = maskBit | 127;
+    const high = Math.floor(length / 0x100000000);
+    out.set([0, 0, (high >>> 8) & 0xff, high & 0xff, length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff], at);
+    at += 8;
+  }
+  if (mask) {
+    out.set(mask, at);
+    at += 4;
+  }
+  return at;
+}
+
+/** Frames for several payloads of one opcode, in one buffer. */
+export function encodeFrames(opcode: number, payloads: readonly Uint8Array[], masked: boolean, alloc: (size: number) => Uint8Array): Uint8Array {
+  let total = 0;
+  for (const p of payloads) total += headerSize(p.length, masked) + p.length;
+  const out = alloc(total);
+  let at = 0;
+  for (const p of payloads) at = writeFrame(out, at, opcode, p, masked);
+  return out;
+}
+
+export interface FrameSink {
+  /** A whole binary message. */
+  onBinary(payload: Uint8Array): void;
+  /** A whole text message (ZWS never sends one). */
+  onText(): void;
+  onPing(payload: Uint8Array): void;
+  onPong(): void;
+  /** A close frame: its status code (1005 when none). */
+  onClose(code: number): void;
+  /** The peer broke RFC 6455; nothing more is decoded. */
+  onError(reason: string, closeCode: number): void;
+}
+
+export interface FrameDecoderOptions {
+  /** True on the server: every frame must be masked; false on the client: none may be. */
+  readonly expectMasked: boolean;
+  /** Largest message accepted, in bytes. */
+  readonly maxPayload: number;
+  /** Allocates the buffers payloads are copied into (Node Buffers in @zmq/zeromq). */
+  readonly alloc: (size: number) => Uint8Array;
+}
+
+const enum State {
+  Header,
+  Payload,
+  Failed,
+}
+
+export class WsFrameDecoder {
+  private readonly chunks: Uint8Array[] = [];
+  private buffered = 0;
+  private state = State.Header;
+  private opcode = 0;
+  private fin = true;
+  private masked = false;
+  private mask = new Uint8Array(4);
+  private length = 0;
+  /** A fragmented message being gathered. */
+  private fragments: Uint8Array[] | undefined;
+  private fragmentBytes = 0;
+  private fragmentOpcode = 0;
+
+  constructor(
+    private readonly options: FrameDecoderOptions,
+    private readonly sink: FrameSink,
+  ) {}
+
+  /** Bytes from the peer, any size. */
+  feed(chunk: Uint8Array): void {
+    if (this.state === State.Failed || chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    while ((this.state as State) !== State.Failed) {
+      if (this.state === State.Header) {
+        if (!this.header()) return;
+      } else if (!this.payload()) return;
+    }
+  }
+
+  private fail(reason: string, code = 1002): void {
+    this.state = State.Failed;
+    this.chunks.length = 0;
+    this.sink.onError(reason, code);
+  }
+
+  /** The next `n` buffered bytes without consuming them, or undefined. */
+  private peek(n: number): Uint8Array | undefined {
+    if (this.buffered < n) return undefined;
+    const first = this.chunks[0]!;
+    if (first.length >= n) return first;
+    const out = new Uint8Array(n);
+    let at = 0;
+    for (const c of this.chunks) {
+      const take = Math.min(c.length, n - at);
+      out.set(c.subarray(0, take), at);
+      at += take;
+      if (at === n) break;
+    }
+    return out;
+  }
+
+  /** Takes `n` bytes: a view when one chunk holds them, else a copy. */
+  private take(n: number): Uint8Array {
+    if (n === 0) return this.options.alloc(0);
+    const first = this.chunks[0]!;
+    this.buffered -= n;
+    if (first.length > n) {
+      this.chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    if (first.length === n) {
+      this.chunks.shift();
+      return first;
+    }
+    const out = this.options.alloc(n);
+    let at = 0;
+    while (at < n) {
+      const c = this.chunks[0]!;
+      const want = n - at;
+      if (c.length <= want) {
+        out.set(c, at);
+        at += c.length;
+        this.chunks.shift();
+      } else {
+        out.set(c.subarray(0, want), at);
+        this.chunks[0] = c.subarray(want);
+        at = n;
+      }
+    }
+    return out;
+  }
+
+  private header(): boolean {
+    const two = this.peek(2);
+    if (!two) return false;
+    const b0 = two[0]!;
+    const b1 = two[1]!;
+    const masked = (b1 & 0x80) !== 0;
+    const len7 = b1 & 0x7f;
+    const size = (len7 < 126 ? 2 : len7 === 126 ? 4 : 10) + (masked ? 4 : 0);
+    const head = this.peek(size);
+    if (!head) return false;
+    if ((b0 & 0x70) !== 0) return this.failed("reserved bits set (no extension was agreed)");
+    const opcode = b0 & 0x0f;
+    const fin = (b0 & 0x80) !== 0;
+    if (masked !== this.options.expectMasked) return this.failed(masked ? "a masked frame from the server" : "an unmasked frame from a client");
+    let length = len7;
+    if (len7 === 126) length = (head[2]! << 8) | head[3]!;
+    else if (len7 === 127) {
+      if (head[2]! !== 0 || head[3]! !== 0 || (head[4]! & 0xe0) !== 0) return this.failed("a frame longer than 2^53 bytes", 1009);
+      length = ((head[4]! << 8) | head[5]!) * 0x100000000 + (((head[6]! << 24) | (head[7]! << 16) | (head[8]! << 8) | head[9]!) >>> 0);
+    }
+    if (opcode >= 0x8) {
+      if (opcode !== OP_CLOSE && opcode !== OP_PING && opcode !== OP_PONG) return this.failed(`reserved opcode ${opcode}`);
+      if (!fin || length > 125) return this.failed("a fragmented or long control frame");
+    } else if (opcode === OP_CONTINUATION) {
+      if (!this.fragments) return this.failed("a continuation frame with no message to continue");
+    } else if (opcode === OP_TEXT || opcode === OP_BINARY) {
+      if (this.fragments) return this.failed("a new message inside a fragmented one");
+    } else return this.failed(`reserved opcode ${opcode}`);
+    const total = opcode === OP_CONTINUATION ? this.fragmentBytes + length : length;
+    if (opcode < 0x8 && total > this.options.maxPayload) return this.failed(`a message over ${this.options.maxPayload} bytes`, 1009);
+    if (masked) this.mask = head.slice(size - 4, size);
+    this.take(size);
+    this.opcode = opcode;
+    this.fin = fin;
+    this.masked = masked;
+    this.length = length;
+    this.state = State.Payload;
+    return true;
+  }
+
+  private failed(reason: string, code = 1002): false {
+    this.fail(reason, code);
+    return false;
+  }
+
+  private payload(): boolean {
+    if (this.buffered < this.length) return false;
+    let data = this.take(this.length);
+    if (this.masked && data.length > 0) {
+      // Unmask into a fresh buffer: the chunk may be shared.
+      const out = this.options.alloc(data.length);
+      out.set(data);
+      maskInPlace(out, this.mask);
+      data = out;
+    }
+    this.state = State.Header;
+    const opcode = this.opcode;
+    if (opcode >= 0x8) {
+      if (opcode === OP_PING) this.sink.onPing(data);
+      else if (opcode === OP_PONG) this.sink.onPong();
+      else this.sink.onClose(data.length >= 2 ? (data[0]! << 8) | data[1]! : 1005);
+      return true;
+    }
+    if (opcode !== OP_CONTINUATION && this.fin) {
+      this.deliver(opcode, data);
+      return true;
+    }
+    if (opcode !== OP_CONTINUATION) {
+      this.fragments = [];
+      this.fragmentBytes = 0;
+      this.fragmentOpcode = opcode;
+    }
+    this.fragments!.push(data);
+    this.fragmentBytes += data.length;
+    if (this.fin) {
+      const parts = this.fragments!;
+      this.fragments = undefined;
+      const whole = this.options.alloc(this.fragmentBytes);
+      let at = 0;
+      for (const p of parts) {
+        whole.set(p, at);
+        at += p.length;
+      }
+      this.deliver(this.fragmentOpcode, whole);
+    }
+    return true;
+  }
+
+  private deliver(opcode: number, data: Uint8Array): void {
+    if (opcode === OP_TEXT) this.sink.onText();
+    else this.sink.onBinary(data);
+  }
+}

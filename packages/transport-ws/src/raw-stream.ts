@@ -1,0 +1,212 @@
+/**
+ * A ZwsStream over a raw node:net / node:tls socket after the HTTP upgrade,
+ * framed by frame-codec.ts: a flush of many ZWS frames leaves as one write
+ * (one buffer, or headers and large payloads by reference), and what
+ * arrives is cut into messages without copying unless it was masked. Pings
+ * are answered, pongs reported, a close is echoed, and RFC 6455 violations
+ * reach the engine as onBadFrame after a close frame with the reason's code.
+ */
+import type { Socket } from "node:net";
+import type { ZwsStream, ZwsStreamHandlers } from "@zmq/engine";
+import type { StreamError } from "@zmq/kernel";
+import {
+  OP_BINARY,
+  OP_CLOSE,
+  OP_PING,
+  OP_PONG,
+  WsFrameDecoder,
+  encodeFrameList,
+  encodeFrames,
+  headerSize,
+  writeFrame,
+  writeHeader,
+} from "./frame-codec.js";
+
+const noHandlers: ZwsStreamHandlers = { onData: () => {}, onDrain: () => {}, onClose: () => {} };
+
+/** Payloads at least this large go by reference after their own header, when unmasked. */
+const BY_REFERENCE = 16 * 1024;
+
+export interface RawWsStreamOptions {
+  endpoint: string;
+  remoteAddress: string;
+  /** True when we are the client: our frames are masked, the peer's must not be. */
+  client: boolean;
+  maxPayload: number;
+  alloc: (size: number) => Uint8Array;
+  /** The agreed subprotocol, when known now (server side). */
+  protocol?: string;
+}
+
+export class RawWsStream implements ZwsStream {
+  private handlers: ZwsStreamHandlers = noHandlers;
+  private early: (() => void)[] = [];
+  private readonly decoder: WsFrameDecoder;
+  private error: StreamError | undefined;
+  private closed = false;
+  private closeSent = false;
+  private opened: boolean;
+  protocol: string | undefined;
+  readonly endpoint: string;
+  readonly remoteAddress: string;
+  private readonly masked: boolean;
+  private readonly alloc: (size: number) => Uint8Array;
+
+  constructor(
+    private readonly socket: Socket,
+    options: RawWsStreamOptions,
+  ) {
+    this.endpoint = options.endpoint;
+    this.remoteAddress = options.remoteAddress;
+    this.protocol = options.protocol;
+    this.masked = options.client;
+    this.alloc = options.alloc;
+    this.opened = !options.client;
+    socket.setNoDelay(true);
+    this.decoder = new WsFrameDecoder(
+      { expectMasked: !options.client, maxPayload: options.maxPayload, alloc: options.alloc },
+      {
+        onBinary: (payload) => this.handlers.onData(payload),
+        onText: () => this.bad("a text message (ZWS frames are binary)", 1003),
+        onPing: (payload) => this.control(OP_PONG, payload),
+        onPong: () => this.handlers.onPong?.(),
+        onClose: (code) => {
+          // Echo the close, then hang up (RFC 6455 §5.5.1).
+          this.sendClose(code === 1005 ? 1000 : code);
+          this.socket.end();
+        },
+        onError: (reason, code) => this.bad(reason, code),
+      },
+    );
+    socket.on("drain", () => this.handlers.onDrain());
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      this.error ??= { code: error.code ?? "EIO", message: error.message };
+    });
+    socket.on("close", () => {
+      if (this.closed) return;
+      this.closed = true;
+      const error = this.error;
+      this.deliver(() => this.handlers.onClose(error));
+    });
+  }
+
+  /** Starts reading frames: `rest` is what came after the upgrade's head. */
+  open(rest: Uint8Array): void {
+    this.socket.on("data", (chunk: Buffer) => this.feed(chunk));
+    if (this.opened) {
+      if (rest.length > 0) this.feed(rest);
+      return;
+    }
+    this.opened = true;
+    this.deliver(() => {
+      this.handlers.onConnect?.();
+      if (rest.length > 0) this.feed(rest);
+    });
+  }
+
+  private feed(chunk: Uint8Array): void {
+    try {
+      this.decoder.feed(chunk);
+    } catch (error) {
+      // Never into the event loop: a failure here is this connection's alone.
+      this.bad(`internal error: ${String(error)}`, 1011);
+    }
+  }
+
+  /** Fails a connection before it opened (a refused upgrade), as a connection error. */
+  failOpen(error: StreamError): void {
+    this.error = error;
+    this.socket.destroy();
+  }
+
+  private bad(reason: string, code: number): void {
+    this.sendClose(code);
+    this.deliver(() => this.handlers.onBadFrame?.(reason));
+  }
+
+  private control(opcode: number, payload: Uint8Array): void {
+    if (this.closed || this.closeSent || this.socket.destroyed) return;
+    const out = this.alloc(headerSize(payload.length, this.masked) + payload.length);
+    writeFrame(out, 0, opcode, payload, this.masked);
+    this.socket.write(out);
+  }
+
+  private sendClose(code: number): void {
+    if (this.closeSent) return;
+    this.control(OP_CLOSE, new Uint8Array([code >>> 8, code & 0xff]));
+    this.closeSent = true;
+  }
+
+  private deliver(fn: () => void): void {
+    if (this.handlers === noHandlers) this.early.push(fn);
+    else fn();
+  }
+
+  setHandlers(handlers: ZwsStreamHandlers): void {
+    this.handlers = handlers;
+    const early = this.early;
+    this.early = [];
+    for (const fn of early) fn();
+  }
+
+  write(payload: Uint8Array): boolean {
+    return this.writev([payload]);
+  }
+
+  writev(payloads: readonly Uint8Array[]): boolean {
+    const socket = this.socket;
+    if (this.closed || this.closeSent || socket.destroyed) return false;
+    if (this.masked) {
+      const chunks = encodeFrameList(OP_BINARY, payloads, true, this.alloc);
+      if (chunks.length === 1) return socket.write(chunks[0]!);
+      let ok = true;
+      socket.cork();
+      for (const c of chunks) ok = socket.write(c);
+      socket.uncork();
+      return ok;
+    }
+    let small: Uint8Array[] = [];
+    let ok = true;
+    socket.cork();
+    for (const p of payloads) {
+      if (p.length < BY_REFERENCE) {
+        small.push(p);
+        continue;
+      }
+      if (small.length > 0) ok = socket.write(encodeFrames(OP_BINARY, small, false, this.alloc));
+      small = [];
+      const header = this.alloc(headerSize(p.length, false));
+      writeHeader(header, OP_BINARY, p.length, undefined);
+      socket.write(header);
+      ok = socket.write(p);
+    }
+    if (small.length > 0) ok = socket.write(encodeFrames(OP_BINARY, small, false, this.alloc));
+    socket.uncork();
+    return ok;
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  end(): void {
+    if (!this.opened) {
+      this.socket.destroy();
+      return;
+    }
+    this.sendClose(1000);
+    this.socket.end();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  ping(): void {
+    this.control(OP_PING, new Uint8Array(0));
+  }
+}
