@@ -230,7 +230,7 @@ for (const [name, zmq] of implementations) {
     });
 
     it("the low-level methods by libzmq's context option numbers", () => {
-      const context = new zmq.Context();
+      const context = new zmq.Context() as unknown as LowLevel & real.Context;
       expect(context.getInt32Option(1)).toBe(1);
       context.setInt32Option(2, 100);
       expect(context.maxSockets).toBe(100);
