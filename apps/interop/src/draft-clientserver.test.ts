@@ -80,6 +80,30 @@ function readyCommand(socketType: string): Buffer {
   return zmtpFrame(0x04, Buffer.concat([Buffer.from("\x05READY\x0bSocket-Type", "latin1"), length, value]));
 }
 
+/**
+ * A raw ZMTP peer of `socketType` on tcp `endpoint` that, as a ZMTP peer does, sends its greeting and
+ * READY, then its data once the other side's READY is in (libzmq 4.3.5 drops a connection whose
+ * greeting, READY and first data frame arrive in one read), here [first, second] and [alone].
+ */
+async function rawPeerSends(endpoint: string, socketType: string): Promise<void> {
+  const raw = netConnect(Number(new URL(endpoint).port), "127.0.0.1");
+  open.track({ close: () => raw.destroy() });
+  raw.on("error", () => {});
+  raw.write(Buffer.concat([greetingBytes(), readyCommand(socketType)]));
+  await new Promise<void>((resolve) => {
+    let seen = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      seen = Buffer.concat([seen, chunk]);
+      if (seen.length >= 66 && seen.length >= 66 + seen[65]!) {
+        raw.off("data", onData);
+        resolve();
+      }
+    };
+    raw.on("data", onData);
+  });
+  raw.write(Buffer.concat([zmtpFrame(0x01, "first"), zmtpFrame(0x00, "second"), zmtpFrame(0x00, "alone")]));
+}
+
 const draftAvailable = zmq.capability.draft === true;
 const describeDraft = draftAvailable ? describe : describe.skip;
 if (!draftAvailable) console.warn("draft-clientserver: skipped, npm zeromq was built without the draft API (capability.draft is false)");
@@ -200,25 +224,7 @@ describeDraft("CLIENT/SERVER against libzmq 4.3.5", () => {
     it(`${serverImpl} SERVER drops a multipart message from a raw ZMTP CLIENT whole, and takes the next one`, async () => {
       const server = makeServer(serverImpl);
       await server.bind(address("tcp"));
-      const port = Number(new URL(server.lastEndpoint!).port);
-      const raw = netConnect(port, "127.0.0.1");
-      open.track({ close: () => raw.destroy() });
-      raw.on("error", () => {});
-      // As a ZMTP peer does: greeting and READY, then data once the server's READY is in (libzmq 4.3.5
-      // drops a connection whose greeting, READY and first data frame arrive in one read).
-      raw.write(Buffer.concat([greetingBytes(), readyCommand("CLIENT")]));
-      await new Promise<void>((resolve) => {
-        let seen = Buffer.alloc(0);
-        const onData = (chunk: Buffer) => {
-          seen = Buffer.concat([seen, chunk]);
-          if (seen.length >= 66 && seen.length >= 66 + seen[65]!) {
-            raw.off("data", onData);
-            resolve();
-          }
-        };
-        raw.on("data", onData);
-      });
-      raw.write(Buffer.concat([zmtpFrame(0x01, "first"), zmtpFrame(0x00, "second"), zmtpFrame(0x00, "alone")]));
+      await rawPeerSends(server.lastEndpoint!, "CLIENT");
       const [msg, { routingId }] = await server.receive();
       expect(str(msg)).toBe("alone");
       expect(isRoutingId(routingId)).toBe(true);

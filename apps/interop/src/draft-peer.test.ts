@@ -4,7 +4,8 @@
 // zeromq.js 6.8.0 has no class for ZMQ_PEER (19) or ZMQ_CHANNEL (20), but its
 // native Socket builds any socket type of its draft libzmq build, so:
 // - CHANNEL: full exchange both ways with libzmq's, either side binding,
-//   over tcp and ipc, and EINVAL for a multipart send on both;
+//   over tcp and ipc, EINVAL for a multipart send on both, and a raw ZMTP
+//   peer's multipart message dropped whole by both;
 // - PEER: ours connects to a libzmq PEER, sends to the routing id connect()
 //   returned before any handshake, and libzmq receives everything, in order;
 //   a libzmq PEER connecting to ours completes the handshake. libzmq cannot
@@ -16,7 +17,8 @@
 //
 // Our classes are not exported by @zmq/zeromq yet: they come from their
 // package's build, on @zmq/zeromq's default Context (tcp, ipc, inproc, Buffers).
-import { createCleanup, nextEvent } from "@zmq/kernel/testing";
+import { connect as netConnect } from "node:net";
+import { createCleanup, greetingBytes, nextEvent } from "@zmq/kernel/testing";
 import { context } from "@zmq/zeromq";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
@@ -68,6 +70,44 @@ const code = (p: Promise<unknown>) =>
   );
 const BIG = "z".repeat(70_000);
 
+/** A short ZMTP 3.1 frame. */
+function zmtpFrame(flags: number, body: string | Uint8Array): Buffer {
+  const bytes = typeof body === "string" ? Buffer.from(body) : Buffer.from(body);
+  return Buffer.concat([Buffer.from([flags, bytes.length]), bytes]);
+}
+
+/** READY carrying only Socket-Type, as a command frame. */
+function readyCommand(socketType: string): Buffer {
+  const value = Buffer.from(socketType);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(value.length);
+  return zmtpFrame(0x04, Buffer.concat([Buffer.from("\x05READY\x0bSocket-Type", "latin1"), length, value]));
+}
+
+/**
+ * A raw ZMTP peer of `socketType` on tcp `endpoint` that, as a ZMTP peer does, sends its greeting and
+ * READY, then its data once the other side's READY is in (libzmq 4.3.5 drops a connection whose
+ * greeting, READY and first data frame arrive in one read), here [first, second] and [alone].
+ */
+async function rawPeerSends(endpoint: string, socketType: string): Promise<void> {
+  const raw = netConnect(Number(new URL(endpoint).port), "127.0.0.1");
+  open.track({ close: () => raw.destroy() });
+  raw.on("error", () => {});
+  raw.write(Buffer.concat([greetingBytes(), readyCommand(socketType)]));
+  await new Promise<void>((resolve) => {
+    let seen = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      seen = Buffer.concat([seen, chunk]);
+      if (seen.length >= 66 && seen.length >= 66 + seen[65]!) {
+        raw.off("data", onData);
+        resolve();
+      }
+    };
+    raw.on("data", onData);
+  });
+  raw.write(Buffer.concat([zmtpFrame(0x01, "first"), zmtpFrame(0x00, "second"), zmtpFrame(0x00, "alone")]));
+}
+
 const draftAvailable = zmq.capability.draft === true;
 const describeDraft = draftAvailable ? describe : describe.skip;
 if (!draftAvailable) console.warn("draft-peer: libzmq cases skipped, npm zeromq was built without the draft API (capability.draft is false)");
@@ -108,6 +148,17 @@ describeDraft("CHANNEL against libzmq 4.3.5", () => {
     expect(await code(theirs.send(["a", "b"]))).toBe("EINVAL");
     expect(await code(ours.send(["a", "b"] as never))).toBe("EINVAL");
   });
+
+  for (const impl of ["ours", "libzmq"] as const) {
+    it(`${impl} CHANNEL drops a multipart message from a raw ZMTP CHANNEL whole, and takes the next one`, async () => {
+      const channel: { bind(a: string): Promise<void>; readonly lastEndpoint: string | null; receive(): Promise<Uint8Array[]> } =
+        impl === "ours" ? ourChannel() : native(ZMQ_CHANNEL);
+      await channel.bind(address("tcp"));
+      await rawPeerSends(channel.lastEndpoint!, "CHANNEL");
+      const msg = await channel.receive();
+      expect(msg.map(str)).toEqual(["alone"]);
+    });
+  }
 
   it("our CHANNEL refuses a libzmq PEER (incompatible socket types)", async () => {
     const ours = ourChannel();
