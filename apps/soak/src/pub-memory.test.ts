@@ -1,0 +1,23 @@
+// Publisher memory with 20 subscribers that never read (libzmq, default
+// HWMs): bounded by what each subscriber may hold, HWM messages plus one
+// write buffer, and flat once they have stalled.
+import { describe, expect, it } from "vitest";
+import { WRITE_BUFFER, publisherMemory } from "./pub-memory.js";
+
+const SUBSCRIBERS = 20;
+const SIZE = 1024;
+const HWM = 1000;
+/** A message in a pipe: its bytes, the Buffer and the frame array around them. */
+const PER_MESSAGE = SIZE + 256;
+const BOUND = SUBSCRIBERS * (HWM * PER_MESSAGE + WRITE_BUFFER);
+
+describe("a Publisher with 20 subscribers that never read", () => {
+  it(`holds at most HWM messages plus one write buffer per subscriber (${(BOUND / 1048576).toFixed(1)} MiB), and no more after 5x as many messages`, async () => {
+    const f = await publisherMemory({ subscribers: SUBSCRIBERS, size: SIZE, count: 100_000 });
+    expect(f.liveGrowth1).toBeLessThan(BOUND);
+    expect(f.liveGrowth2).toBeLessThan(BOUND);
+    // Once stalled, more messages are dropped at the HWM: nothing accumulates, in the heap or the process.
+    expect(f.liveGrowth2 - f.liveGrowth1).toBeLessThan(SUBSCRIBERS * WRITE_BUFFER);
+    expect(f.rssGrowth2 - f.rssGrowth1).toBeLessThan(SUBSCRIBERS * WRITE_BUFFER);
+  }, 180_000);
+});

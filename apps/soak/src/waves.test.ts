@@ -1,0 +1,21 @@
+// Many connections: 1,000 Dealers on one Router in three waves with flat
+// memory after each, and 1,000 Subscribers with distinct topics.
+import { describe, expect, it } from "vitest";
+import { dealerWaves, topicFanout } from "./waves.js";
+
+describe("many connections", () => {
+  it("1,000 Dealers on one Router in 3 waves: every round trip answered, memory flat after each wave", async () => {
+    const f = await dealerWaves({ waves: 3, dealers: 1000 });
+    // What a wave leaves behind after all its Dealers closed (heap after a full GC) is its
+    // own garbage-free state: allow 1 KiB per Dealer of a wave, nothing that grows per wave.
+    const first = f.memory[1]!.heapUsed;
+    // (The first wave's own growth is code and pools made once: not asserted.)
+    for (const m of f.memory.slice(2)) expect(m.heapUsed - first).toBeLessThan(1000 * 1024);
+  }, 120_000);
+
+  it("1,000 Subscribers with distinct topics each get exactly their own message", async () => {
+    const f = await topicFanout({ subscribers: 1000 });
+    expect(f.wrong).toBe(0);
+    expect(f.missing).toBe(0);
+  }, 120_000);
+});
