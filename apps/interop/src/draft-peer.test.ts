@@ -8,7 +8,8 @@
 //   peer's multipart message dropped whole by both;
 // - PEER: ours connects to a libzmq PEER, sends to the routing id connect()
 //   returned before any handshake, and libzmq receives everything, in order;
-//   a libzmq PEER connecting to ours completes the handshake. libzmq cannot
+//   a libzmq PEER connecting to ours completes the handshake; both PEERs
+//   drop a raw ZMTP peer's multipart message whole. libzmq cannot
 //   answer through zeromq.js: it sets a routing id on outgoing messages only
 //   for ZMQ_SERVER, so a PEER's send fails with EHOSTUNREACH (asserted below,
 //   so that a zeromq.js that learns it shows up here);
@@ -191,6 +192,17 @@ describeDraft("PEER against libzmq 4.3.5", () => {
       await shook;
       // zeromq.js sets no routing id on a PEER's message: libzmq looks for connection 0, which never exists.
       expect(await code(theirs.send("hello"))).toBe("EHOSTUNREACH");
+    });
+  }
+
+  for (const impl of ["ours", "libzmq"] as const) {
+    it(`${impl} PEER drops a multipart message from a raw ZMTP PEER whole, and takes the next one`, async () => {
+      const peer: { bind(a: string): Promise<void>; readonly lastEndpoint: string | null; receive(): Promise<unknown[]> } =
+        impl === "ours" ? ourPeer() : native(ZMQ_PEER);
+      await peer.bind(address("tcp"));
+      await rawPeerSends(peer.lastEndpoint!, "PEER");
+      const [msg] = await peer.receive();
+      expect(str(msg as Uint8Array)).toBe("alone");
     });
   }
 });
