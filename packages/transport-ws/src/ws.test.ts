@@ -9,7 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
-import { type AddressInfo, type Socket, connect as netConnect } from "node:net";
+import { type AddressInfo, type Socket, createServer as createNetServer, connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serveZap } from "@zmq/engine";
@@ -26,6 +26,7 @@ import { Dealer, Reply, Request, Router } from "../../pattern-reqrep/dist/index.
 import { plain } from "../../plain/dist/index.js";
 import { ws as browserWs } from "./browser.js";
 import type { WebSocketConstructor } from "./browser-stream.js";
+import { acceptKey } from "./handshake.js";
 import { formatWsEndpoint, parseWsAddress, ws, wss } from "./index.js";
 
 const open = createCleanup();
@@ -357,6 +358,77 @@ function wsFrame(opcode: number, payload: Uint8Array, mask = true): Buffer {
   return Buffer.concat([Buffer.from(header), Buffer.from(mask ? key : []), Buffer.from(body)]);
 }
 
+describe("the client's upgrade", () => {
+  /** A raw TCP server that records the request and answers what `answer` makes of it. */
+  async function fakeServer(answer: (request: string) => string): Promise<{ endpoint: string; requests: string[] }> {
+    const requests: string[] = [];
+    const server = createNetServer((socket) => {
+      socket.on("error", () => {});
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk.toString("latin1");
+        if (!text.includes("\r\n\r\n")) return;
+        requests.push(text);
+        socket.write(answer(text));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    open.defer(() => server.close());
+    return { endpoint: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/zmq`, requests };
+  }
+  const keyOf = (request: string) => /Sec-WebSocket-Key: (\S+)/.exec(request)![1]!;
+
+  it("sends libzmq's request: GET path, Upgrade, Connection, a key, the offered subprotocols, version 13", async () => {
+    const { endpoint, requests } = await fakeServer(() => "HTTP/1.1 404 Not Found\r\n\r\n");
+    const push = track(new Push({ ...opts, reconnectInterval: -1 }));
+    const closed = nextEvent(push, "close");
+    push.connect(endpoint);
+    await closed;
+    const lines = requests[0]!.split("\r\n");
+    expect(lines[0]).toBe("GET /zmq HTTP/1.1");
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^Host: 127\.0\.0\.1:\d+$/),
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        "Sec-WebSocket-Protocol: ZWS2.0/NULL,ZWS2.0",
+        "Sec-WebSocket-Version: 13",
+      ]),
+    );
+    expect(keyOf(requests[0]!)).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+  });
+
+  for (const [name, answer] of [
+    ["a status other than 101", () => "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"],
+    [
+      "a wrong Sec-WebSocket-Accept",
+      () =>
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm9wZQ==\r\nSec-WebSocket-Protocol: ZWS2.0\r\n\r\n",
+    ],
+  ] as const) {
+    it(`fails the connect on ${name}, and retries`, async () => {
+      const { endpoint } = await fakeServer(answer);
+      const push = track(new Push({ ...opts, reconnectInterval: 10 }));
+      const watch = watchEvents(push);
+      push.connect(endpoint);
+      await watch.untilCount("connect:retry", 2);
+      expect(watch.counts.get("connect") ?? 0).toBe(0);
+    });
+  }
+
+  it("refuses a subprotocol it did not offer: a protocol error, and no more reconnects", async () => {
+    const { endpoint } = await fakeServer(
+      (request) =>
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        `Sec-WebSocket-Accept: ${acceptKey(keyOf(request))}\r\nSec-WebSocket-Protocol: ZWS2.0/PLAIN\r\n\r\n`,
+    );
+    const push = track(new Push({ ...opts, reconnectInterval: 10 }));
+    const refused = nextEvent(push, "handshake:error:protocol");
+    push.connect(endpoint);
+    expect((await refused).error.code).toBe("ERR_WS_UNSPECIFIED");
+  });
+});
+
 describe("peers that break the rules lose their connection, with a monitor event", () => {
   async function server(transport = ws()) {
     const ctx = new Context({ transports: [transport] });
@@ -379,6 +451,19 @@ describe("peers that break the rules lose their connection, with a monitor event
     const { head } = await rawUpgrade(pull.lastEndpoint!, "chat");
     expect(head).toMatch(/^HTTP\/1\.1 400/);
     expect((await refused).error.code).toBe("ERR_WS_UNSPECIFIED");
+    await stillServes(pull, ctx);
+  });
+
+  it("an upgrade request without a valid key: 400, and handshake:error:protocol", async () => {
+    const { pull, ctx } = await server();
+    const refused = nextEvent(pull, "handshake:error:protocol");
+    const socket = netConnect({ host: "127.0.0.1", port: port(pull.lastEndpoint!) });
+    track({ close: () => socket.destroy() });
+    socket.on("error", () => {});
+    socket.write(
+      "GET /zmq HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ZWS2.0\r\n\r\n",
+    );
+    await refused;
     await stillServes(pull, ctx);
   });
 

@@ -1,0 +1,190 @@
+// RFC 6455 framing, sans-I/O: lengths at the 7/16/64-bit edges, masking
+// both ways, streams split at every byte boundary, fragments with control
+// frames between them, and every violation the decoder refuses.
+import { describe, expect, it } from "vitest";
+import {
+  OP_BINARY,
+  OP_CLOSE,
+  OP_CONTINUATION,
+  OP_PING,
+  OP_PONG,
+  OP_TEXT,
+  WsFrameDecoder,
+  encodeFrameList,
+  encodeFrames,
+  headerSize,
+  maskInPlace,
+  writeHeader,
+} from "./frame-codec.js";
+
+const alloc = (n: number) => new Uint8Array(n);
+
+interface Seen {
+  events: string[];
+  binaries: Uint8Array[];
+  error: string | undefined;
+  code: number | undefined;
+}
+
+function decoder(expectMasked: boolean, maxPayload = 1 << 24) {
+  const seen: Seen = { events: [], binaries: [], error: undefined, code: undefined };
+  const d = new WsFrameDecoder(
+    { expectMasked, maxPayload, alloc },
+    {
+      onBinary: (p) => {
+        seen.events.push(`binary ${p.length}`);
+        seen.binaries.push(p.slice());
+      },
+      onText: () => seen.events.push("text"),
+      onPing: (p) => seen.events.push(`ping ${p.length}`),
+      onPong: () => seen.events.push("pong"),
+      onClose: (code) => seen.events.push(`close ${code}`),
+      onError: (reason, code) => {
+        seen.error = reason;
+        seen.code = code;
+      },
+    },
+  );
+  return { d, seen };
+}
+
+/** A frame by hand: FIN and RSV bits, opcode, optional mask. */
+function frame(opcode: number, payload: Uint8Array, options: { mask?: Uint8Array; fin?: boolean; rsv?: number } = {}): Uint8Array {
+  const { mask, fin = true, rsv = 0 } = options;
+  const head = new Uint8Array(headerSize(payload.length, mask !== undefined));
+  writeHeader(head, opcode, payload.length, mask);
+  head[0] = (fin ? 0x80 : 0) | rsv | opcode;
+  const body = payload.slice();
+  if (mask) maskInPlace(body, mask);
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
+const MASK = new Uint8Array([0x12, 0x34, 0x56, 0x78]);
+const filled = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff);
+
+describe("encoding", () => {
+  it("uses the 7-bit, 16-bit and 64-bit lengths at their edges", () => {
+    for (const [n, header] of [
+      [0, 2],
+      [125, 2],
+      [126, 4],
+      [65535, 4],
+      [65536, 10],
+    ] as const) {
+      const out = encodeFrames(OP_BINARY, [filled(n)], false, alloc);
+      expect(out.length, `length ${n}`).toBe(header + n);
+      expect(out[0]).toBe(0x82);
+      const { d, seen } = decoder(false);
+      d.feed(out);
+      expect(seen.binaries[0]).toEqual(filled(n));
+    }
+    expect([...encodeFrames(OP_BINARY, [new Uint8Array([1, 2])], false, alloc)]).toEqual([0x82, 0x02, 1, 2]);
+  });
+
+  it("masks client frames (mask bit, key, XORed payload) and the decoder unmasks them; large ones go in aligned buffers of their own", () => {
+    const payloads = [filled(10), filled(5000), filled(300), filled(70000)];
+    const chunks = encodeFrameList(OP_BINARY, payloads, true, alloc);
+    expect(chunks.length).toBe(6);
+    const wire = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of chunks) {
+      wire.set(c, at);
+      at += c.length;
+    }
+    expect(wire[1]! & 0x80).toBe(0x80);
+    expect(wire.subarray(6, 16)).not.toEqual(filled(10));
+    const { d, seen } = decoder(true);
+    d.feed(wire);
+    expect(seen.binaries).toEqual(payloads);
+    expect(seen.error).toBeUndefined();
+  });
+
+  it("maskInPlace word by word agrees with byte by byte, aligned or not", () => {
+    for (const offset of [0, 1, 2, 3]) {
+      const data = filled(2000 + offset);
+      const view = data.subarray(offset);
+      const expected = view.map((b, i) => b ^ MASK[i & 3]!);
+      maskInPlace(view, MASK);
+      expect(view).toEqual(expected);
+    }
+  });
+});
+
+describe("decoding", () => {
+  it("cuts a stream split at every byte boundary into the same messages", () => {
+    const wire = new Uint8Array([
+      ...frame(OP_BINARY, filled(3), { mask: MASK }),
+      ...frame(OP_PING, filled(2), { mask: MASK }),
+      ...frame(OP_BINARY, filled(200), { mask: MASK }),
+      ...frame(OP_PONG, new Uint8Array(0), { mask: MASK }),
+      ...frame(OP_CLOSE, new Uint8Array([0x03, 0xe8]), { mask: MASK }),
+    ]);
+    const expected = ["binary 3", "ping 2", "binary 200", "pong", "close 1000"];
+    for (let split = 0; split <= wire.length; split++) {
+      const { d, seen } = decoder(true);
+      d.feed(wire.subarray(0, split));
+      d.feed(wire.subarray(split));
+      expect(seen.events, `split at ${split}`).toEqual(expected);
+      expect(seen.binaries[1]).toEqual(filled(200));
+    }
+    const { d, seen } = decoder(true);
+    for (const byte of wire) d.feed(new Uint8Array([byte]));
+    expect(seen.events).toEqual(expected);
+  });
+
+  it("gathers a fragmented message, with a control frame between its parts", () => {
+    const { d, seen } = decoder(false);
+    d.feed(frame(OP_BINARY, filled(4), { fin: false }));
+    d.feed(frame(OP_PING, new Uint8Array(0)));
+    d.feed(frame(OP_CONTINUATION, filled(3), { fin: false }));
+    d.feed(frame(OP_CONTINUATION, filled(2)));
+    expect(seen.events).toEqual(["ping 0", "binary 9"]);
+    expect(seen.binaries[0]).toEqual(new Uint8Array([...filled(4), ...filled(3), ...filled(2)]));
+  });
+
+  it("reports text messages, and a close without a code as 1005", () => {
+    const { d, seen } = decoder(false);
+    d.feed(frame(OP_TEXT, new TextEncoder().encode("hi")));
+    d.feed(frame(OP_CLOSE, new Uint8Array(0)));
+    expect(seen.events).toEqual(["text", "close 1005"]);
+  });
+
+  for (const [name, bytes, expectMasked, code] of [
+    ["reserved bits", frame(OP_BINARY, filled(1), { rsv: 0x40 }), false, 1002],
+    ["a reserved data opcode", frame(0x3, filled(1)), false, 1002],
+    ["a reserved control opcode", frame(0xb, filled(1)), false, 1002],
+    ["an unmasked frame from a client", frame(OP_BINARY, filled(1)), true, 1002],
+    ["a masked frame from a server", frame(OP_BINARY, filled(1), { mask: MASK }), false, 1002],
+    ["a fragmented control frame", frame(OP_PING, filled(1), { fin: false }), false, 1002],
+    ["a control frame over 125 bytes", frame(OP_PING, filled(126)), false, 1002],
+    ["a continuation with nothing to continue", frame(OP_CONTINUATION, filled(1)), false, 1002],
+    ["a message over maxPayload", frame(OP_BINARY, filled(101)), false, 1009],
+    ["a 64-bit length over 2^53", new Uint8Array([0x82, 127, 0xff, 0, 0, 0, 0, 0, 0, 1]), false, 1009],
+  ] as const) {
+    it(`refuses ${name} (close code ${code}) and decodes nothing after it`, () => {
+      const { d, seen } = decoder(expectMasked, 100);
+      d.feed(bytes);
+      expect(seen.error).toBeDefined();
+      expect(seen.code).toBe(code);
+      d.feed(frame(OP_BINARY, filled(1), expectMasked ? { mask: MASK } : {}));
+      expect(seen.events).toEqual([]);
+    });
+  }
+
+  it("refuses a new message inside a fragmented one", () => {
+    const { d, seen } = decoder(false);
+    d.feed(frame(OP_BINARY, filled(1), { fin: false }));
+    d.feed(frame(OP_BINARY, filled(1)));
+    expect(seen.error).toMatch(/inside a fragmented/);
+  });
+
+  it("counts a fragmented message's parts against maxPayload", () => {
+    const { d, seen } = decoder(false, 10);
+    d.feed(frame(OP_BINARY, filled(6), { fin: false }));
+    d.feed(frame(OP_CONTINUATION, filled(6)));
+    expect(seen.code).toBe(1009);
+  });
+});
