@@ -85,6 +85,16 @@ describe("ws endpoints", () => {
     expect(text(await rx.receive())).toEqual(["any"]);
   });
 
+  it("speaks IPv6 on [::1]", async () => {
+    const rx = track(new Pull(opts));
+    await rx.bind("ws://[::1]:*/six");
+    expect(rx.lastEndpoint).toMatch(/^ws:\/\/\[::1\]:\d+\/six$/);
+    const tx = track(new Push(opts));
+    tx.connect(rx.lastEndpoint!);
+    await tx.send("v6");
+    expect(text(await rx.receive())).toEqual(["v6"]);
+  });
+
   it("a connect to a path nobody bound is refused (404) and retried", async () => {
     const rx = track(new Pull(opts));
     await rx.bind("ws://127.0.0.1:*/here");
