@@ -292,6 +292,8 @@ await run("ours->libzmq", ours.radio(), libzmq.dish(), "udp://239.0.0.7:5601", "
 await run("libzmq->ours", libzmq.radio(), ours.dish(), "udp://239.0.0.8:5602", "udp://239.0.0.8:5602");
 await run("ours->libzmq iface", ours.radio(), libzmq.dish(), "udp://127.0.0.1;239.0.0.9:5603", "udp://127.0.0.1;239.0.0.9:5603");
 await run("libzmq->ours iface", libzmq.radio(), ours.dish(), "udp://lo;239.0.0.10:5604", "udp://127.0.0.1;239.0.0.10:5604");
+// Ours on both sides, the interface named by its NIC name on both.
+await run("ours->ours nic", ours.radio(), ours.dish(), "udp://lo;239.0.0.11:5605", "udp://lo;239.0.0.11:5605");
 process.exit(0);
 `;
 
@@ -300,7 +302,7 @@ if (draftAvailable && !multicast)
   console.warn("draft-radiodish multicast: skipped, `unshare -n` is not permitted here (it needs root or user namespaces)");
 
 (multicast ? describe : describe.skip)("RADIO/DISH multicast against libzmq 4.3.5, in a private network namespace", () => {
-  it("delivers over 239.0.0.0/8 on the namespace's lo, both ways, with and without an interface", async () => {
+  it("delivers over 239.0.0.0/8 on the namespace's lo, both ways, with and without an interface (an address or a NIC name)", async () => {
     const child = spawn(
       "unshare",
       ["-n", "sh", "-c", 'ip link set lo up && ip route add 224.0.0.0/4 dev lo && exec node --input-type=module -e "$CHILD"'],
@@ -325,6 +327,7 @@ if (draftAvailable && !multicast)
         { name: "libzmq->ours", group: "mc", body: "hello" },
         { name: "ours->libzmq iface", group: "mc", body: "hello" },
         { name: "libzmq->ours iface", group: "mc", body: "hello" },
+        { name: "ours->ours nic", group: "mc", body: "hello" },
       ],
       err: "",
     });

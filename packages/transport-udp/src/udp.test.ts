@@ -180,6 +180,18 @@ describe("Radio -> Dish over udp unicast", () => {
     expect(pair(await dish.receive())).toEqual(["weather", "rain"]);
   });
 
+  it("resolves a hostname to send to", async () => {
+    const s = setup();
+    const dish = s.dish();
+    dish.join("g");
+    await dish.bind("udp://127.0.0.1:*");
+    const radio = s.radio();
+    radio.connect(`udp://localhost:${portOf(dish.lastEndpoint!)}`);
+    await untilFlowing(radio, dish, "g");
+    await radio.send("by name", { group: "g" });
+    expect(pair(await dish.receive())).toEqual(["g", "by name"]);
+  });
+
   it("sends a datagram of exactly 8192 bytes and drops a larger one, as libzmq", async () => {
     const s = setup();
     const dish = s.dish();
