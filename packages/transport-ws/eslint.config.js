@@ -3,7 +3,7 @@ import { config } from "@zmq/eslint-config";
 // The Node entry (index.ts, node*.ts) uses node:* and `ws`; the browser
 // entry and what it imports stay runtime-agnostic: no node:*, no `ws`, no
 // Buffer or process.
-const agnostic = ["src/browser.ts", "src/browser-stream.ts", "src/endpoint.ts", "src/plugin.ts"];
+const agnostic = ["src/browser.ts", "src/browser-stream.ts", "src/endpoint.ts", "src/plugin.ts", "src/frame-codec.ts"];
 
 export default [
   ...config({ tsconfigRootDir: import.meta.dirname }),
