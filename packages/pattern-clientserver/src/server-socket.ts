@@ -100,8 +100,8 @@ export class Server extends SocketBase {
   protected override xsend(msg: Msg): boolean {
     const id = this.target;
     const pipe = this.byId.get(id);
-    // A connection whose other end has closed is gone, though its pipe's end is reported on a microtask.
-    if (!pipe || pipe.peer.terminated) throw new ZmqError("EHOSTUNREACH", `No connection with routing id ${id}`);
+    // A connection released here (disconnect) or closed at the other end is gone, though the pipe's end is reported on a microtask.
+    if (!pipe || pipe.terminated || pipe.peer.terminated) throw new ZmqError("EHOSTUNREACH", `No connection with routing id ${id}`);
     if (!pipe.write(msg)) throw new ZmqError("EAGAIN", `The connection with routing id ${id} is at its high-water mark`);
     return true;
   }

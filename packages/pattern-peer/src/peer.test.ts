@@ -127,6 +127,16 @@ describe("Peer over inproc", () => {
     expect((await rejection(a.send("gone", { routingId: toB }))).code).toBe("EHOSTUNREACH");
   });
 
+  it("forgets a connection it disconnected: EHOSTUNREACH", async () => {
+    const [a, b, ep] = [peer(), peer(), endpoint()];
+    await a.bind(ep);
+    const toA = b.connect(ep);
+    await b.send("hi", { routingId: toA });
+    await a.receive();
+    b.disconnect(ep);
+    expect((await rejection(b.send("gone", { routingId: toA }))).code).toBe("EHOSTUNREACH");
+  });
+
   it("says EBADF once closed, for connect() and send()", async () => {
     const [a, ep] = [peer(), endpoint()];
     a.close();
@@ -177,6 +187,16 @@ describe("Peer over ZMTP (in-memory transport)", () => {
     await a.send("back", { routingId: after });
     const [reply, { routingId: from }] = await b.receive();
     expect([str(reply), from]).toEqual(["back", toA]);
+  });
+
+  it("forgets a connection it disconnected, even with messages lingering for it", async () => {
+    const { peer: mk } = overMemory({ delayMs: 1 });
+    const [a, b] = [mk(), mk({ linger: -1 })];
+    await a.bind("mem://*");
+    const toA = b.connect(a.lastEndpoint!);
+    for (let i = 0; i < 3; i++) await b.send(`m${i}`, { routingId: toA });
+    b.disconnect(a.lastEndpoint!);
+    expect((await rejection(b.send("gone", { routingId: toA }))).code).toBe("EHOSTUNREACH");
   });
 
   it("refuses a peer that is not a PEER", async () => {
