@@ -3,10 +3,18 @@
 // at the RADIO, join/leave errors as libzmq gives them, single-frame sends,
 // joins sent again after a reconnection, a peer that sends a malformed
 // message, and queues bounded by the high-water marks.
-import { Context, type SocketOptions } from "@zmq/kernel";
-import { type MemoryConnectionFaults, createCleanup, errorCode, memoryTransport, nextEvent, rejection } from "@zmq/kernel/testing";
+import { type ByteStream, Context, type SocketOptions } from "@zmq/kernel";
+import {
+  type MemoryConnectionFaults,
+  type MemoryTransport,
+  createCleanup,
+  errorCode,
+  memoryTransport,
+  nextEvent,
+  rejection,
+} from "@zmq/kernel/testing";
 import { inproc } from "@zmq/transport-inproc";
-import { ZmtpConnection, utf8 } from "@zmq/wire";
+import { type Command, ZmtpConnection, utf8 } from "@zmq/wire";
 import { afterEach, describe, expect, it } from "vitest";
 // @zmq/engine is not a devDependency of this package: its build output, by path.
 import { zmtpEngine } from "../../engine/dist/index.js";
@@ -269,6 +277,84 @@ describe("over ZMTP with faults", () => {
     await untilJoined(radio, dish);
     await radio.send("fine", { group: "g" });
     expect(pair(await dish.receive())).toEqual(["g", "fine"]);
+  });
+});
+
+/** A hand-driven DISH behind the memory transport's listener: each accepted connection runs a ZmtpConnection. */
+async function rawDishListener(transport: MemoryTransport, name: string) {
+  const messages: string[] = [];
+  const conns: { conn: ZmtpConnection; stream: ByteStream }[] = [];
+  let arrived: (() => void) | undefined;
+  let readied: (() => void) | undefined;
+  const listener = await transport.listen({ scheme: "mem", address: name, url: `mem://${name}` }, { backlog: 1, ipv6: false }, (stream) => {
+    const conn = new ZmtpConnection(
+      { socketType: "DISH" },
+      {
+        send: (c) => stream.write(c),
+        onReady: () => readied?.(),
+        onMessage: (m) => {
+          messages.push(m.map(str).join("/"));
+          arrived?.();
+        },
+        onCommand: () => {},
+        onError: () => stream.destroy(),
+      },
+    );
+    conns.push({ conn, stream });
+    stream.setHandlers({ onData: (c) => conn.feed(c), onDrain: () => {}, onClose: () => {} });
+    conn.start();
+  });
+  return {
+    messages,
+    conns,
+    close: () => listener.close(),
+    ready: () => new Promise<void>((r) => (readied = r)),
+    command(command: Command) {
+      const { conn, stream } = conns[conns.length - 1]!;
+      stream.write(conn.encodeCommand(command));
+    },
+    /** Resolves when a message for which `pred` holds has arrived. */
+    async until(pred: (m: string) => boolean): Promise<void> {
+      while (!messages.some(pred)) await new Promise<void>((r) => (arrived = r));
+    },
+  };
+}
+
+describe("the RADIO's view of a reconnected DISH", () => {
+  it("forgets the joins of the last connection: a LEAVE after a reconnection stops the group", async () => {
+    const s = setup("mem");
+    const transport = s.transport as MemoryTransport;
+    const dish = await rawDishListener(transport, "raw-dish");
+    const radio = s.radio();
+    let ready = dish.ready();
+    radio.connect("mem://raw-dish");
+    await ready;
+    dish.command({ name: "JOIN", group: utf8("a") });
+    const send = async (group: string, body: string) => radio.send(body, { group });
+    // Until the radio has the JOIN: messages of "a" arrive.
+    while (!dish.messages.includes("a/1")) {
+      await send("a", "1");
+      await new Promise((r) => setImmediate(r));
+    }
+    // Drop the connection; the radio reconnects and the dish joins again, then leaves.
+    ready = dish.ready();
+    dish.conns[0]!.stream.destroy();
+    await ready;
+    dish.command({ name: "JOIN", group: utf8("a") });
+    dish.command({ name: "LEAVE", group: utf8("a") });
+    dish.command({ name: "JOIN", group: utf8("p") });
+    while (!dish.messages.includes("p/probe")) {
+      await send("a", "2");
+      await send("p", "probe");
+      await new Promise((r) => setImmediate(r));
+    }
+    // Every command was applied before the first probe went out: nothing of "a" after it.
+    await send("a", "3");
+    await send("p", "last");
+    await dish.until((m) => m === "p/last");
+    const after = dish.messages.slice(dish.messages.indexOf("p/probe"));
+    expect(after.filter((m) => m.startsWith("a/"))).toEqual([]);
+    dish.close();
   });
 });
 

@@ -41,6 +41,8 @@ export class Radio extends SocketBase {
   private readonly groups = new Map<string, Map<Pipe, number>>();
   /** Pipes to udp:// endpoints: they get everything. */
   private readonly everything = new Set<Pipe>();
+  /** Pipes whose peer has finished a handshake at least once. */
+  private readonly handshaken = new WeakSet<Pipe>();
 
   constructor(options: SocketOptions = {}) {
     super("RADIO", options);
@@ -75,9 +77,7 @@ export class Radio extends SocketBase {
   }
 
   protected xpipeTerminated(pipe: Pipe): void {
-    for (const [key, pipes] of this.groups) {
-      if (pipes.delete(pipe) && pipes.size === 0) this.groups.delete(key);
-    }
+    this.forget(pipe);
     this.everything.delete(pipe);
     this.dist.terminated(pipe);
   }
@@ -88,6 +88,26 @@ export class Radio extends SocketBase {
 
   protected override xwriteActivated(pipe: Pipe): void {
     this.dist.activated(pipe);
+  }
+
+  /**
+   * A connect()'s pipe outlives its connections. The peer of a new
+   * connection sends its joins again, so what the last one joined is
+   * forgotten here; libzmq keeps it (and counts the new joins on top, so
+   * that a later LEAVE leaves the group joined at the radio).
+   */
+  protected override xpeerReady(pipe: Pipe): void {
+    if (!this.handshaken.has(pipe)) {
+      this.handshaken.add(pipe);
+      return;
+    }
+    this.forget(pipe);
+  }
+
+  private forget(pipe: Pipe): void {
+    for (const [key, pipes] of this.groups) {
+      if (pipes.delete(pipe) && pipes.size === 0) this.groups.delete(key);
+    }
   }
 
   /** JOIN / LEAVE from a ZMTP peer. */
