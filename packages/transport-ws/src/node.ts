@@ -57,6 +57,13 @@ function makeTransport(scheme: "ws" | "wss", options: WssOptions): WsTransport {
     select?: ProtocolSelector,
   ): Promise<Listener> {
     const a = parseWsAddress(endpoint.url, scheme, endpoint.address, true);
+    if (tls && !options.server && tls.cert === undefined && tls.pfx === undefined) {
+      throw new ZmqError(
+        "EINVAL",
+        "wss:// binds need a certificate: wss({ tls: { cert, key } }) (or mount on an https server with wss({ server }))",
+        endpoint.url,
+      );
+    }
     let ip: string;
     if (a.host === "*") ip = lo.ipv6 ? "::" : "0.0.0.0";
     else {

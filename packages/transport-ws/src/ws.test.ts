@@ -318,6 +318,9 @@ describe("wss:// with a certificate made for the test", () => {
     await rep.send("secured");
     expect(text(await req.receive())).toEqual(["secured"]);
 
+    const noCert = track(new Pull({ context: new Context({ transports: [wss()] }), linger: 0 }));
+    await expect(noCert.bind("wss://127.0.0.1:*")).rejects.toMatchObject({ code: "EINVAL" });
+
     const stranger = track(new Push({ context: new Context({ transports: [wss()] }), linger: 0, reconnectInterval: -1 }));
     const watch = watchEvents(stranger);
     stranger.connect(rep.lastEndpoint!);
