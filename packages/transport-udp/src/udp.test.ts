@@ -192,6 +192,19 @@ describe("Radio -> Dish over udp unicast", () => {
     expect(pair(await dish.receive())).toEqual(["g", "by name"]);
   });
 
+  it("works over IPv6 with the ipv6 option ([::1])", async () => {
+    const s = setup();
+    const dish = s.dish({ ipv6: true });
+    dish.join("six");
+    await dish.bind("udp://[::1]:*");
+    expect(dish.lastEndpoint).toMatch(/^udp:\/\/\[::1\]:\d+$/);
+    const radio = s.radio({ ipv6: true });
+    radio.connect(dish.lastEndpoint!);
+    await untilFlowing(radio, dish, "six");
+    await radio.send("v6", { group: "six" });
+    expect(pair(await dish.receive())).toEqual(["six", "v6"]);
+  });
+
   it("sends a datagram of exactly 8192 bytes and drops a larger one, as libzmq", async () => {
     const s = setup();
     const dish = s.dish();
