@@ -178,6 +178,34 @@ describe.each(["NULL", "PLAIN", "CURVE"] as const)("ws:// with libzmq 4.3.5, %s"
   });
 });
 
+describe("bare ZWS2.0 with libzmq (our client offers it first; libzmq's server takes the first it can speak)", () => {
+  const bareContext = new Context().use(ws({ bareFirst: true }));
+
+  it("libzmq's ROUTER learns our routing id from our first message, and replies by it", async () => {
+    const router = make("libzmq", "Router", {});
+    await router.bind("ws://127.0.0.1:*");
+    const dealer = track(new Dealer({ context: bareContext, linger: 0, routingId: "bare-dealer" }));
+    dealer.connect(router.lastEndpoint!);
+    await dealer.send(["x", "y"]);
+    const [id, ...rest] = await router.receive();
+    expect(id!.toString()).toBe("bare-dealer");
+    expect(strings(rest)).toEqual(["x", "y"]);
+    await router.send([id!, "z"]);
+    expect(strings(await dealer.receive())).toEqual(["z"]);
+  });
+
+  it("Req/Rep with libzmq binding", async () => {
+    const rep = make("libzmq", "Reply", {});
+    await rep.bind("ws://127.0.0.1:*/bare");
+    const req = track(new Request({ context: bareContext, linger: 0 }));
+    req.connect(rep.lastEndpoint!);
+    await req.send("q");
+    expect(strings(await rep.receive())).toEqual(["q"]);
+    await rep.send("a");
+    expect(strings(await req.receive())).toEqual(["a"]);
+  });
+});
+
 describe("ws:// heartbeats with libzmq (WebSocket pings and pongs)", () => {
   it.each([
     ["ours", "libzmq"],
