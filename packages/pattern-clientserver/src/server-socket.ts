@@ -1,13 +1,4 @@
-import {
-  type MessageLike,
-  type Msg,
-  type OperationOptions,
-  type Pipe,
-  SocketBase,
-  type SocketOptions,
-  type SocketTypeName,
-  ZmqError,
-} from "@zmq/kernel";
+import { type MessageLike, type Msg, type OperationOptions, type Pipe, SocketBase, type SocketOptions, ZmqError } from "@zmq/kernel";
 import { SingleFrameQueue, multipartRefused } from "./single-frame-queue.js";
 
 /** The routing id a SERVER gives a connection: receive() reports it, send() takes it. */
@@ -39,8 +30,8 @@ export class Server extends SocketBase {
   /** The routing id of the send() being routed (set around super.send, which routes synchronously). */
   private target = 0;
 
-  constructor(options: SocketOptions = {}, type: SocketTypeName = "SERVER") {
-    super(type, options);
+  constructor(options: SocketOptions = {}) {
+    super("SERVER", options);
   }
 
   /** libzmq's SERVER is thread-safe (ZMQ_THREAD_SAFE), as zeromq.js reports. */
@@ -70,11 +61,6 @@ export class Server extends SocketBase {
     } finally {
       this.target = 0;
     }
-  }
-
-  /** The routing id of the pipe a connect() just attached (Peer's connect returns it). */
-  protected routingIdOf(pipe: Pipe): number | undefined {
-    return this.ids.get(pipe);
   }
 
   protected xattachPipe(pipe: Pipe): void {
