@@ -114,6 +114,7 @@ export class UdpEndpoint implements PipeOwner {
     try {
       port = await ep.listen();
     } catch (error) {
+      ep.closeSocket();
       const e = asZmqError(error, url);
       host.emit({ type: "bind:error", address: url, error: { code: e.code, errno: Errno[e.code], message: e.message } });
       throw e;
@@ -175,12 +176,7 @@ export class UdpEndpoint implements PipeOwner {
     });
     socket.on("error", () => {});
     if (a.multicast) {
-      try {
-        socket.addMembership(a.host, iface);
-      } catch (error) {
-        socket.close();
-        throw error;
-      }
+      socket.addMembership(a.host, iface);
     }
     socket.on("message", (datagram: Buffer, peer: RemoteInfo) => this.received(datagram, peer));
     return socket.address().port;
@@ -259,9 +255,16 @@ export class UdpEndpoint implements PipeOwner {
   }
 
   private finish(): void {
-    if (this.inFlight > 0 || this.socket === undefined) return;
+    if (this.inFlight === 0) this.closeSocket();
+  }
+
+  private closeSocket(): void {
     const socket = this.socket;
     this.socket = undefined;
-    socket.close();
+    try {
+      socket?.close();
+    } catch {
+      // Already closed by node:dgram after a failed bind.
+    }
   }
 }
