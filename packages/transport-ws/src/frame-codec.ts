@@ -166,6 +166,8 @@ export class WsFrameDecoder {
   private fragments: Uint8Array[] | undefined;
   private fragmentBytes = 0;
   private fragmentOpcode = 0;
+  /** The last take() copied into a new buffer. */
+  private fresh = false;
 
   constructor(
     private readonly options: FrameDecoderOptions,
@@ -208,6 +210,7 @@ export class WsFrameDecoder {
 
   /** Takes `n` bytes: a view when one chunk holds them, else a copy. */
   private take(n: number): Uint8Array {
+    this.fresh = false;
     if (n === 0) return this.options.alloc(0);
     const first = this.chunks[0]!;
     this.buffered -= n;
@@ -220,6 +223,7 @@ export class WsFrameDecoder {
       return first;
     }
     const out = this.options.alloc(n);
+    this.fresh = true;
     let at = 0;
     while (at < n) {
       const c = this.chunks[0]!;
@@ -286,11 +290,13 @@ export class WsFrameDecoder {
     if (this.buffered < this.length) return false;
     let data = this.take(this.length);
     if (this.masked && data.length > 0) {
-      // Unmask into a fresh buffer: the chunk may be shared.
-      const out = this.options.alloc(data.length);
-      out.set(data);
-      maskInPlace(out, this.mask);
-      data = out;
+      // Unmask a buffer of our own: a copy gathered from several chunks is one; a view into a chunk is not.
+      if (!this.fresh) {
+        const out = this.options.alloc(data.length);
+        out.set(data);
+        data = out;
+      }
+      maskInPlace(data, this.mask);
     }
     this.state = State.Header;
     const opcode = this.opcode;
