@@ -16,7 +16,7 @@ import { UdpEndpoint } from "./udp-endpoint.js";
  * in name only: its `engine` plug-in, which is what sockets call for bind()
  * and connect(), opens a node:dgram socket per endpoint and joins it to the
  * socket with a pipe (an async bind, so that bind() reports errors and the
- * port bound). `listen` and `connect` of streams are refused.
+ * port bound). `listen` and `connect` of streams are refused (ENOCOMPATPROTO).
  */
 export interface UdpTransport extends StreamTransport {
   readonly scheme: "udp";
@@ -24,6 +24,10 @@ export interface UdpTransport extends StreamTransport {
 
 function incompatible(host: SessionHost, what: string, allowed: string): ZmqError {
   return new ZmqError("ENOCOMPATPROTO", `A ${host.socketType} socket cannot ${what} udp://; only ${allowed} can (as in libzmq)`);
+}
+
+function noStreams(): ZmqError {
+  return new ZmqError("ENOCOMPATPROTO", "udp:// has no streams: it serves RADIO, DISH and DGRAM sockets only, through its own engine plug-in");
 }
 
 const engine: EnginePlugin = {
@@ -52,9 +56,10 @@ export function udp(): UdpTransport {
     apiVersion: TRANSPORT_API_VERSION,
     kind: "stream",
     scheme: "udp",
-    listen: () => Promise.reject(new ZmqError("EPROTONOSUPPORT", "udp:// has no streams: sockets reach it through its engine plug-in")),
+    // Only a socket type with an engine of its own (STREAM's raw bytes) asks for streams: libzmq says ENOCOMPATPROTO.
+    listen: () => Promise.reject(noStreams()),
     connect: () => {
-      throw new ZmqError("EPROTONOSUPPORT", "udp:// has no streams: sockets reach it through its engine plug-in");
+      throw noStreams();
     },
     validate(endpoint: Endpoint): void {
       parseUdpAddress(endpoint.url, endpoint.address, false, true);
