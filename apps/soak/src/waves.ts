@@ -77,6 +77,8 @@ export interface FanoutFigures {
   readonly missing: number;
   readonly ms: number;
   readonly heapGrowth: number;
+  /** Heap used after a full GC once every Subscriber has gone. */
+  readonly heapAfter: number;
 }
 
 export async function topicFanout(options: { readonly subscribers: number }): Promise<FanoutFigures> {
@@ -85,6 +87,11 @@ export async function topicFanout(options: { readonly subscribers: number }): Pr
   // An XPublisher tells when every subscription has arrived; a Publisher would not.
   const pub = new XPublisher({ linger: 0, backlog: options.subscribers });
   await pub.bind("tcp://127.0.0.1:*");
+  let disconnects = 0;
+  const events = pub.events;
+  void (async () => {
+    for await (const e of events) if (e.type === "disconnect") disconnects++;
+  })();
   const subs = Array.from({ length: options.subscribers }, (_, i) => {
     const s = new Subscriber({ linger: 0 });
     s.subscribe(`topic-${i}/`);
@@ -122,10 +129,30 @@ export async function topicFanout(options: { readonly subscribers: number }): Pr
     throw error;
   } finally {
     for (const s of subs) s.close();
-    pub.close();
   }
+  // Measure once the Publisher has seen every Subscriber go.
+  await bounded(
+    new Promise<void>((resolve) => {
+      const check = () => (disconnects >= options.subscribers ? resolve() : setTimeout(check, 10));
+      check();
+    }),
+    60_000,
+    "disconnects",
+  );
+  pub.close();
   const after = memory();
-  const figures = { subscribers: options.subscribers, wrong, missing, ms: Date.now() - started, heapGrowth: after.heapUsed - before.heapUsed };
-  report(`topic fan-out (${options.subscribers} Subscribers, distinct topics)`, { ...figures, heapGrowth: mib(figures.heapGrowth) });
+  const figures = {
+    subscribers: options.subscribers,
+    wrong,
+    missing,
+    ms: Date.now() - started,
+    heapGrowth: after.heapUsed - before.heapUsed,
+    heapAfter: after.heapUsed,
+  };
+  report(`topic fan-out (${options.subscribers} Subscribers, distinct topics)`, {
+    ...figures,
+    heapGrowth: mib(figures.heapGrowth),
+    heapAfter: mib(figures.heapAfter),
+  });
   return figures;
 }
