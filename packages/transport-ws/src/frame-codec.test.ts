@@ -188,3 +188,33 @@ describe("decoding", () => {
     expect(seen.code).toBe(1009);
   });
 });
+
+describe("fuzz", () => {
+  it("random bytes never throw: each stream ends decoded or refused, and nothing is decoded after a refusal", () => {
+    let seed = 12345;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x80000000;
+    };
+    for (let run = 0; run < 2000; run++) {
+      const expectMasked = run % 2 === 0;
+      const { d, seen } = decoder(expectMasked, 1000);
+      const bytes = Uint8Array.from({ length: 1 + Math.floor(random() * 64) }, () => Math.floor(random() * 256));
+      // Sometimes start with a valid header, so that payload and later frames get exercised too.
+      if (random() < 0.5) bytes[0] = 0x80 | [OP_BINARY, OP_PING, OP_CONTINUATION, OP_TEXT][Math.floor(random() * 4)]!;
+      if (random() < 0.5) bytes[1] = (expectMasked ? 0x80 : 0) | (bytes[1]! & 0x7f);
+      expect(() => {
+        for (let at = 0; at < bytes.length;) {
+          const step = 1 + Math.floor(random() * 8);
+          d.feed(bytes.subarray(at, at + step));
+          at += step;
+        }
+      }).not.toThrow();
+      if (seen.error !== undefined) {
+        const before = seen.events.length;
+        d.feed(frame(OP_BINARY, filled(1), expectMasked ? { mask: MASK } : {}));
+        expect(seen.events.length).toBe(before);
+      }
+    }
+  });
+});
