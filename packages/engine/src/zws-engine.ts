@@ -34,7 +34,11 @@ export interface ZwsStreamHandlers extends ByteStreamHandlers {
   onBadFrame?(reason: string): void;
 }
 
-/** A message-preserving stream: each onData chunk is one binary WebSocket message, each write sends one. */
+/**
+ * A message-preserving stream: each onData chunk is one binary WebSocket
+ * message, each write sends one. A write takes its payload over (the
+ * engine never touches it again), so a client may mask it in place.
+ */
 export interface ZwsStream extends ByteStream {
   /** The subprotocol the upgrade agreed; undefined when the peer offered none this socket can speak (the engine refuses it). */
   readonly protocol: string | undefined;

@@ -218,3 +218,15 @@ describe("fuzz", () => {
     }
   });
 });
+
+describe("owned payloads", () => {
+  it("a large aligned payload handed over is masked where it lies, and still decodes", () => {
+    const payload = filled(4096);
+    const original = payload.slice();
+    const chunks = encodeFrameList(OP_BINARY, [payload], true, alloc, true);
+    expect(chunks[1]).toBe(payload);
+    const { d, seen } = decoder(true);
+    for (const c of chunks) d.feed(c);
+    expect(seen.binaries).toEqual([original]);
+  });
+});

@@ -67,7 +67,14 @@ export function writeFrame(out: Uint8Array, at: number, opcode: number, payload:
 }
 
 /** Frames for several payloads of one opcode, in one buffer (masked ones of 1 KiB and more in aligned buffers of their own). */
-export function encodeFrameList(opcode: number, payloads: readonly Uint8Array[], masked: boolean, alloc: (size: number) => Uint8Array): Uint8Array[] {
+export function encodeFrameList(
+  opcode: number,
+  payloads: readonly Uint8Array[],
+  masked: boolean,
+  alloc: (size: number) => Uint8Array,
+  /** The payloads are the caller's to give away: an aligned one is masked where it lies, not copied. */
+  owned = false,
+): Uint8Array[] {
   if (!masked) return [encodeFrames(opcode, payloads, false, alloc)];
   const out: Uint8Array[] = [];
   let run: Uint8Array[] = [];
@@ -80,9 +87,12 @@ export function encodeFrameList(opcode: number, payloads: readonly Uint8Array[],
     run = [];
     const size = headerSize(p.length, true);
     const header = alloc(size);
-    // The header alone, and the payload masked in an aligned copy of its own.
-    const body = alloc(p.length);
-    body.set(p);
+    // The header alone, and the payload masked where it lies (owned and aligned) or in an aligned copy.
+    let body = p;
+    if (!owned || p.byteOffset % 4 !== 0) {
+      body = alloc(p.length);
+      body.set(p);
+    }
     const mask = newMask();
     writeHeader(header, opcode, p.length, mask);
     maskInPlace(body, mask);

@@ -157,7 +157,8 @@ export class RawWsStream implements ZwsStream {
     const socket = this.socket;
     if (this.closed || this.closeSent || socket.destroyed) return false;
     if (this.masked) {
-      const chunks = encodeFrameList(OP_BINARY, payloads, true, this.alloc);
+      // The engine's payloads are fresh and handed over: large ones are masked in place.
+      const chunks = encodeFrameList(OP_BINARY, payloads, true, this.alloc, true);
       if (chunks.length === 1) return socket.write(chunks[0]!);
       let ok = true;
       socket.cork();
