@@ -21,8 +21,8 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
 
   /** Forwards until terminate() or a socket closes; then closes both sockets. */
   async run(): Promise<void> {
-    if (this.frontEnd.lastEndpoint === null) throw new ZmqError("EINVAL", "Front-end socket must be bound or connected");
-    if (this.backEnd.lastEndpoint === null) throw new ZmqError("EINVAL", "Back-end socket must be bound or connected");
+    if (this.frontEnd.lastEndpoint === null) throw new ZmqError("EINVAL", undefined, undefined, "Front-end socket must be bound or connected");
+    if (this.backEnd.lastEndpoint === null) throw new ZmqError("EINVAL", undefined, undefined, "Back-end socket must be bound or connected");
     if (this.current) throw new ZmqError("EBUSY", "Proxy is already running");
     const run = new ProxyRun(this.frontEnd, this.backEnd);
     this.current = run;

@@ -62,13 +62,25 @@ export class ZmqError extends Error {
   readonly errno: number;
   /** The endpoint involved, for bind / connect / unbind / disconnect errors. */
   readonly address: string | undefined;
+  /**
+   * What went wrong, in full: which option, which value, what was expected,
+   * how to fix it. `message` stays zeromq.js's (libzmq's strerror text, or
+   * zeromq.js's own wording), so programs that compare messages keep working.
+   */
+  readonly detail: string | undefined;
 
-  constructor(code: ErrorCode, message: string = ErrorMessages[code], address?: string) {
+  /**
+   * @param detail our explanation (kept in `detail`; `message` is zeromq.js's)
+   * @param message zeromq.js's message where it is not libzmq's strerror text
+   */
+  constructor(code: ErrorCode, detail?: string, address?: string, message: string = ErrorMessages[code]) {
     super(message);
     this.name = "ZmqError";
     this.code = code;
     this.errno = Errno[code];
     this.address = address;
+    this.detail = detail !== undefined && detail !== message ? detail : undefined;
+    if (this.detail === undefined) delete (this as { detail?: string }).detail;
     Object.defineProperty(this, BRAND, { value: true });
   }
 

@@ -18,7 +18,7 @@ import type { BaseOptions } from "./base-options.js";
 import type { Context } from "./context.js";
 import type { SecurityMechanism, SecuritySelection } from "./mechanism.js";
 import type { Msg } from "./msg.js";
-import { Observer } from "./observer.js";
+import { type Event, type EventOfType, type EventType, Observer } from "./observer.js";
 import type { OptionStore } from "./options.js";
 import { loopHolds } from "./pending.js";
 import type { Pipe, PipeOwner } from "./pipe.js";
@@ -36,6 +36,33 @@ export interface SocketHooks {
   flushReceives(): void;
   /** The socket type's check of incoming messages (REQ's), read at each connection. */
   validator(): ((msg: Msg) => boolean) | undefined;
+}
+
+/**
+ * A socket's monitor. As zeromq.js's, it holds the event loop while a
+ * receive() (or a for-await over it) waits, and from its first listener
+ * until it closes with the socket.
+ */
+class SocketObserver extends Observer {
+  private releaseListening: (() => void) | undefined;
+
+  override receive(): Promise<Event> {
+    const event = super.receive();
+    const release = loopHolds.hold();
+    event.then(release, release);
+    return event;
+  }
+
+  override on<T extends EventType>(type: T, listener: (event: EventOfType<T>) => void): this {
+    if (!this.closed) this.releaseListening ??= loopHolds.hold();
+    return super.on(type, listener);
+  }
+
+  override close(): void {
+    super.close();
+    this.releaseListening?.();
+    this.releaseListening = undefined;
+  }
 }
 
 /** Open sockets that have had a pipe: the ones whose queued messages may hold the loop at exit. */
@@ -120,7 +147,7 @@ export class SocketHost implements SessionHost, PipeOwner {
   /** The socket's monitor, made on first use. */
   get events(): Observer {
     if (!this.observer) {
-      this.observer = new Observer();
+      this.observer = new SocketObserver();
       if (this.closed) this.observer.close();
     }
     return this.observer;

@@ -130,6 +130,8 @@ describe("inproc", () => {
   it("refuses an empty name", () => {
     const context = new Context({ transports: [transport] });
     const empty = { scheme: "inproc", address: "", url: "inproc://" };
-    expect(() => transport.bind(empty, new FakeSocket(context, "PULL"))).toThrow(/needs a name/);
+    expect(() => transport.bind(empty, new FakeSocket(context, "PULL"))).toThrow(
+      expect.objectContaining({ detail: expect.stringMatching(/needs a name/) }),
+    );
   });
 });

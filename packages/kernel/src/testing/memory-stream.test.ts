@@ -118,8 +118,8 @@ describe("memoryStreamPair: delivery", () => {
 
   it("rejects nonsensical fault options with EINVAL", () => {
     expect(() => memoryStreamPair({ chunkSize: 0 })).toThrow(expect.objectContaining({ code: "EINVAL" }));
-    expect(() => memoryStreamPair({ highWaterMark: 0 })).toThrow(/highWaterMark/);
-    expect(() => memoryStreamPair({ second: { delayMs: -1 } })).toThrow(/delayMs/);
+    expect(() => memoryStreamPair({ highWaterMark: 0 })).toThrow(expect.objectContaining({ detail: expect.stringMatching(/highWaterMark/) }));
+    expect(() => memoryStreamPair({ second: { delayMs: -1 } })).toThrow(expect.objectContaining({ detail: expect.stringMatching(/delayMs/) }));
   });
 });
 
