@@ -13,6 +13,8 @@
 // | a pending receive() with receiveTimeout                      | stays until it fails with EAGAIN, then exits        |
 // | a pending send() (no peer, or at the HWM)                    | stays                                               |
 // | a bind() not awaited                                         | the bind completes (its then runs), then exits      |
+// | a monitor with a receive() or for-await waiting on socket.events, | stays until the socket closes                  |
+// | or a listener (socket.events.on)                             |                                                     |
 // | messages queued when the loop runs empty, socket open or     | stays until they are delivered (to a peer that      |
 // | closed, linger -1 (the default: context.blocky true)         | comes later, too), for ever if none comes           |
 // | the same with linger N                                       | stays at most N ms, delivering if a peer comes      |
@@ -167,6 +169,17 @@ describe.each(LIBS)("process lifetime with %s", (lib) => {
     await expectExit(
       `const s = new zmq.Pull(); s.bind("tcp://127.0.0.1:*").then(() => console.log("bound", s.lastEndpoint));`,
       "bound tcp://127.0.0.1:",
+    );
+  });
+
+  it("a monitor being read or listened to keeps it alive until the socket closes", async () => {
+    const bound = `const s = new zmq.Pull(); await s.bind("tcp://127.0.0.1:*");`;
+    await expectAlive(`${bound} (async () => { for await (const e of s.events) console.log(e.type); })(); console.log("ready");`);
+    await expectAlive(`${bound} s.events.on("accept", () => {}); console.log("ready");`);
+    await expectExit(`${bound} s.events.on("accept", () => {}); setTimeout(() => (s.close(), console.log("closed")), 100);`, "closed");
+    await expectExit(
+      `${bound} (async () => { for await (const e of s.events) console.log("event", e.type); })(); setTimeout(() => s.close(), 100);`,
+      "event end",
     );
   });
 
