@@ -1,7 +1,7 @@
 // The v5 callback API, message by message: every scenario runs against this
 // package and against npm zeromq 6.8.0's "zeromq/v5-compat" (libzmq 4.3.5),
 // so each expectation is one the real thing meets too.
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { createRequire } from "node:module";
 import { afterEach, describe, expect, it } from "vitest";
 import * as ours from "./index.js";
@@ -331,6 +331,22 @@ for (const [name, zmq] of IMPLEMENTATIONS) {
       }
       push.close();
       expect(errors).toEqual([]);
+    });
+
+    it("stream: a raw tcp peer appears as [id, empty], its bytes as [id, data]; [id, data] writes back", async () => {
+      const stream = socket("stream");
+      const endpoint = await bound(stream);
+      const client = connect(Number(endpoint.split(":")[2]), "127.0.0.1");
+      const reply = new Promise<string>((resolve) => client.once("data", (d: Buffer) => resolve(d.toString())));
+      const seen: string[] = [];
+      stream.on("message", (id: Buffer, data: Buffer) => {
+        seen.push(data.toString());
+        if (data.length === 0 && seen.length === 1) client.write("ping");
+        else if (data.length > 0) stream.send([id, `pong:${data.toString()}`]);
+      });
+      expect(await reply).toBe("pong:ping");
+      expect(seen).toEqual(["", "ping"]);
+      client.destroy();
     });
 
     it("proxy() forwards router/dealer both ways and captures each reply's body", async () => {
