@@ -204,6 +204,35 @@ for (const [name, zmq] of IMPLEMENTATIONS) {
       expect(got).toEqual(["0161", "0161"]);
     });
 
+    it("CURVE keys set as properties from curveKeypair() secure a connection", async () => {
+      const server = zmq.curveKeypair();
+      const client = zmq.curveKeypair();
+      const rep = socket("rep");
+      rep.curve_server = 1;
+      rep.curve_secretkey = server.secret;
+      expect(rep.getsockopt(zmq.ZMQ_MECHANISM)).toBe(2);
+      rep.on("message", (body: Buffer) => rep.send(`secure:${body.toString()}`));
+      const endpoint = await bound(rep);
+      const req = socket("req");
+      req.curve_serverkey = server.public;
+      req.curve_publickey = client.public;
+      req.curve_secretkey = client.secret;
+      req.connect(endpoint);
+      const reply = next(req, "message");
+      req.send("hello");
+      expect(String((await reply)[0])).toBe("secure:hello");
+    });
+
+    it("PLAIN credentials read back as set (a PLAIN server needs a ZAP handler to let anyone in, with either)", () => {
+      const req = socket("req");
+      req.plain_username = "user";
+      req.plain_password = Buffer.from("secret");
+      expect([req.plain_username, req.plain_password, req.mechanism]).toEqual(["user", "secret", 1]);
+      const rep = socket("rep");
+      rep.setsockopt("plain_server", 1);
+      expect([rep.plain_server, rep.getsockopt(zmq.ZMQ_MECHANISM)]).toEqual([1, 1]);
+    });
+
     it("Context: static settings of the default context; it cannot be made", () => {
       expect(() => new zmq.Context()).toThrow("Context cannot be instantiated in compatibility mode");
       expect(zmq.Context.getMaxThreads()).toBe(1);

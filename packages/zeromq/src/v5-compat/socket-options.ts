@@ -7,7 +7,7 @@ import { type SocketBase, ZmqError } from "@zmq/kernel";
 import * as n from "./constants.js";
 
 /** How a v5 value becomes the v6 property's value, and back. */
-type Kind = "int" | "flag" | "text" | "bytes";
+type Kind = "int" | "flag" | "text" | "bytes" | "key";
 
 interface Mapped {
   readonly prop: string;
@@ -45,9 +45,9 @@ const MAPPED: Readonly<Record<number, Mapped>> = {
   [n.ZMQ_PLAIN_USERNAME]: { prop: "plainUsername", kind: "text" },
   [n.ZMQ_PLAIN_PASSWORD]: { prop: "plainPassword", kind: "text" },
   [n.ZMQ_CURVE_SERVER]: { prop: "curveServer", kind: "flag" },
-  [n.ZMQ_CURVE_PUBLICKEY]: { prop: "curvePublicKey", kind: "bytes" },
-  [n.ZMQ_CURVE_SECRETKEY]: { prop: "curveSecretKey", kind: "bytes" },
-  [n.ZMQ_CURVE_SERVERKEY]: { prop: "curveServerKey", kind: "bytes" },
+  [n.ZMQ_CURVE_PUBLICKEY]: { prop: "curvePublicKey", kind: "key" },
+  [n.ZMQ_CURVE_SECRETKEY]: { prop: "curveSecretKey", kind: "key" },
+  [n.ZMQ_CURVE_SERVERKEY]: { prop: "curveServerKey", kind: "key" },
   [n.ZMQ_ZAP_DOMAIN]: { prop: "zapDomain", kind: "text" },
   [n.ZMQ_ROUTER_HANDOVER]: { prop: "handover", kind: "flag" },
   [n.ZMQ_HEARTBEAT_IVL]: { prop: "heartbeatInterval", kind: "int" },
@@ -100,6 +100,10 @@ function toV6(kind: Kind, value: unknown): unknown {
     case "text":
       return value === null || value === undefined ? null : text(value);
     case "bytes":
+      return value;
+    case "key":
+      // A Z85 key arrives as its 40 characters in a Buffer (v5 turns strings into Buffers), maybe with libzmq's trailing NUL.
+      if (value instanceof Uint8Array && (value.length === 40 || (value.length === 41 && value[40] === 0))) return text(value.subarray(0, 40));
       return value;
   }
 }
