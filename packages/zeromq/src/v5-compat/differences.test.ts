@@ -45,6 +45,23 @@ describe("v5 API beyond zeromq.js 6", () => {
     expect(((await got) as Buffer[]).map(String)).toEqual(["a", "b", "c"]);
   });
 
+  it("delivers what was sent before close() (linger), as v5 did; zeromq.js 6 drops what its own queue still held", async () => {
+    const pull = socket("pull");
+    const push = socket("push");
+    push.connect(await bound(pull));
+    const got: string[] = [];
+    const all = new Promise<void>((resolve) =>
+      pull.on("message", (frame: Buffer) => {
+        got.push(frame.toString());
+        if (got.length === 100) resolve();
+      }),
+    );
+    for (let i = 0; i < 100; i++) push.send(`m${i}`);
+    push.close();
+    await all;
+    expect(got).toEqual(Array.from({ length: 100 }, (_, i) => `m${i}`));
+  });
+
   it("calls back with EBADF for a send on a closed socket (zeromq.js 6 never calls back)", async () => {
     const push = socket("push");
     push.close();

@@ -349,6 +349,22 @@ for (const [name, zmq] of IMPLEMENTATIONS) {
       client.destroy();
     });
 
+    it("proxy() forwards pull to push", async () => {
+      const frontend = socket("pull");
+      const backend = socket("push");
+      const frontEndpoint = await bound(frontend);
+      const backEndpoint = await bound(backend);
+      zmq.proxy(frontend, backend);
+      const producer = socket("push");
+      producer.connect(frontEndpoint);
+      const worker = socket("pull");
+      worker.connect(backEndpoint);
+      const got = messages(worker, 2);
+      producer.send(["job", "1"]);
+      producer.send("job 2");
+      expect((await got).map(text)).toEqual([["job", "1"], ["job 2"]]);
+    });
+
     it("proxy() forwards router/dealer both ways and captures each reply's body", async () => {
       const frontend = socket("router");
       const backend = socket("dealer");
