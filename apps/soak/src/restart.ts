@@ -59,7 +59,9 @@ export async function restartScenario(options: RestartOptions): Promise<RestartF
     await push.bind("tcp://127.0.0.1:*");
     endpoint = push.lastEndpoint!;
   } else {
-    endpoint = "tcp://127.0.0.1:0";
+    // A fixed port for every incarnation, below Linux's ephemeral range (32768-60999), so that no
+    // outgoing connection of another process takes it while the child is down.
+    endpoint = `tcp://127.0.0.1:${20000 + Math.floor(Math.random() * 12000)}`;
   }
   let sent = 0;
   let received = 0;
@@ -95,15 +97,22 @@ export async function restartScenario(options: RestartOptions): Promise<RestartF
         }
         if (mine >= options.perIncarnation) enough();
       });
-      const ready = await bounded(
-        child.line((l) => l.startsWith("ready ")),
-        20_000,
-        "child start",
-      );
-      if (i === 0 && options.childSide === "bind") {
-        endpoint = ready.slice(6);
-        push.connect(endpoint);
+      try {
+        await bounded(
+          child.line((l) => l.startsWith("ready ")),
+          20_000,
+          "child start",
+        );
+      } catch (error) {
+        // The first port tried may be taken: try another (later incarnations keep the one that worked).
+        if (i === 0 && options.childSide === "bind" && child.output().includes("EADDRINUSE")) {
+          endpoint = `tcp://127.0.0.1:${20000 + Math.floor(Math.random() * 12000)}`;
+          i--;
+          continue;
+        }
+        throw error;
       }
+      if (i === 0 && options.childSide === "bind") push.connect(endpoint);
       await bounded(gotEnough, 20_000, `incarnation ${i} receiving`);
       if (i < options.restarts) await child.kill();
     }
