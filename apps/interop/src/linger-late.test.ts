@@ -29,12 +29,23 @@ afterEach(() => {
 const within = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<"still running">((resolve) => setTimeout(() => resolve("still running"), ms))]);
 
+/**
+ * A tcp port nobody listens on, below Linux's ephemeral range (32768-60999), so that no outgoing
+ * connection takes it before the late peer binds it.
+ */
 async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const server = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => resolve(true));
+    });
+    if (free) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return port;
+    }
+  }
 }
 
 async function endpointFor(transport: "tcp" | "ipc" | "inproc"): Promise<string> {
