@@ -20,4 +20,9 @@ describe("a Publisher with 20 subscribers that never read", () => {
     expect(f.liveGrowth2 - f.liveGrowth1).toBeLessThan(SUBSCRIBERS * WRITE_BUFFER);
     expect(f.rssGrowth2 - f.rssGrowth1).toBeLessThan(SUBSCRIBERS * WRITE_BUFFER);
   }, 180_000);
+
+  it("libzmq's publisher in the same run, for reference (printed, not asserted)", async () => {
+    const f = await publisherMemory({ lib: "zeromq", subscribers: SUBSCRIBERS, size: SIZE, count: 100_000 });
+    expect(f.ms).toBeGreaterThan(0);
+  }, 180_000);
 });

@@ -11,6 +11,8 @@
 import { bounded, report, runNode } from "./util.js";
 
 export interface PubMemoryOptions {
+  /** The publisher's library: zmq-ts (default), or npm zeromq (libzmq) as the reference. */
+  readonly lib?: "@zmq/zeromq" | "zeromq";
   readonly subscribers: number;
   readonly size: number;
   readonly count: number;
@@ -32,7 +34,7 @@ export const WRITE_BUFFER = 256 * 1024;
 
 function publisherProgram(o: PubMemoryOptions): string {
   return `
-    import { Publisher } from "@zmq/zeromq";
+    import { Publisher } from ${JSON.stringify(o.lib ?? "@zmq/zeromq")};
     import { setFlagsFromString } from "node:v8";
     import { runInNewContext } from "node:vm";
     setFlagsFromString("--expose-gc");
@@ -98,12 +100,15 @@ export async function publisherMemory(options: PubMemoryOptions): Promise<PubMem
     );
     const figures = JSON.parse(line.slice(7)) as PubMemoryFigures;
     const m = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
-    report(`publisher memory (${options.subscribers} stalled libzmq Subscribers, ${options.count} + ${options.count * 5} x ${options.size} B)`, {
-      live: `${m(figures.liveGrowth1)} / ${m(figures.liveGrowth2)}`,
-      rss: `${m(figures.rssGrowth1)} / ${m(figures.rssGrowth2)}`,
-      rssPeak: m(figures.rssPeakGrowth),
-      ms: figures.ms,
-    });
+    report(
+      `${options.lib === "zeromq" ? "libzmq (reference) " : ""}publisher memory (${options.subscribers} stalled libzmq Subscribers, ${options.count} + ${options.count * 5} x ${options.size} B)`,
+      {
+        live: `${m(figures.liveGrowth1)} / ${m(figures.liveGrowth2)}`,
+        rss: `${m(figures.rssGrowth1)} / ${m(figures.rssGrowth2)}`,
+        rssPeak: m(figures.rssPeakGrowth),
+        ms: figures.ms,
+      },
+    );
     return figures;
   } finally {
     await subscribers?.kill();
