@@ -23,7 +23,7 @@ import { context } from "@zmq/zeromq";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import * as draft from "zeromq/draft.js";
-import { Client, Server } from "../../../packages/pattern-clientserver/dist/index.js";
+import { Client, Server } from "@zmq/zeromq/draft";
 import { ipcEndpoint, removeTempDirs } from "./peers.js";
 
 type Transport = "tcp" | "ipc";

@@ -17,12 +17,10 @@ import { Context } from "@zmq/zeromq";
 import { afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import * as draft from "zeromq/draft.js";
-import { Datagram } from "../../../packages/pattern-datagram/dist/index.js";
-import { udp } from "../../../packages/transport-udp/dist/index.js";
+import { Datagram } from "@zmq/zeromq/draft";
 
 const IO_TIMEOUT = 8_000;
 const context = new Context();
-context.use(udp());
 
 interface DatagramLike {
   bind(address: string): Promise<void>;

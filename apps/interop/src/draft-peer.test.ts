@@ -23,7 +23,7 @@ import { createCleanup, greetingBytes, nextEvent } from "@zmq/kernel/testing";
 import { context } from "@zmq/zeromq";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
-import { Channel, Peer } from "../../../packages/pattern-peer/dist/index.js";
+import { Channel, Peer } from "@zmq/zeromq/draft";
 import { ipcEndpoint, removeTempDirs } from "./peers.js";
 
 type Transport = "tcp" | "ipc" | "inproc";

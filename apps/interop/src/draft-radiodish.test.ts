@@ -28,8 +28,7 @@ import { Context } from "@zmq/zeromq";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import * as draft from "zeromq/draft.js";
-import { Dish, Radio } from "../../../packages/pattern-radiodish/dist/index.js";
-import { udp } from "../../../packages/transport-udp/dist/index.js";
+import { Dish, Radio } from "@zmq/zeromq/draft";
 import { ipcEndpoint, removeTempDirs } from "./peers.js";
 
 type Transport = "tcp" | "ipc" | "udp";
@@ -37,7 +36,6 @@ type Impl = "ours" | "libzmq";
 
 const IO_TIMEOUT = 8_000;
 const context = new Context();
-context.use(udp());
 
 interface RadioLike {
   bind(address: string): Promise<void>;
@@ -259,11 +257,9 @@ const url = (path: string) => pathToFileURL(path).href;
 const CHILD = `
 import { Context } from ${JSON.stringify(url(require.resolve("@zmq/zeromq")))};
 import * as draft from ${JSON.stringify(url(require.resolve("zeromq/draft")))};
-import { Dish, Radio } from ${JSON.stringify(new URL("../../../packages/pattern-radiodish/dist/index.js", import.meta.url).href)};
-import { udp } from ${JSON.stringify(new URL("../../../packages/transport-udp/dist/index.js", import.meta.url).href)};
+import { Dish, Radio } from ${JSON.stringify(url(require.resolve("@zmq/zeromq/draft")))};
 setTimeout(() => { console.log(JSON.stringify({ error: "child timed out" })); process.exit(2); }, 30000).unref();
 const context = new Context();
-context.use(udp());
 const str = (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString();
 async function run(name, radio, dish, bindAt, connectTo) {
   try {

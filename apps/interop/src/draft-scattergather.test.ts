@@ -21,7 +21,7 @@ import { context } from "@zmq/zeromq";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import * as draft from "zeromq/draft.js";
-import { Gather, Scatter } from "../../../packages/pattern-scattergather/dist/index.js";
+import { Gather, Scatter } from "@zmq/zeromq/draft";
 import { ipcEndpoint, removeTempDirs } from "./peers.js";
 
 type Transport = "tcp" | "ipc";

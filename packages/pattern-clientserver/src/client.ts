@@ -1,5 +1,5 @@
 import { LoadBalancer, type MessageLike, type Msg, type OperationOptions, type Pipe, SocketBase, type SocketOptions } from "@zmq/kernel";
-import { SingleFrameQueue, multipartRefused } from "./single-frame-queue.js";
+import { SingleFrameQueue, multipartRefused } from "@zmq/kernel";
 
 /**
  * CLIENT (draft): talks to SERVER peers with single-frame messages. Sends go

@@ -6,7 +6,7 @@ import { Context, type SocketOptions, parseEndpoint } from "@zmq/kernel";
 import { type MemoryConnectionFaults, TestPush, createCleanup, greetingBytes, memoryTransport, nextEvent, rejection } from "@zmq/kernel/testing";
 import { afterEach, describe, expect, it } from "vitest";
 // @zmq/engine is not a devDependency of this package (yet): its build output, by path.
-import { zmtpEngine } from "../../engine/dist/index.js";
+import { zmtpEngine } from "@zmq/engine";
 import { Client, Server } from "./index.js";
 
 const sockets = createCleanup();

@@ -1,5 +1,5 @@
 import { type MessageLike, type Msg, type OperationOptions, type Pipe, SocketBase, type SocketOptions, ZmqError } from "@zmq/kernel";
-import { SingleFrameQueue, multipartRefused } from "./single-frame-queue.js";
+import { SingleFrameQueue, multipartRefused } from "@zmq/kernel";
 
 /** The routing id a SERVER gives a connection: receive() reports it, send() takes it. */
 export interface ServerRoutingOptions {

@@ -5,7 +5,7 @@ import { Context, type SocketOptions } from "@zmq/kernel";
 import { createCleanup, errorCode, rejection } from "@zmq/kernel/testing";
 import { afterEach, describe, expect, it } from "vitest";
 // @zmq/transport-udp is not a devDependency of this package: its build output, by path.
-import { udp } from "../../transport-udp/dist/index.js";
+import { udp } from "@zmq/transport-udp";
 import { Datagram } from "./index.js";
 
 const open = createCleanup();

@@ -5,7 +5,7 @@ import { TestPush, createCleanup, endpointNames, memoryTransport, nextEvent, rej
 import { inproc } from "@zmq/transport-inproc";
 import { afterEach, describe, expect, it } from "vitest";
 // @zmq/engine is not a devDependency of this package (yet): its build output, by path.
-import { zmtpEngine } from "../../engine/dist/index.js";
+import { zmtpEngine } from "@zmq/engine";
 import { Channel } from "./index.js";
 
 const sockets = createCleanup();

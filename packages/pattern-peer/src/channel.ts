@@ -1,5 +1,5 @@
 import { type MessageLike, type Msg, type OperationOptions, type Pipe, SocketBase, type SocketOptions } from "@zmq/kernel";
-import { SingleFrameQueue, multipartRefused } from "./single-frame-queue.js";
+import { SingleFrameQueue, multipartRefused } from "@zmq/kernel";
 
 /**
  * CHANNEL (draft, libzmq 4.3's ZMQ_CHANNEL): the thread-safe PAIR, for

@@ -8,7 +8,7 @@ import {
   type ConnectCallOptions,
   ZmqError,
 } from "@zmq/kernel";
-import { SingleFrameQueue, multipartRefused } from "./single-frame-queue.js";
+import { SingleFrameQueue, multipartRefused } from "@zmq/kernel";
 
 /** The routing id a PEER gives a connection: connect() returns it, receive() reports it, send() takes it. */
 export interface PeerRoutingOptions {

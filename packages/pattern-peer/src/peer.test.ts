@@ -6,7 +6,7 @@ import { type MemoryConnectionFaults, TestPush, createCleanup, endpointNames, me
 import { inproc } from "@zmq/transport-inproc";
 import { afterEach, describe, expect, it } from "vitest";
 // @zmq/engine is not a devDependency of this package (yet): its build output, by path.
-import { zmtpEngine } from "../../engine/dist/index.js";
+import { zmtpEngine } from "@zmq/engine";
 import { Peer } from "./index.js";
 
 const sockets = createCleanup();

@@ -17,7 +17,7 @@ import { inproc } from "@zmq/transport-inproc";
 import { type Command, ZmtpConnection, utf8 } from "@zmq/wire";
 import { afterEach, describe, expect, it } from "vitest";
 // @zmq/engine is not a devDependency of this package: its build output, by path.
-import { zmtpEngine } from "../../engine/dist/index.js";
+import { zmtpEngine } from "@zmq/engine";
 import { Dish, type DishMessage, GROUP_MAX_LENGTH, Radio } from "./index.js";
 
 const open = createCleanup();

@@ -4,7 +4,7 @@ import { Context, type SocketOptions } from "@zmq/kernel";
 import { type MemoryConnectionFaults, TestPush, createCleanup, memoryTransport, nextEvent } from "@zmq/kernel/testing";
 import { afterEach, describe, expect, it } from "vitest";
 // @zmq/engine is not a devDependency of this package (yet): its build output, by path.
-import { zmtpEngine } from "../../engine/dist/index.js";
+import { zmtpEngine } from "@zmq/engine";
 import { Gather, Scatter } from "./index.js";
 
 const sockets = createCleanup();

@@ -1,5 +1,5 @@
 import { type Msg, type OperationOptions, type OptionValues, type Pipe, SocketBase, type SocketOptions, conflate, defineOptions } from "@zmq/kernel";
-import { SingleFrameQueue } from "./single-frame-queue.js";
+import { SingleFrameQueue } from "@zmq/kernel";
 
 const gatherOptions = { conflate } as const;
 

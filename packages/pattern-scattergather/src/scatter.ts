@@ -10,7 +10,7 @@ import {
   conflate,
   defineOptions,
 } from "@zmq/kernel";
-import { multipartRefused } from "./single-frame-queue.js";
+import { multipartRefused } from "@zmq/kernel";
 
 const scatterOptions = { conflate } as const;
 

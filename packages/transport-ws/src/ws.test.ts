@@ -18,12 +18,12 @@ import { createCleanup, nextEvent, text, watchEvents } from "@zmq/kernel/testing
 import { inproc } from "@zmq/transport-inproc";
 import { WebSocket } from "ws";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { curve, curveKeyPair } from "../../curve/dist/index.js";
-import { Pair } from "../../pattern-pair/dist/index.js";
-import { Pull, Push } from "../../pattern-pipeline/dist/index.js";
-import { Publisher, Subscriber, XPublisher, XSubscriber } from "../../pattern-pubsub/dist/index.js";
-import { Dealer, Reply, Request, Router } from "../../pattern-reqrep/dist/index.js";
-import { plain } from "../../plain/dist/index.js";
+import { curve, curveKeyPair } from "@zmq/curve";
+import { Pair } from "@zmq/pattern-pair";
+import { Pull, Push } from "@zmq/pattern-pipeline";
+import { Publisher, Subscriber, XPublisher, XSubscriber } from "@zmq/pattern-pubsub";
+import { Dealer, Reply, Request, Router } from "@zmq/pattern-reqrep";
+import { plain } from "@zmq/plain";
 import { ws as browserWs } from "./browser.js";
 import type { WebSocketConstructor } from "./browser-stream.js";
 import { acceptKey } from "./handshake.js";

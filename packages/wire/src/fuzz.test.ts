@@ -1109,7 +1109,7 @@ function runConnection(options: ConnectionOptions, chunks: readonly Uint8Array[]
       onCommand: (command) => {
         after("onCommand");
         if (run.ready === 0) fail("onCommand before onReady", input);
-        if (!["PING", "PONG", "SUBSCRIBE", "CANCEL"].includes(command.name)) fail(`onCommand(${command.name})`, input);
+        if (!["PING", "PONG", "SUBSCRIBE", "CANCEL", "JOIN", "LEAVE"].includes(command.name)) fail(`onCommand(${command.name})`, input);
       },
       onError: (error) => {
         if (run.errors++ > 0) fail("onError twice", input);

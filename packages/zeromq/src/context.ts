@@ -5,6 +5,8 @@ import { plain } from "@zmq/plain";
 import { inproc } from "@zmq/transport-inproc";
 import { ipc } from "@zmq/transport-ipc";
 import { tcp } from "@zmq/transport-tcp";
+import { udp } from "@zmq/transport-udp";
+import { ws, wss } from "@zmq/transport-ws";
 
 /** Frames as Node Buffers, as zeromq.js gives them; views, never copies. */
 export const bufferFrames: FrameCodec = {
@@ -15,7 +17,8 @@ export const bufferFrames: FrameCodec = {
 };
 
 /**
- * A Context with tcp, ipc and inproc, the PLAIN and CURVE security mechanisms, and
+ * A Context with tcp, ipc, inproc, ws, wss (connect; bind it with
+ * `context.use(wss({ tls }))`) and udp (Radio, Dish, Datagram), the PLAIN and CURVE security mechanisms, and
  * sockets that send and receive Buffers. Pass `transports` or
  * `mechanisms` to choose others.
  */
@@ -25,7 +28,7 @@ export class Context extends KernelContext {
   constructor(options: ContextOptions & ZeromqContextOptions = {}) {
     super({
       ...options,
-      transports: options.transports ?? [tcp(), ipc(), inproc()],
+      transports: options.transports ?? [tcp(), ipc(), inproc(), ws(), wss(), udp()],
       frames: options.frames ?? bufferFrames,
       mechanisms: options.mechanisms ?? [plain, curve],
     });

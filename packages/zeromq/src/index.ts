@@ -4,12 +4,15 @@
  *
  *   import { Push, Pull, Pair } from "@zmq/zeromq";
  *
- * The default Context has tcp, ipc and inproc; received frames are Buffers.
+ * The default Context has tcp, ipc, inproc, ws, wss and udp; received frames
+ * are Buffers. The draft socket types are in "@zmq/zeromq/draft".
  */
 import { defaultContext } from "./context.js";
 
 export { Context, type ZeromqContextOptions, bufferFrames, defaultContext } from "./context.js";
 export { capability, version } from "./meta.js";
+export { type WsOptions, type WssOptions, type WsTransport, ws, wss } from "@zmq/transport-ws";
+export { type UdpTransport, udp } from "@zmq/transport-udp";
 /** The default Context, as zeromq.js's `context`: sockets made without one use it. */
 export const context = /* @__PURE__ */ defaultContext();
 export { type Device, type DeviceOptions, forwarder, queue, streamer } from "./devices.js";

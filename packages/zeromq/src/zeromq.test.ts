@@ -1,14 +1,14 @@
 // The all-in-one package: the zeromq.js import works unchanged, the default
-// Context has tcp, ipc and inproc, and received frames are Buffers.
+// Context has tcp, ipc, inproc, ws, wss and udp, and received frames are Buffers.
 import { describe, expect, it } from "vitest";
 import { Pull as PipelinePull } from "@zmq/pattern-pipeline";
 import { Context, Pair, Pull, Push, ZmqError, defaultContext, isZmqError } from "./index.js";
 
 describe("@zmq/zeromq", () => {
-  it("has a default Context with tcp, ipc and inproc", () => {
+  it("has a default Context with tcp, ipc, inproc, ws, wss and udp", () => {
     const s = new Push();
     expect(s.context).toBe(defaultContext());
-    expect(defaultContext().schemes.sort()).toEqual(["inproc", "ipc", "tcp"]);
+    expect(defaultContext().schemes.sort()).toEqual(["inproc", "ipc", "tcp", "udp", "ws", "wss"]);
     s.close();
   });
 

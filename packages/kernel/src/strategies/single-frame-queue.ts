@@ -1,8 +1,10 @@
-import { FairQueue, type Pipe, ZmqError } from "@zmq/kernel";
+import { ZmqError } from "../errors.js";
+import type { Pipe } from "../pipe.js";
+import { FairQueue } from "./fair-queue.js";
 
 /**
  * Fair queueing for the single-frame draft sockets: a multipart message from
- * a peer is dropped whole, as libzmq's single-frame draft sockets drop it. One frame
+ * a peer is dropped whole, as libzmq's single-frame draft sockets (CLIENT, SERVER, SCATTER, GATHER, PEER, CHANNEL) drop it. One frame
  * may be read ahead of the application, so that hasIn() is exact (libzmq's
  * says yes to a queue holding only multipart messages).
  */
