@@ -20,7 +20,7 @@ import {
   ZmqError,
 } from "@zmq/kernel";
 import { zmtpEngine } from "@zmq/engine";
-import { listenOn, nodeByteStream } from "@zmq/transport-tcp";
+import { fromDenoDenial, listenOn, nodeByteStream } from "@zmq/transport-tcp";
 
 /** sun_path holds 108 bytes including the terminating NUL. */
 const MAX_PATH_BYTES = 107;
@@ -75,7 +75,12 @@ export function ipc(): IpcTransport {
       let tempDir: string | undefined;
       let target = endpoint;
       if (endpoint.address === "*") {
-        tempDir = mkdtempSync(join(tmpdir(), "zmq-ts-"));
+        try {
+          tempDir = mkdtempSync(join(tmpdir(), "zmq-ts-"));
+        } catch (error) {
+          // Deno without --allow-write: a clear EACCES, not its NotCapable.
+          throw fromDenoDenial(error, endpoint.url);
+        }
         const path = join(tempDir, "socket");
         target = { scheme: "ipc", address: path, url: `ipc://${path}` };
       }

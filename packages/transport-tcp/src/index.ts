@@ -2,3 +2,4 @@
 export { type TcpTransport, listenOn, tcp } from "./tcp.js";
 export { type TcpAddress, formatTcpEndpoint, parseTcpAddress } from "./address.js";
 export { type NodeStreamOptions, nodeByteStream, zmqCode } from "./node-stream.js";
+export { type DenoPermission, denoNetHost, denoPermissionError, fromDenoDenial } from "./deno-permission.js";

@@ -18,6 +18,7 @@ import {
 import { zmtpEngine } from "@zmq/engine";
 import { formatTcpEndpoint, parseTcpAddress } from "./address.js";
 import { nodeByteStream, zmqCode } from "./node-stream.js";
+import { denoNetHost, denoPermissionError } from "./deno-permission.js";
 
 export interface TcpTransport extends StreamTransport {
   readonly scheme: "tcp";
@@ -25,6 +26,20 @@ export interface TcpTransport extends StreamTransport {
 
 /** Starts listening; resolves once bound, rejects with the error libzmq would give. */
 export function listenOn(server: Server, options: Parameters<Server["listen"]>[0], url: string): Promise<void> {
+  // Under Deno a denied permission would be thrown uncaught from inside listen(): ask first.
+  const { host, port, path } = (options ?? {}) as { host?: string; port?: number; path?: string };
+  const denial = denoPermissionError(
+    path !== undefined
+      ? path.startsWith("\0")
+        ? []
+        : [
+            { name: "read", path },
+            { name: "write", path },
+          ]
+      : [{ name: "net", host: denoNetHost(host ?? "0.0.0.0", port ?? 0) }],
+    url,
+  );
+  if (denial) return Promise.reject(denial);
   return new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       const code = zmqCode(error.code);

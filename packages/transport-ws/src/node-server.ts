@@ -16,6 +16,7 @@ import type { ZwsStream, ZwsStreamHandlers } from "@zmq/engine";
 import { type ByteStream, ZmqError } from "@zmq/kernel";
 import type { ProtocolSelector } from "./plugin.js";
 import { acceptUpgrade, badUpgrade } from "./handshake.js";
+import { denoNetDenial } from "./deno-permission.js";
 
 export interface PathBinding {
   readonly endpoint: string;
@@ -140,6 +141,9 @@ export class PortServer {
 
 /** Listens; resolves once bound, rejects with the error libzmq would give. */
 export function listenServer(tls: SecureContextOptions | undefined, host: string, port: number, backlog: number, url: string): Promise<Server> {
+  // Under Deno a denied permission would be thrown uncaught from inside listen(): ask first.
+  const denial = denoNetDenial(host, port, url);
+  if (denial) return Promise.reject(denial);
   const server: Server = tls ? createHttpsServer(tls) : createHttpServer();
   return new Promise<Server>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
