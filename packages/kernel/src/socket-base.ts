@@ -354,6 +354,20 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
     return iterator;
   }
 
+  /**
+   * A socket whose state machine decides whose turn it is (REQ, REP) says
+   * the turn changed: sends and receives waiting for it are retried (soon,
+   * not from inside the hook). zeromq.js's out-of-turn operations wait so.
+   */
+  protected turnChanged(): void {
+    if (this.sends.length === 0 && this.receives.length === 0) return;
+    queueMicrotask(() => {
+      if (this.host.closed) return;
+      this.sends.flush();
+      this.receives.flush();
+    });
+  }
+
   /** Converts what send() was given into frames of the Context's preferred type. */
   protected toMsg(message: MessageLike | readonly MessageLike[]): Msg {
     if (Array.isArray(message)) {

@@ -1,4 +1,4 @@
-import { FairQueue, type Msg, type Pipe, SocketBase, type SocketOptions, ZmqError } from "@zmq/kernel";
+import { FairQueue, type Msg, type Pipe, SocketBase, type SocketOptions } from "@zmq/kernel";
 
 /**
  * REP: strictly alternates receive() and send(). A request's envelope
@@ -31,7 +31,8 @@ export class Reply extends SocketBase {
   }
 
   protected override xrecv(): Msg | undefined {
-    if (this.replying) throw new ZmqError("EFSM");
+    // Out of turn (a reply is owed): wait, as zeromq.js does.
+    if (this.replying) return undefined;
     for (;;) {
       const msg = this.fq.recv();
       if (msg === undefined) return undefined;
@@ -46,18 +47,21 @@ export class Reply extends SocketBase {
       this.envelope = msg.slice(0, bottom + 1);
       this.replyTo = this.fq.lastIn;
       this.replying = true;
+      this.turnChanged();
       return msg.slice(bottom + 1);
     }
   }
 
   protected override xsend(msg: Msg): boolean {
-    if (!this.replying) throw new ZmqError("EFSM");
+    // Out of turn (no request to answer yet): wait, as zeromq.js does.
+    if (!this.replying) return false;
     const pipe = this.replyTo;
     const envelope = this.envelope;
     this.replying = false;
     this.replyTo = undefined;
     this.envelope = [];
     if (pipe && !pipe.terminated) pipe.write([...envelope, ...msg]);
+    this.turnChanged();
     return true;
   }
 

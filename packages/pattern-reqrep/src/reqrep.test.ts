@@ -31,20 +31,33 @@ describe("Request / Reply", () => {
     }
   });
 
-  it("give EFSM out of turn", async () => {
+  it("wait their turn, as zeromq.js's do: out-of-turn operations complete once the turn comes", async () => {
     const rep = make(new Reply({ context }));
     const req = make(new Request({ context }));
     const e = ep();
     await rep.bind(e);
     req.connect(e);
-    expect(code(await req.receive().catch((x: unknown) => x))).toBe("EFSM");
-    expect(code(await rep.send("no request yet").catch((x: unknown) => x))).toBe("EFSM");
+    // A receive before any send, and a reply before any request, wait.
+    const early = req.receive();
+    const earlyReply = rep.send("answer to the first");
+    expect(req.readable).toBe(false);
+    expect(rep.writable).toBe(false);
     await req.send("one");
-    expect(code(await req.send("two").catch((x: unknown) => x))).toBe("EFSM");
-    await rep.receive();
-    expect(code(await rep.receive({ signal: AbortSignal.timeout(50) }).catch((x: unknown) => x))).toBe("EFSM");
+    // A second send before the reply waits too.
+    const second = req.send("two");
     expect(req.writable).toBe(false);
-    expect(rep.writable).toBe(true);
+    expect(text(await rep.receive())).toEqual(["one"]);
+    await earlyReply;
+    expect(text(await early)).toEqual(["answer to the first"]);
+    await second;
+    expect(text(await rep.receive())).toEqual(["two"]);
+    await rep.send("answer to the second");
+    expect(text(await req.receive())).toEqual(["answer to the second"]);
+    // Out of turn with a timeout: EAGAIN when the turn does not come in time.
+    req.receiveTimeout = 20;
+    rep.sendTimeout = 20;
+    expect(code(await req.receive().catch((x: unknown) => x))).toBe("EAGAIN");
+    expect(code(await rep.send("nothing asked").catch((x: unknown) => x))).toBe("EAGAIN");
   });
 
   it("REQ round-robins requests and takes each reply only from the peer asked", async () => {

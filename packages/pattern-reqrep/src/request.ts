@@ -1,4 +1,4 @@
-import { type Msg, type OptionValues, type Pipe, ZmqError, defineOptions, flag } from "@zmq/kernel";
+import { type Msg, type OptionValues, type Pipe, defineOptions, flag } from "@zmq/kernel";
 import { Dealer, type DealerOptions } from "./dealer.js";
 
 const requestOptions = {
@@ -23,8 +23,10 @@ export interface Request extends OptionValues<typeof requestOptions> {}
  * REQ: strictly alternates send() and receive(). Each request goes to the
  * next peer in turn with an empty delimiter in front; only a reply from that
  * peer (and, with `correlate`, carrying the request's id) is accepted, other
- * messages are dropped. Sending again before the reply is EFSM unless
- * `relaxed`; receiving before sending is EFSM.
+ * messages are dropped. As in zeromq.js, an operation out of turn waits
+ * for its turn (up to its timeout): a second send() goes once the reply
+ * has been received (at once with `relaxed`), a receive() before any send()
+ * waits for a request's reply.
  */
 export class Request extends Dealer {
   static {
@@ -48,7 +50,7 @@ export class Request extends Dealer {
   }
 
   protected override xsend(msg: Msg): boolean {
-    if (this.expectingReply && !this.relaxed) throw new ZmqError("EFSM");
+    if (this.expectingReply && !this.relaxed) return false;
     // A new request makes every reply still queued stale: discard them, as libzmq does.
     while (this.fq.recv() !== undefined);
     const frames = this.context.frames;
@@ -68,6 +70,7 @@ export class Request extends Dealer {
     if (!this.lb.send(envelope)) return false;
     this.replyPipe = this.lb.lastOut;
     this.expectingReply = true;
+    this.turnChanged();
     if (this.correlate) {
       this.idBytes.set(envelope[0]!);
       this.requestId = (this.requestId + 1) >>> 0;
@@ -76,7 +79,7 @@ export class Request extends Dealer {
   }
 
   protected override xrecv(): Msg | undefined {
-    if (!this.expectingReply) throw new ZmqError("EFSM");
+    if (!this.expectingReply) return undefined;
     for (;;) {
       const msg = this.fq.recv();
       if (msg === undefined) return undefined;
@@ -92,6 +95,7 @@ export class Request extends Dealer {
       if (msg.length < at + 2 || msg[at]!.length !== 0) continue;
       this.expectingReply = false;
       this.replyPipe = undefined;
+      this.turnChanged();
       return msg.slice(at + 1);
     }
   }
