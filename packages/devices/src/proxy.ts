@@ -183,13 +183,13 @@ export class ProxyRun {
       }
       const command = new TextDecoder().decode(msg[0]);
       if (command === "STATISTICS") {
-        await control.send(this.statisticsFrames(), { signal }).catch(() => {});
+        await sendQuietly(control, this.statisticsFrames(), signal);
         continue;
       }
       if (command === "PAUSE") this.pause();
       else if (command === "RESUME") this.resume();
       else if (command === "TERMINATE") this.terminate();
-      if (isRep) await control.send(new Uint8Array(0)).catch(() => {});
+      if (isRep) await sendQuietly(control, [new Uint8Array(0)], undefined);
     }
   }
 
@@ -224,4 +224,13 @@ export function proxy(frontend: Socket, backend: Socket, capture?: Socket): Prom
 /** zmq_proxy_steerable: as proxy(), steered by commands on `control`. */
 export function steerableProxy(frontend: Socket, backend: Socket, control: Socket, capture?: Socket): Promise<void> {
   return new ProxyRun(frontend, backend, { capture, control }).done;
+}
+
+/** Answers on the control socket; a control socket closed meanwhile (a throw, as zeromq.js's) is no error. */
+async function sendQuietly(socket: Socket, msg: Uint8Array[], signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await socket.send(msg, { signal });
+  } catch {
+    // The reply is best effort.
+  }
 }

@@ -10,7 +10,7 @@ import { type Command, type PeerInfo, type SocketTypeName, SocketTypes } from "@
 import { type BaseOptions, baseOptions } from "./base-options.js";
 import type { Context } from "./context.js";
 import { parseEndpoint } from "./endpoint.js";
-import { ZmqError } from "./errors.js";
+import { ZmqError, show, typeError } from "./errors.js";
 import { SocketHost } from "./host.js";
 import type { MessageLike, Msg } from "./msg.js";
 import type { Observer } from "./observer.js";
@@ -200,9 +200,18 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
 
   // ---- endpoints ---------------------------------------------------------
 
-  /** Binds to an endpoint (`tcp://*:5555`, `ipc:///tmp/x`, `inproc://name`). */
-  async bind(address: string): Promise<void> {
+  /**
+   * Binds to an endpoint (`tcp://*:5555`, `ipc:///tmp/x`, `inproc://name`).
+   * A closed socket or an address that is not a string throws at once, as
+   * zeromq.js's does; everything else rejects the promise.
+   */
+  bind(address: string): Promise<void> {
     this.assertOpen();
+    checkAddress(address);
+    return this.bindEndpoint(address);
+  }
+
+  private async bindEndpoint(address: string): Promise<void> {
     const endpoint = parseEndpoint(address);
     const transport = this.context.transport(endpoint.scheme, address);
     const handle: MessageBinding =
@@ -217,8 +226,13 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
   }
 
   /** Stops listening on an endpoint bound before (by the address given to bind or as resolved). */
-  async unbind(address: string): Promise<void> {
+  unbind(address: string): Promise<void> {
     this.assertOpen();
+    checkAddress(address);
+    return this.unbindEndpoint(address);
+  }
+
+  private async unbindEndpoint(address: string): Promise<void> {
     const endpoint = parseEndpoint(address);
     this.context.transport(endpoint.scheme, address);
     const handle = this.bound.get(address);
@@ -233,6 +247,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
   /** Connects to an endpoint; returns at once, the connection is made in the background. */
   connect(address: string, options: ConnectCallOptions = {}): void {
     this.assertOpen();
+    checkAddress(address);
     const endpoint = parseEndpoint(address);
     const transport = this.context.transport(endpoint.scheme, address);
     const fixed = this.connectRoutingId(options);
@@ -272,6 +287,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
   /** Drops a connection made with connect(). */
   disconnect(address: string): void {
     this.assertOpen();
+    checkAddress(address);
     const endpoint = parseEndpoint(address);
     this.context.transport(endpoint.scheme, address);
     const handle = this.connected.get(address);
@@ -290,7 +306,8 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
    * with EBUSY.
    */
   send(message: MessageLike | readonly MessageLike[], options?: OperationOptions): Promise<void> {
-    if (this.host.closed) return Promise.reject(new ZmqError("EBADF"));
+    // A closed socket throws at once, as zeromq.js's does.
+    if (this.host.closed) throw new ZmqError("EBADF");
     let msg: Msg;
     try {
       msg = this.toMsg(message);
@@ -308,7 +325,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
    * queue in order instead of failing with EBUSY.
    */
   receive(options?: OperationOptions): Promise<Msg> {
-    if (this.host.closed) return Promise.reject(new ZmqError("EBADF"));
+    if (this.host.closed) throw new ZmqError("EBADF");
     if (this.receives.length === 0) {
       try {
         const msg = this.xrecv();
@@ -455,6 +472,12 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
 }
 
 /** A stream transport's engine plug-in. */
+/** zeromq.js checks an address's type before anything else. */
+function checkAddress(address: unknown): void {
+  if (typeof address !== "string")
+    throw typeError("Address must be a string", `An endpoint is a string like "tcp://127.0.0.1:5555", got ${show(address)}`);
+}
+
 function engineOf(transport: StreamTransport): StreamTransport["engine"] {
   const engine = (transport as Partial<StreamTransport>).engine;
   if (!engine) {

@@ -137,11 +137,11 @@ describe("Peer over inproc", () => {
     expect((await rejection(b.send("gone", { routingId: toA }))).code).toBe("EHOSTUNREACH");
   });
 
-  it("says EBADF once closed, for connect() and send()", async () => {
+  it("says EBADF once closed, for connect() and send()", () => {
     const [a, ep] = [peer(), endpoint()];
     a.close();
     expect(() => a.connect(ep)).toThrow(expect.objectContaining({ code: "EBADF" }));
-    expect((await rejection(a.send(["a", "b"] as never, {} as never))).code).toBe("EBADF");
+    expect(() => a.send(["a", "b"] as never, {} as never)).toThrow(expect.objectContaining({ code: "EBADF" }));
   });
 
   it("reports type 19, PEER, thread-safe", () => {

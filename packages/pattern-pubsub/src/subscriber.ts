@@ -1,4 +1,4 @@
-import { type Msg, type OptionValues, type SocketOptions, ZmqError, conflate, defineOptions, invertMatching } from "@zmq/kernel";
+import { type Msg, type OptionValues, type SocketOptions, ZmqError, conflate, defineOptions, invertMatching, typeError } from "@zmq/kernel";
 import { XSubscriber } from "./xsubscriber.js";
 
 const subscriberOptions = { conflate, invertMatching } as const;
@@ -37,6 +37,12 @@ export class Subscriber extends XSubscriber {
 
   private change(byte: number, topics: (string | Uint8Array)[]): void {
     this.assertOpen();
+    // zeromq.js checks every topic's type first: nothing is subscribed when one is wrong.
+    for (const t of topics) {
+      if (typeof t !== "string" && !(t instanceof Uint8Array)) {
+        throw typeError("Option value must be a string or buffer", `A topic is a string or a Uint8Array, got ${typeof t}`);
+      }
+    }
     for (const t of topics.length === 0 ? [""] : topics) {
       const topic = typeof t === "string" ? this.context.frames.fromString(t) : t;
       this.upstream([this.prefixed(byte, topic)], true);

@@ -239,7 +239,14 @@ export class Socket extends EventEmitter {
   }
 
   #transmit(msg: MessageLike[], callbacks: Callback[]): void {
-    this.#socket.send(msg).then(
+    // The v6 socket throws EBADF at once when closed; v5 reports it to the callbacks like any failure.
+    let sending: Promise<void>;
+    try {
+      sending = this.#socket.send(msg);
+    } catch (error) {
+      sending = Promise.reject(error);
+    }
+    sending.then(
       () => {
         for (const cb of callbacks) invoke(() => cb.call(this));
       },
