@@ -132,7 +132,7 @@ describe("Server", () => {
     expect(got).toEqual(["a0", "b0", "a1", "b1", "a2", "b2"]);
   });
 
-  it("says EBADF once closed, before looking at the message or the routing id", async () => {
+  it("says EBADF once closed, before looking at the message or the routing id", () => {
     const [s, c] = [server(), client()];
     s.close();
     c.close();

@@ -130,7 +130,7 @@ describe("Scatter and Gather", () => {
     expect((await rejection((g as unknown as Scatter).send("x"))).code).toBe("ENOTSUP");
   });
 
-  it("Scatter says EBADF once closed, before looking at the message", async () => {
+  it("Scatter says EBADF once closed, before looking at the message", () => {
     const s = scatter();
     s.close();
     expect(() => s.send(["a", "b"] as never)).toThrow(expect.objectContaining({ code: "EBADF" }));
