@@ -74,6 +74,37 @@ describe("PLAIN with ZAP", () => {
     expect((await server.receive()).map(String)).toEqual(["to libzmq over PLAIN"]);
   });
 
+  // libzmq checks the handler's reply before it looks at the status: a malformed one fails the
+  // handshake as a protocol error (no ERROR to the client), the same in both libraries.
+  for (const [what, reply, code] of [
+    ["version 2.0", ["2.0", "{id}", "200", "OK", "", ""], "ERR_ZAP_BAD_VERSION"],
+    ["status 201", ["1.0", "{id}", "201", "OK", "", ""], "ERR_ZAP_INVALID_STATUS_CODE"],
+    ["another request id", ["1.0", "not-the-id", "200", "OK", "", ""], "ERR_ZAP_BAD_REQUEST_ID"],
+  ] as const) {
+    for (const lib of ["ours", "libzmq"] as const) {
+      it(`a ZAP reply with ${what} fails the handshake on the server with ${code} (${lib})`, async () => {
+        const zap = track(lib === "ours" ? new Reply() : new zmq.Reply({ linger: 0 }));
+        await zap.bind("inproc://zeromq.zap.01");
+        void (async () => {
+          try {
+            const [, id] = await zap.receive();
+            await zap.send(reply.map((f) => (f === "{id}" ? id! : f)));
+          } catch {
+            // closed with the test
+          }
+        })();
+        const server = track(lib === "ours" ? new Pull({ plainServer: true }) : new zmq.Pull({ plainServer: true, linger: 0 }));
+        const failed = new Promise<{ code: string }>((resolve) => {
+          server.events.on("handshake:error:protocol", (event: { error: { code: string } }) => resolve(event.error));
+        });
+        await server.bind("tcp://127.0.0.1:*");
+        const client = track(new Push({ plainUsername: "admin", plainPassword: "secret", reconnectInterval: -1 }));
+        client.connect(server.lastEndpoint!);
+        expect((await failed).code).toBe(code);
+      });
+    }
+  }
+
   it("without a ZAP handler our PLAIN server lets nobody in, as libzmq", async () => {
     const server = track(new Pull({ plainServer: true, receiveTimeout: 200 }));
     await server.bind("tcp://127.0.0.1:*");

@@ -216,13 +216,13 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
     this.peerProperties = decodeMetadata(plaintext, 128, plaintext.length, ProtocolError.ZMTP_MALFORMED_COMMAND_INITIATE);
     this.state = State.Authenticating;
     return this.options.authenticate([clientKey]).then(
-      (result) => this.decide(result?.status ?? "200", result?.userId),
+      (result) => this.decide(result?.status ?? "200", result?.userId, result?.protocolError),
       () => this.decide("500", undefined),
     );
   }
 
-  private decide(status: string, userId: string | undefined): void {
-    const verdict = this.verdict(status, userId);
+  private decide(status: string, userId: string | undefined, protocolError?: number): void {
+    const verdict = this.verdict(status, userId, protocolError);
     this.state = verdict === "admit" ? State.SendReady : verdict === "refuse" ? State.SendError : State.Finished;
   }
 

@@ -4,6 +4,7 @@
 import { Context, FairQueue, type Msg, type Pipe, RouterTable, SocketBase, type SocketOptions } from "@zmq/kernel";
 import { createCleanup, text as texts } from "@zmq/kernel/testing";
 import { inproc } from "@zmq/transport-inproc";
+import { ProtocolError } from "@zmq/wire";
 import { afterEach, describe, expect, it } from "vitest";
 import { ZAP_ENDPOINT, type ZapReply, type ZapRequest, zapRequest } from "./zap.js";
 
@@ -153,21 +154,20 @@ describe("zapRequest", () => {
     ]);
   });
 
-  it("ignores a reply for a request it does not know (or already answered); the request waits for its own", async () => {
+  it("a reply naming no waiting request fails the oldest one as libzmq's per-handshake pipe would (ZAP_BAD_REQUEST_ID); with none waiting it is dropped", async () => {
     const { context, handler } = await withHandler();
     const first = zapRequest(context, request());
     const r1 = await nextRequest(handler);
     await reply(handler, r1.routingId, ["", "1.0", "1", "400", "No", "", ""]);
     expect(await first).toEqual({ status: "400", userId: "" });
+    // Nothing waits: a stray reply is dropped.
+    await reply(handler, r1.routingId, ["", "1.0", "1", "200", "OK", "late", ""]);
+    await microtasks();
     const answer = settle(zapRequest(context, request()));
     const { routingId } = await nextRequest(handler);
     await reply(handler, routingId, ["", "1.0", "42", "200", "OK", "stranger", ""]);
-    await reply(handler, routingId, ["", "1.0", "1", "200", "OK", "late", ""]);
     await microtasks();
-    expect(answer.done).toBe(false);
-    await reply(handler, routingId, ["", "1.0", "2", "200", "OK", "user-ok", ""]);
-    await microtasks();
-    expect(answer).toEqual({ done: true, value: { status: "200", userId: "user-ok" } });
+    expect(answer).toEqual({ done: true, value: { status: "500", userId: "", protocolError: ProtocolError.ZAP_BAD_REQUEST_ID } });
   });
 
   /** Replies saying 200 that RFC 27 (and libzmq's zap_client) rejects, for request `id`. */
@@ -197,15 +197,24 @@ describe("zapRequest", () => {
 
   // libzmq fails the handshake at once on a malformed reply (ZMQ_PROTOCOL_ERROR_ZAP_MALFORMED_REPLY,
   // _BAD_VERSION); here the request it answers fails with 500 at once, not at handshakeInterval.
-  it("fails the request with 500 at once on a malformed reply for it", async () => {
+  it("fails the request at once on a malformed reply for it, with libzmq's ZAP protocol error", async () => {
     const { context, handler } = await withHandler();
-    for (const bad of malformed("?")) {
+    const expected = [
+      ProtocolError.ZAP_MALFORMED_REPLY,
+      ProtocolError.ZAP_MALFORMED_REPLY,
+      ProtocolError.ZAP_UNSPECIFIED,
+      ProtocolError.ZAP_BAD_VERSION,
+      ProtocolError.ZAP_INVALID_STATUS_CODE,
+      ProtocolError.ZAP_INVALID_METADATA,
+    ];
+    const variants = [...malformed("?"), ["", "1.0", "?", "201", "OK", "intruder", ""], ["", "1.0", "?", "200", "OK", "intruder", "\u0005bad"]];
+    for (const [i, bad] of variants.entries()) {
       const answer = settle(zapRequest(context, request()));
       const { routingId, frames } = await nextRequest(handler);
       bad[2] = frames[2]!;
       await reply(handler, routingId, bad);
       await microtasks();
-      expect(answer).toEqual({ done: true, value: { status: "500", userId: "" } });
+      expect(answer, String(i)).toEqual({ done: true, value: { status: "500", userId: "", protocolError: expected[i] } });
     }
   });
 

@@ -10,7 +10,7 @@
  * send ERROR. Without a handler, the handshake fails as in libzmq.
  */
 import type { MessageTransport, Msg, Pipe, PipeHost, PipeOwner, TransportContext } from "@zmq/kernel";
-import type { AuthResult } from "@zmq/wire";
+import { type AuthResult, ProtocolError, decodeMetadata } from "@zmq/wire";
 
 export const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
 const ZAP = { scheme: "inproc", address: "zeromq.zap.01", url: ZAP_ENDPOINT };
@@ -25,8 +25,8 @@ export interface ZapRequest {
   credentials: readonly Uint8Array[];
 }
 
-/** The handler's verdict: "200" lets the client in, with its user id. */
-export type ZapReply = Required<AuthResult>;
+/** The handler's verdict: "200" lets the client in, with its user id; `protocolError` when the reply was malformed. */
+export type ZapReply = AuthResult & { readonly userId: string };
 
 const text = (bytes: Uint8Array | undefined) => (bytes ? new TextDecoder().decode(bytes) : "");
 
@@ -90,23 +90,39 @@ class ZapClient implements PipeHost, PipeOwner {
     const pipe = this.pipe;
     if (!pipe) return;
     for (let msg = pipe.read(); msg !== undefined; msg = pipe.read()) {
-      const id = text(msg[2]);
-      const resolve = this.pending.get(id);
-      // A reply to no request of ours is dropped.
-      if (!resolve) continue;
+      // libzmq gives each handshake its own pipe to the handler, so every reply belongs to the
+      // request waiting there. Here one pipe serves them all: a reply goes to the request its id
+      // names, else (a reply with a wrong id, or too short to have one) to the oldest waiting.
+      const named = msg.length >= 3 ? text(msg[2]) : undefined;
+      const id = named !== undefined && this.pending.has(named) ? named : this.pending.keys().next().value;
+      if (id === undefined) continue;
+      const resolve = this.pending.get(id)!;
       this.pending.delete(id);
-      // A malformed reply (libzmq checks the same fields) fails that request with 500.
-      if (msg.length !== 7 || msg[0]!.length !== 0 || text(msg[1]) !== "1.0") {
-        resolve({ status: "500", userId: "" });
-        continue;
-      }
-      const status = text(msg[3]);
-      resolve({
-        status: status === "200" || status === "300" || status === "400" ? status : "500",
-        userId: text(msg[5]),
-      });
+      resolve(parseZapReply(msg, named === id));
     }
   }
+}
+
+/**
+ * Reads a ZAP reply as libzmq checks it, in its order: seven frames, an
+ * empty delimiter, version "1.0", the request's id, a status of 200, 300,
+ * 400 or 500, and well-formed metadata. Anything else fails the handshake
+ * as a protocol error with libzmq's ZMQ_PROTOCOL_ERROR_ZAP_* number.
+ */
+export function parseZapReply(msg: Msg, idMatches: boolean): ZapReply {
+  const fail = (protocolError: number): ZapReply => ({ status: "500", userId: "", protocolError });
+  if (msg.length !== 7) return fail(ProtocolError.ZAP_MALFORMED_REPLY);
+  if (msg[0]!.length !== 0) return fail(ProtocolError.ZAP_UNSPECIFIED);
+  if (text(msg[1]) !== "1.0") return fail(ProtocolError.ZAP_BAD_VERSION);
+  if (!idMatches) return fail(ProtocolError.ZAP_BAD_REQUEST_ID);
+  const status = text(msg[3]);
+  if (status !== "200" && status !== "300" && status !== "400" && status !== "500") return fail(ProtocolError.ZAP_INVALID_STATUS_CODE);
+  try {
+    decodeMetadata(msg[6]!, 0, msg[6]!.length, ProtocolError.ZAP_INVALID_METADATA);
+  } catch {
+    return fail(ProtocolError.ZAP_INVALID_METADATA);
+  }
+  return { status, userId: text(msg[5]) };
 }
 
 const clients = new WeakMap<TransportContext, ZapClient>();

@@ -60,6 +60,8 @@ export type WireErrorCode =
   | "ZMTP_PEER_ERROR"
   /** PLAIN authentication failed (server refused, or authenticator said no). */
   | "ZMTP_AUTH_FAILED"
+  /** The ZAP handler's reply was malformed (bad version, request id, status code, metadata or frame count). */
+  | "ZMTP_BAD_ZAP_REPLY"
   /** The codec was used after it had already failed. */
   | "ZMTP_CLOSED"
   | "Z85_BAD_LENGTH"

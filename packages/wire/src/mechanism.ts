@@ -84,7 +84,16 @@ export abstract class MechanismBase {
    * without a word; "400" and "500" (anything else counts as 400) leave an
    * ERROR to send first (`refuse()`).
    */
-  protected verdict(status: string, userId: string | undefined): "admit" | "refuse" | "closed" {
+  protected verdict(status: string, userId: string | undefined, protocolError?: number): "admit" | "refuse" | "closed" {
+    if (protocolError !== undefined) {
+      // The ZAP handler answered with a malformed reply: a protocol error, closed without ERROR, as libzmq.
+      this.error = new WireError("ZMTP_BAD_ZAP_REPLY", `${this.name} handshake: the ZAP handler's reply was malformed`, {
+        field: "ZAP reply",
+        value: status,
+        protocolError,
+      });
+      return "closed";
+    }
     if (status === "200") {
       this.userId = userId ?? "";
       return "admit";

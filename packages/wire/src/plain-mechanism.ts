@@ -30,6 +30,12 @@ export interface PlainCredentials {
 export interface AuthResult {
   readonly status: "200" | "300" | "400" | "500";
   readonly userId?: string;
+  /**
+   * The ZAP handler's reply was malformed: libzmq's ZMQ_PROTOCOL_ERROR_ZAP_*
+   * number. The handshake then fails as a protocol error (no ERROR is sent),
+   * whatever `status` says.
+   */
+  readonly protocolError?: number;
 }
 
 /** Decides whether PLAIN credentials are accepted: true / false, or a full AuthResult. */
@@ -223,15 +229,15 @@ export class PlainServerMechanism extends MechanismBase implements Mechanism {
     }
     if (isPromiseLike(verdict)) {
       return Promise.resolve(verdict).then(
-        (v) => this.decide(statusOf(v), typeof v === "object" ? v.userId : undefined),
+        (v) => this.decide(statusOf(v), typeof v === "object" ? v.userId : undefined, typeof v === "object" ? v.protocolError : undefined),
         () => this.decide("500", undefined),
       );
     }
-    this.decide(statusOf(verdict), typeof verdict === "object" ? verdict.userId : undefined);
+    this.decide(statusOf(verdict), typeof verdict === "object" ? verdict.userId : undefined, typeof verdict === "object" ? verdict.protocolError : undefined);
   }
 
-  private decide(status: string, userId: string | undefined): void {
-    const verdict = this.verdict(status, userId);
+  private decide(status: string, userId: string | undefined, protocolError?: number): void {
+    const verdict = this.verdict(status, userId, protocolError);
     this.state = verdict === "admit" ? Server.SendWelcome : verdict === "refuse" ? Server.SendError : Server.Finished;
   }
 }
