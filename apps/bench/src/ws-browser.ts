@@ -52,17 +52,14 @@ interface Esbuild {
   build(options: object): Promise<{ outputFiles: { text: string }[] }>;
 }
 
-// The page. The browser entry's transport has no `defer`, and the engine's
-// fallback calls queueMicrotask unbound, which Chromium refuses ("Illegal
-// invocation"): the page gives it one until packages/engine binds it.
+// The page: a Subscriber on the browser entry of @zmq/transport-ws.
 const pageSource = `
 import { Context } from "@zmq/kernel";
 import { Subscriber } from "@zmq/pattern-pubsub";
 import { ws } from "@zmq/transport-ws";
 const q = new URLSearchParams(location.search);
 const warmupMs = Number(q.get("warmup")), windowMs = Number(q.get("window"));
-const t = ws();
-const sub = new Subscriber({ context: new Context({ transports: [t.defer ? t : { ...t, defer: (fn) => queueMicrotask(fn) }] }) });
+const sub = new Subscriber({ context: new Context({ transports: [ws()] }) });
 sub.subscribe();
 sub.connect(q.get("endpoint"));
 let count = 0, first = 0, markCount = -1, markTime = 0;

@@ -41,9 +41,12 @@ function unref<T>(timer: T): T {
   return timer;
 }
 
-/** How to batch writes: the transport's own scheduler (setImmediate in Node), else a microtask. */
+/**
+ * How to batch writes: the transport's own scheduler (setImmediate in Node), else a microtask.
+ * queueMicrotask is called through a closure: browsers refuse it unbound ("Illegal invocation").
+ */
 export function deferFor(transport: StreamTransport): (fn: () => void) => void {
-  return transport.defer ? (fn) => transport.defer!(fn) : queueMicrotask;
+  return transport.defer ? (fn) => transport.defer!(fn) : (fn) => queueMicrotask(fn);
 }
 
 /** Shared by both kinds of session: an engine feeding one pipe. */
