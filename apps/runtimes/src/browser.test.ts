@@ -7,9 +7,10 @@
  */
 import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Page } from "@zmq/chromium";
 import { Publisher, Router } from "@zmq/zeromq";
-import { bundlePage, chromiumStatus, launchChromium, servePage } from "./browser.js";
+import { bundleForBrowser, chromiumStatus, launchChromium, servePage } from "@zmq/chromium";
+import { appDir } from "./runtimes.js";
 
 const text = (frame: Uint8Array) => new TextDecoder().decode(frame);
 
@@ -24,9 +25,10 @@ interface PageApi {
 }
 // page.evaluate runs the function's source in the page, so each one names `window.zmq` itself (the casts vanish when compiled).
 type PageGlobal = { zmq: PageApi };
-const title = chromiumStatus.missing ? `Chromium (skipped: ${chromiumStatus.missing})` : `Chromium (${chromiumStatus.version})`;
+const status = chromiumStatus();
+const title = status.missing ? `Chromium (skipped: ${status.missing})` : `Chromium (${status.version})`;
 
-describe.skipIf(chromiumStatus.missing !== "")(title, () => {
+describe.skipIf(status.missing !== "")(title, () => {
   let script = "";
   let server: Server | undefined;
   let chromium: { browser: BrowserContext; close(): Promise<void> } | undefined;
@@ -34,7 +36,7 @@ describe.skipIf(chromiumStatus.missing !== "")(title, () => {
   const consoleLines: string[] = [];
 
   beforeAll(async () => {
-    script = await bundlePage(new URL("./browser/page.mjs", import.meta.url).pathname);
+    script = await bundleForBrowser({ entry: new URL("./browser/page.mjs", import.meta.url).pathname, resolveDir: appDir });
     const served = await servePage(script);
     server = served.server;
     chromium = await launchChromium();
