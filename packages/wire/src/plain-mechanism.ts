@@ -233,7 +233,11 @@ export class PlainServerMechanism extends MechanismBase implements Mechanism {
         () => this.decide("500", undefined),
       );
     }
-    this.decide(statusOf(verdict), typeof verdict === "object" ? verdict.userId : undefined, typeof verdict === "object" ? verdict.protocolError : undefined);
+    this.decide(
+      statusOf(verdict),
+      typeof verdict === "object" ? verdict.userId : undefined,
+      typeof verdict === "object" ? verdict.protocolError : undefined,
+    );
   }
 
   private decide(status: string, userId: string | undefined, protocolError?: number): void {
