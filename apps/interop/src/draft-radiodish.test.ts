@@ -198,7 +198,7 @@ describeDraft("RADIO/DISH against libzmq 4.3.5", () => {
   }
 
   it("tcp: our Dish joins again when a libzmq Radio restarts on the same endpoint", async () => {
-    const first = makeRadio("libzmq");
+    const first = open.track(new draft.Radio({ linger: 0, sendTimeout: IO_TIMEOUT }));
     await first.bind("tcp://127.0.0.1:*");
     const endpoint = first.lastEndpoint!;
     const dish = new Dish({ context, receiveTimeout: IO_TIMEOUT, reconnectInterval: 10 });
@@ -208,6 +208,10 @@ describeDraft("RADIO/DISH against libzmq 4.3.5", () => {
     await untilJoined(first, dish);
     await first.send("one", { group: "again" });
     expect(await next(dish)).toEqual(["again", "one"]);
+    // libzmq closes a listener in its I/O thread: wait for its "close" event before binding the port again.
+    const listenerClosed = new Promise<void>((resolve) => first.events.on("close", () => resolve()));
+    await first.unbind(endpoint);
+    await listenerClosed;
     first.close();
     const second = makeRadio("libzmq");
     await second.bind(endpoint);

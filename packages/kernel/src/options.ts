@@ -131,6 +131,8 @@ export class OptionStore {
   readonly values: Record<string, unknown>;
   /** The plug-in that owns the option set last (a security mechanism), as libzmq's last-set-wins. */
   selected: OptionOwner | undefined = undefined;
+  /** Set when the socket closes: reading or setting an option then fails with ENOTSOCK, as zeromq.js's. */
+  closed = false;
   private readonly owners: ReadonlyMap<string, OptionOwner>;
 
   constructor(
@@ -158,8 +160,14 @@ export class OptionStore {
     return this.values[name];
   }
 
+  /** ENOTSOCK once the socket is closed: libzmq's answer for an option of a closed socket, which zeromq.js passes on. */
+  assertOpen(): void {
+    if (this.closed) throw new ZmqError("ENOTSOCK", "The socket is closed: its options can no longer be read or set");
+  }
+
   /** Validates and sets an option; EINVAL for a bad value or an unknown name. */
   set(name: string, value: unknown, socketType = "this"): void {
+    this.assertOpen();
     const owner = this.owners.get(name);
     const spec = this.specs[name] ?? owner?.options[name];
     if (!spec) throw unknownOption(name, value, socketType);
@@ -231,7 +239,9 @@ function descriptorsFor(specs: OptionSpecs): PropertyDescriptorMap {
       configurable: true,
       enumerable: false,
       get(this: HasOptions) {
-        return this.options.values[name];
+        const options = this.options;
+        if (options.closed) options.assertOpen();
+        return options.values[name];
       },
       set(this: HasOptions, value: unknown) {
         this.options.set(name, value, this.socketType);

@@ -9,8 +9,8 @@
 import { type Command, type PeerInfo, type SocketTypeName, SocketTypes } from "@zmq/wire";
 import { type BaseOptions, baseOptions } from "./base-options.js";
 import type { Context } from "./context.js";
-import { parseEndpoint } from "./endpoint.js";
-import { ZmqError, show, typeError } from "./errors.js";
+import { checkAddress, engineOf, parseEndpoint } from "./endpoint.js";
+import { ZmqError } from "./errors.js";
 import { SocketHost } from "./host.js";
 import type { MessageLike, Msg } from "./msg.js";
 import type { Observer } from "./observer.js";
@@ -44,6 +44,8 @@ export interface EndpointHandle {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+/** zeromq.js's message for an operation during a bind or unbind. */
+const BLOCKED = "Socket is blocked by a bind or unbind operation";
 
 /** The option properties every socket has (routingId is written by hand: it reads back as a string). */
 type BaseOptionProperties = Omit<OptionValues<typeof baseOptions>, "routingId">;
@@ -64,6 +66,8 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
   private readonly sends = new PendingOperations<Msg, true>((msg) => (this.xsend(msg) ? true : undefined));
   private readonly receives = new PendingOperations<undefined, Msg>(() => this.xrecv());
   private endpointLast: string | null = null;
+  /** bind() and unbind() calls still in progress: until they finish, other operations fail with EBUSY, as zeromq.js's. */
+  private blocking = 0;
   /** Immediate completions left before this socket gives the event loop a turn. */
   private readonly budget = new SyncBudget();
 
@@ -120,23 +124,27 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
     return !this.host.closed && this.xhasOut();
   }
 
-  /** The socket type's zmq.h number (PAIR 0 ... PUSH 8), as zeromq.js's `type`. */
+  /** The socket type's zmq.h number (PAIR 0 ... PUSH 8), as zeromq.js's `type`; ENOTSOCK once closed, as every option. */
   get type(): number {
+    this.options.assertOpen();
     return SocketTypes[this.host.socketType];
   }
 
   /** The last endpoint bound (wildcards resolved) or connected, or null. */
   get lastEndpoint(): string | null {
+    this.options.assertOpen();
     return this.endpointLast;
   }
 
-  /** Monitor events of this socket. */
+  /** Monitor events of this socket (ENOTSOCK once closed, as zeromq.js's: take it before closing to see the close). */
   get events(): Observer {
+    this.options.assertOpen();
     return this.host.events;
   }
 
   /** The security mechanism its options select, as zeromq.js reports it: null for NULL, else the mechanism's label ("plain", "curve"). */
   get securityMechanism(): string | null {
+    this.options.assertOpen();
     return this.host.security?.mechanism.label ?? null;
   }
 
@@ -147,11 +155,17 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
 
   /** ZMQ_ROUTING_ID, read back as a string. Default null (the peer generates one). */
   get routingId(): string | null {
+    this.options.assertOpen();
     const v = this.options.values.routingId as BaseOptions["routingId"];
     return v === null ? null : typeof v === "string" ? v : new TextDecoder().decode(v);
   }
   set routingId(v: string | Uint8Array | null) {
     this.options.set("routingId", v, this.host.socketType);
+  }
+
+  /** An option's value for the socket's own use: unlike the accessor, readable after close(). */
+  protected opt<K extends keyof this & string>(name: K): this[K] {
+    return this.options.values[name] as this[K];
   }
 
   /** Every pipe attached to this socket. */
@@ -206,9 +220,15 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
    * zeromq.js's does; everything else rejects the promise.
    */
   bind(address: string): Promise<void> {
-    this.assertOpen();
+    this.assertReady();
     checkAddress(address);
-    return this.bindEndpoint(address);
+    return this.blockWhile(this.bindEndpoint(address));
+  }
+
+  /** Blocks the socket's other operations until `operation` settles (zeromq.js's socket is blocked by a bind or unbind). */
+  private blockWhile(operation: Promise<void>): Promise<void> {
+    this.blocking++;
+    return operation.finally(() => this.blocking--);
   }
 
   private async bindEndpoint(address: string): Promise<void> {
@@ -217,8 +237,9 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
     const handle: MessageBinding =
       transport.kind === "message" ? transport.bind(endpoint, this.host) : await this.engineFor(transport).listen(this.host, transport, endpoint);
     if (this.host.closed) {
+      // Closed while binding: zeromq.js lets the bind finish, then closes; the promise resolves.
       handle.close();
-      throw new ZmqError("EBADF", undefined, address);
+      return;
     }
     this.bound.set(handle.endpoint, handle);
     if (handle.endpoint !== address) this.bound.set(address, handle);
@@ -227,9 +248,9 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
 
   /** Stops listening on an endpoint bound before (by the address given to bind or as resolved). */
   unbind(address: string): Promise<void> {
-    this.assertOpen();
+    this.assertReady();
     checkAddress(address);
-    return this.unbindEndpoint(address);
+    return this.blockWhile(this.unbindEndpoint(address));
   }
 
   private async unbindEndpoint(address: string): Promise<void> {
@@ -246,7 +267,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
 
   /** Connects to an endpoint; returns at once, the connection is made in the background. */
   connect(address: string, options: ConnectCallOptions = {}): void {
-    this.assertOpen();
+    this.assertReady();
     checkAddress(address);
     const endpoint = parseEndpoint(address);
     const transport = this.context.transport(endpoint.scheme, address);
@@ -286,7 +307,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
 
   /** Drops a connection made with connect(). */
   disconnect(address: string): void {
-    this.assertOpen();
+    this.assertReady();
     checkAddress(address);
     const endpoint = parseEndpoint(address);
     this.context.transport(endpoint.scheme, address);
@@ -306,8 +327,8 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
    * with EBUSY.
    */
   send(message: MessageLike | readonly MessageLike[], options?: OperationOptions): Promise<void> {
-    // A closed socket throws at once, as zeromq.js's does.
-    if (this.host.closed) throw new ZmqError("EBADF");
+    // A closed socket, or one blocked by a bind or unbind, throws at once, as zeromq.js's does.
+    if (this.host.closed || this.blocking > 0) this.assertReady();
     let msg: Msg;
     try {
       msg = this.toMsg(message);
@@ -325,7 +346,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
    * queue in order instead of failing with EBUSY.
    */
   receive(options?: OperationOptions): Promise<Msg> {
-    if (this.host.closed) throw new ZmqError("EBADF");
+    if (this.host.closed || this.blocking > 0) this.assertReady();
     if (this.receives.length === 0) {
       try {
         const msg = this.xrecv();
@@ -425,6 +446,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
     const host = this.host;
     if (host.closed) return;
     host.closed = true;
+    this.options.closed = true;
     this.sends.rejectAll(() => new ZmqError("EAGAIN"));
     this.receives.rejectAll(() => new ZmqError("EAGAIN"));
     for (const handle of new Set([...this.bound.values(), ...this.connected.values()])) handle.close();
@@ -437,6 +459,12 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
 
   protected assertOpen(): void {
     if (this.host.closed) throw new ZmqError("EBADF");
+  }
+
+  /** Open, and not blocked by a bind or unbind in progress (EBUSY), as zeromq.js checks before bind, connect, send, receive... */
+  protected assertReady(): void {
+    this.assertOpen();
+    if (this.blocking > 0) throw new ZmqError("EBUSY", "A bind() or unbind() of this socket is still in progress", undefined, BLOCKED);
   }
 
   // ---- hooks each socket type implements ---------------------------------
@@ -469,22 +497,4 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
   protected xwriteActivated(_pipe: Pipe): void {}
   /** Called once by close() after the pipes are released. */
   protected xclose(): void {}
-}
-
-/** A stream transport's engine plug-in. */
-/** zeromq.js checks an address's type before anything else. */
-function checkAddress(address: unknown): void {
-  if (typeof address !== "string")
-    throw typeError("Address must be a string", `An endpoint is a string like "tcp://127.0.0.1:5555", got ${show(address)}`);
-}
-
-function engineOf(transport: StreamTransport): StreamTransport["engine"] {
-  const engine = (transport as Partial<StreamTransport>).engine;
-  if (!engine) {
-    throw new ZmqError(
-      "EPROTONOSUPPORT",
-      `The "${transport.scheme}" transport brings no engine: a stream transport sets engine (zmtpEngine from @zmq/engine for byte streams)`,
-    );
-  }
-  return engine;
 }

@@ -17,7 +17,7 @@ interface Channel {
   port2: { postMessage(message: undefined): void };
 }
 
-const webChannel = (globalThis as { MessageChannel?: new () => Channel }).MessageChannel;
+const webChannel = (globalThis as unknown as { MessageChannel?: new () => Channel }).MessageChannel;
 
 /**
  * One event-loop turn: setImmediate where the runtime has it (Node, Bun,

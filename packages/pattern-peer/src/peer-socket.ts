@@ -56,7 +56,7 @@ export class Peer extends SocketBase {
    * libzmq fails with EFAULT).
    */
   override connect(address: string, options: ConnectCallOptions = {}): number {
-    this.assertOpen();
+    this.assertReady();
     if (this.immediate) {
       throw new ZmqError("EINVAL", "A PEER cannot connect() with immediate set: there is no routing id to return before the handshake", address);
     }

@@ -36,7 +36,8 @@ export class Subscriber extends XSubscriber {
   }
 
   private change(byte: number, topics: (string | Uint8Array)[]): void {
-    this.assertOpen();
+    // Subscriptions are options in libzmq: ENOTSOCK once closed, as zeromq.js says.
+    this.options.assertOpen();
     // zeromq.js checks every topic's type first: nothing is subscribed when one is wrong.
     for (const t of topics) {
       if (typeof t !== "string" && !(t instanceof Uint8Array)) {
@@ -59,7 +60,7 @@ export class Subscriber extends XSubscriber {
       this.prefetched = undefined;
       return held;
     }
-    const invert = this.invertMatching;
+    const invert = this.opt("invertMatching");
     for (;;) {
       const msg = this.fq.recv();
       if (msg === undefined) return undefined;

@@ -76,7 +76,8 @@ export class XPublisher extends SocketBase {
   }
 
   private manualApply(subscribe: boolean, topics: (string | Uint8Array)[]): void {
-    this.assertOpen();
+    // Subscriptions are options in libzmq: ENOTSOCK once closed, as zeromq.js says.
+    this.options.assertOpen();
     const pipe = this.lastSubscriber;
     if (!pipe || !this.pipes.has(pipe)) return;
     for (const t of topics.length === 0 ? [""] : topics) {
@@ -88,7 +89,7 @@ export class XPublisher extends SocketBase {
 
   protected xattachPipe(pipe: Pipe): void {
     this.dist.attach(pipe);
-    const welcome = this.welcomeMessage;
+    const welcome = this.opt("welcomeMessage");
     if (welcome !== null) pipe.write([typeof welcome === "string" ? this.context.frames.fromString(welcome) : welcome]);
     this.drain(pipe);
   }
@@ -101,7 +102,7 @@ export class XPublisher extends SocketBase {
   protected xpipeTerminated(pipe: Pipe): void {
     this.dist.terminated(pipe);
     if (this.lastSubscriber === pipe) this.lastSubscriber = undefined;
-    const manual = this.manual;
+    const manual = this.opt("manual");
     this.subscriptions.removePipe(pipe, (prefix) => {
       if (!manual && this.passesUpstream) this.upstream.push([this.prefixed(0, prefix)]);
     });
@@ -133,12 +134,12 @@ export class XPublisher extends SocketBase {
   }
 
   private subscription(pipe: Pipe, subscribe: boolean, topic: Uint8Array): void {
-    if (this.manual) {
+    if (this.opt("manual")) {
       this.lastSubscriber = pipe;
       if (this.passesUpstream) this.upstream.push([this.prefixed(subscribe ? 1 : 0, topic)]);
       return;
     }
-    const verbosity = this.verbosity;
+    const verbosity = this.opt("verbosity");
     let notify: boolean;
     if (subscribe) notify = this.subscriptions.add(topic, pipe) || verbosity !== null;
     else notify = this.subscriptions.remove(topic, pipe) || verbosity === "allSubsUnsubs";
@@ -155,7 +156,7 @@ export class XPublisher extends SocketBase {
   protected override xsend(msg: Msg): boolean {
     const dist = this.dist;
     const first = msg[0]!;
-    if (this.noDrop) {
+    if (this.opt("noDrop")) {
       // All or nothing: wait until every matching subscriber has room.
       let blocked = false;
       this.forEachTarget(first, (pipe) => {
@@ -169,7 +170,7 @@ export class XPublisher extends SocketBase {
   }
 
   private forEachTarget(topic: Uint8Array, fn: (pipe: Pipe) => void): void {
-    if (!this.invertMatching) {
+    if (!this.opt("invertMatching")) {
       this.subscriptions.match(topic, fn);
       return;
     }

@@ -47,7 +47,7 @@ export class Dish extends SocketBase {
    * joined; the groups before it stay joined.
    */
   join(...groups: GroupLike[]): void {
-    this.assertOpen();
+    this.assertReady();
     for (const g of groups) {
       const group = groupBytes(g, this.context.frames, "Dish join()");
       const key = groupKey(group);
@@ -59,7 +59,7 @@ export class Dish extends SocketBase {
 
   /** Leaves groups joined before; EINVAL for one not joined (the groups before it are left). */
   leave(...groups: GroupLike[]): void {
-    this.assertOpen();
+    this.assertReady();
     for (const g of groups) {
       const group = groupBytes(g, this.context.frames, "Dish leave()");
       const key = groupKey(group);

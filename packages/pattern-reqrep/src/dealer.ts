@@ -35,7 +35,7 @@ export class Dealer extends SocketBase {
   }
 
   protected xattachPipe(pipe: Pipe): void {
-    if (this.probeRouter) pipe.write([this.context.frames.alloc(0)]);
+    if (this.opt("probeRouter")) pipe.write([this.context.frames.alloc(0)]);
     this.fq.attach(pipe);
     this.lb.attach(pipe);
   }

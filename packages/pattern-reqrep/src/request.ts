@@ -50,12 +50,12 @@ export class Request extends Dealer {
   }
 
   protected override xsend(msg: Msg): boolean {
-    if (this.expectingReply && !this.relaxed) return false;
+    if (this.expectingReply && !this.opt("relaxed")) return false;
     // A new request makes every reply still queued stale: discard them, as libzmq does.
     while (this.fq.recv() !== undefined);
     const frames = this.context.frames;
     const envelope: Msg = [];
-    if (this.correlate) {
+    if (this.opt("correlate")) {
       // The id is opaque to the peer; libzmq writes it in host order, as here (little-endian).
       const id = frames.alloc(4);
       const n = this.requestId;
@@ -71,7 +71,7 @@ export class Request extends Dealer {
     this.replyPipe = this.lb.lastOut;
     this.expectingReply = true;
     this.turnChanged();
-    if (this.correlate) {
+    if (this.opt("correlate")) {
       this.idBytes.set(envelope[0]!);
       this.requestId = (this.requestId + 1) >>> 0;
     }
@@ -86,7 +86,7 @@ export class Request extends Dealer {
       // Replies only from the peer that got the request; others are stale.
       if (this.fq.lastIn !== this.replyPipe) continue;
       let at = 0;
-      if (this.correlate) {
+      if (this.opt("correlate")) {
         const id = msg[0]!;
         if (id.length !== 4 || id[0] !== this.idBytes[0] || id[1] !== this.idBytes[1] || id[2] !== this.idBytes[2] || id[3] !== this.idBytes[3])
           continue;
@@ -105,6 +105,6 @@ export class Request extends Dealer {
   }
 
   protected override xhasOut(): boolean {
-    return (!this.expectingReply || this.relaxed) && this.lb.hasOut();
+    return (!this.expectingReply || this.opt("relaxed")) && this.lb.hasOut();
   }
 }

@@ -75,7 +75,7 @@ export class Router extends SocketBase {
   }
 
   private identify(pipe: Pipe): void {
-    const { ok, displaced } = this.table.add(pipe, pipe.fixedRoutingId ?? pipe.routingId, this.handover);
+    const { ok, displaced } = this.table.add(pipe, pipe.fixedRoutingId ?? pipe.routingId, this.opt("handover"));
     // A duplicate id without handover: libzmq ignores the newcomer.
     if (!ok) return;
     if (displaced) {
@@ -84,7 +84,7 @@ export class Router extends SocketBase {
       this.pipes.delete(displaced);
       displaced.terminate();
     }
-    if (this.probeRouter) pipe.write([this.context.frames.alloc(0)]);
+    if (this.opt("probeRouter")) pipe.write([this.context.frames.alloc(0)]);
     this.fq.attach(pipe);
   }
 
@@ -113,12 +113,12 @@ export class Router extends SocketBase {
     if (msg.length < 2) return true;
     const pipe = this.table.lookup(msg[0]!);
     if (!pipe) {
-      if (this.mandatory) throw new ZmqError("EHOSTUNREACH");
+      if (this.opt("mandatory")) throw new ZmqError("EHOSTUNREACH");
       return true;
     }
     if (pipe.write(msg.slice(1))) return true;
     // Full: wait (and EAGAIN on timeout) when mandatory, else drop.
-    return !this.mandatory;
+    return !this.opt("mandatory");
   }
 
   protected override xhasIn(): boolean {

@@ -79,7 +79,7 @@ export class Stream extends SocketBase {
     if (!RAW_SCHEMES.has(transport.scheme)) {
       throw new ZmqError("EPROTONOSUPPORT", `A Stream socket speaks raw bytes over tcp:// and ipc:// only, not ${transport.scheme}://`);
     }
-    return (this.raw ??= sessionEngine(rawEngineFactory(() => this.notify)));
+    return (this.raw ??= sessionEngine(rawEngineFactory(() => this.opt("notify"))));
   }
 
   protected override connectRoutingId(options: ConnectCallOptions): Uint8Array | undefined {

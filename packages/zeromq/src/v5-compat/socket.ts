@@ -156,13 +156,18 @@ export class Socket extends EventEmitter {
     return this;
   }
 
+  // The v6 socket is blocked while a bind or unbind runs (EBUSY, as zeromq.js's); v5's binds were
+  // synchronous, so what v5 code calls next waits for them here, in the order it was called.
+
+  /** Connects; after the binds and unbinds still running, if any (a failure then is emitted as "error"). */
   connect(address: string): this {
-    this.#socket.connect(address);
+    this.#afterBinds(() => this.#socket.connect(address));
     return this;
   }
 
+  /** Disconnects; after the binds and unbinds still running, if any. */
   disconnect(address: string): this {
-    this.#socket.disconnect(address);
+    this.#afterBinds(() => this.#socket.disconnect(address));
     return this;
   }
 
@@ -188,6 +193,12 @@ export class Socket extends EventEmitter {
           else if (!this.#socket.closed) this.#fail(error);
         }),
     );
+  }
+
+  /** Runs `op` now, or after the binds and unbinds still running (then a throw is emitted as "error"). */
+  #afterBinds(op: () => void): void {
+    if (this.#endpointOps === 0) op();
+    else this.#endpointOp(() => Promise.resolve().then(op));
   }
 
   #assertOpen(address: string): void {
@@ -229,6 +240,10 @@ export class Socket extends EventEmitter {
 
   /** Hands queued messages to the v6 socket, unless paused or (REQ) waiting for a reply. */
   #pump(): void {
+    if (this.#endpointOps > 0) {
+      void this.#endpointQueue.then(() => this.#pump());
+      return;
+    }
     while (!this.#paused && !(this.#isReq && this.#awaitingReply)) {
       const entry = this.#outbox.shift();
       if (!entry) break;
@@ -278,6 +293,10 @@ export class Socket extends EventEmitter {
       while (!this.#paused && !socket.closed && (!this.#isReq || this.#awaitingReply)) {
         let msg = this.#held.shift();
         if (!msg) {
+          if (this.#endpointOps > 0) {
+            await this.#endpointQueue;
+            continue;
+          }
           try {
             msg = (await socket.receive()) as Buffer[];
           } catch (error) {

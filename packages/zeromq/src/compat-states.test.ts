@@ -1,0 +1,163 @@
+// What a socket does in its two awkward states, closed and blocked by a bind
+// or unbind in progress, and with concurrent sends and receives: each
+// expectation runs against npm zeromq 6.8.0 too, so it is what the real
+// thing does. The one difference (concurrent operations queue here) is
+// asserted for each implementation by name.
+import { afterEach, describe, expect, it } from "vitest";
+import * as real from "zeromq";
+import * as ours from "./index.js";
+
+type Impl = typeof real;
+const implementations: [string, Impl][] = [
+  ["zmq-ts", ours as unknown as Impl],
+  ["zeromq", real],
+];
+
+const open: { close(): void }[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+});
+function track<T extends { close(): void }>(s: T): T {
+  open.push(s);
+  return s;
+}
+
+/** What `fn` throws synchronously (undefined if it returns). */
+function thrown(fn: () => unknown): { code?: string; errno?: number; message?: string } | undefined {
+  try {
+    const result = fn();
+    // A promise that rejects is not a synchronous throw; keep it from going unhandled.
+    if (result instanceof Promise) result.catch(() => {});
+  } catch (error) {
+    return error as { code?: string; errno?: number; message?: string };
+  }
+  return undefined;
+}
+
+const NOT_SOCKET = { code: "ENOTSOCK", errno: 88, message: "Socket operation on non-socket" };
+const BLOCKED = { code: "EBUSY", errno: 16, message: "Socket is blocked by a bind or unbind operation" };
+
+for (const [name, zmq] of implementations) {
+  describe(`${name}: a closed socket`, () => {
+    it("throws EBADF at once from bind, unbind, connect, disconnect, send and receive", () => {
+      const pull = new zmq.Pull();
+      const push = new zmq.Push();
+      pull.close();
+      push.close();
+      const ops = [
+        () => pull.bind("tcp://127.0.0.1:*"),
+        () => pull.unbind("tcp://127.0.0.1:5555"),
+        () => pull.connect("tcp://127.0.0.1:5555"),
+        () => pull.disconnect("tcp://127.0.0.1:5555"),
+        () => pull.receive(),
+        () => push.send("x"),
+      ];
+      for (const op of ops) expect(thrown(op)).toMatchObject({ code: "EBADF", errno: 9 });
+    });
+
+    it("throws ENOTSOCK for its options, read or set, its type, last endpoint and events; readable, writable and closed still answer", () => {
+      const dealer = new zmq.Dealer({ linger: 0 });
+      dealer.close();
+      const reads = [
+        () => dealer.linger,
+        () => dealer.routingId,
+        () => dealer.type,
+        () => dealer.lastEndpoint,
+        () => dealer.events,
+        () => (dealer as unknown as { getInt32Option(option: number): number }).getInt32Option(17),
+      ];
+      for (const read of reads) expect(thrown(read)).toMatchObject(NOT_SOCKET);
+      expect(
+        thrown(() => {
+          dealer.sendHighWaterMark = 5;
+        }),
+      ).toMatchObject(NOT_SOCKET);
+      expect([dealer.readable, dealer.writable, dealer.closed]).toEqual([false, false, true]);
+    });
+
+    it("a Subscriber's subscribe() throws ENOTSOCK (it is an option in libzmq)", () => {
+      const sub = new zmq.Subscriber();
+      sub.close();
+      expect(thrown(() => sub.subscribe("a"))).toMatchObject(NOT_SOCKET);
+    });
+  });
+
+  describe(`${name}: a bind or unbind in progress`, () => {
+    it("blocks bind, unbind, connect, disconnect, send and receive with EBUSY at once; options stay usable; then all works", async () => {
+      const pull = track(new zmq.Pull({ linger: 0 }));
+      const push = track(new zmq.Push({ linger: 0 }));
+      const binding = pull.bind("tcp://127.0.0.1:*");
+      const pushBinding = push.bind("tcp://127.0.0.1:*");
+      const ops = [
+        () => pull.bind("tcp://127.0.0.1:*"),
+        () => pull.unbind("tcp://127.0.0.1:5555"),
+        () => pull.connect("tcp://127.0.0.1:5555"),
+        () => pull.disconnect("tcp://127.0.0.1:5555"),
+        () => pull.receive(),
+        () => push.send("x"),
+      ];
+      for (const op of ops) expect(thrown(op)).toMatchObject(BLOCKED);
+      pull.receiveHighWaterMark = 10;
+      expect(pull.receiveHighWaterMark).toBe(10);
+      await Promise.all([binding, pushBinding]);
+      push.connect(pull.lastEndpoint!);
+      await push.send("after the bind");
+      expect((await pull.receive()).map(String)).toEqual(["after the bind"]);
+
+      const unbinding = pull.unbind(pull.lastEndpoint!);
+      expect(thrown(() => pull.unbind("tcp://127.0.0.1:5555"))).toMatchObject(BLOCKED);
+      await unbinding;
+    });
+
+    it("a bind that fails unblocks the socket", async () => {
+      const pull = track(new zmq.Pull({ linger: 0 }));
+      await pull.bind("tcp://127.0.0.1:*");
+      const taken = pull.lastEndpoint!;
+      const other = track(new zmq.Pull({ linger: 0 }));
+      const failing = other.bind(taken).then(
+        () => undefined,
+        (error: { code?: string }) => error.code,
+      );
+      expect(thrown(() => other.connect(taken))).toMatchObject(BLOCKED);
+      expect(await failing).toBe("EADDRINUSE");
+      await other.bind("tcp://127.0.0.1:*");
+    });
+
+    it("close() during a bind: the bind resolves and the socket ends up closed", async () => {
+      const pull = new zmq.Pull({ linger: 0 });
+      const binding = pull.bind("tcp://127.0.0.1:*");
+      pull.close();
+      await expect(binding).resolves.toBeUndefined();
+      expect(pull.closed).toBe(true);
+    });
+  });
+
+  describe(`${name}: concurrent operations`, () => {
+    it(
+      name === "zeromq"
+        ? "a second waiting receive() throws EBUSY"
+        : "a second waiting receive() queues behind the first (the documented difference)",
+      async () => {
+        const pull = track(new zmq.Pull({ linger: 0 }));
+        const push = track(new zmq.Push({ linger: 0 }));
+        await pull.bind("tcp://127.0.0.1:*");
+        const first = pull.receive();
+        if (name === "zeromq") {
+          expect(thrown(() => pull.receive())).toMatchObject({
+            code: "EBUSY",
+            message: "Socket is busy reading; only one receive operation may be in progress at any time",
+          });
+          push.connect(pull.lastEndpoint!);
+          await push.send("one");
+          expect((await first).map(String)).toEqual(["one"]);
+        } else {
+          const second = pull.receive();
+          push.connect(pull.lastEndpoint!);
+          await push.send("one");
+          await push.send("two");
+          expect([(await first).map(String), (await second).map(String)]).toEqual([["one"], ["two"]]);
+        }
+      },
+    );
+  });
+}
