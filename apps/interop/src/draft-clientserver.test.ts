@@ -17,13 +17,13 @@
 //
 // Our classes are not exported by @zmq/zeromq yet: they come from their
 // package's build, on @zmq/zeromq's default Context (tcp, ipc, Buffers).
-import { connect as netConnect } from "node:net";
-import { createCleanup, greetingBytes, nextEvent } from "@zmq/kernel/testing";
+import { createCleanup, nextEvent } from "@zmq/kernel/testing";
 import { context } from "@zmq/zeromq";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import * as draft from "zeromq/draft.js";
 import { Client, Server } from "@zmq/zeromq/draft";
+import { describeDraftFor, rawPeerSends } from "./draft-support.js";
 import { ipcEndpoint, removeTempDirs } from "./peers.js";
 
 type Transport = "tcp" | "ipc";
@@ -66,47 +66,7 @@ const str = (frame: Uint8Array) => Buffer.from(frame.buffer, frame.byteOffset, f
 const isRoutingId = (id: number) => Number.isInteger(id) && id > 0 && id <= 0xffffffff;
 const BIG = "x".repeat(70_000);
 
-/** A short ZMTP 3.1 frame. */
-function zmtpFrame(flags: number, body: string | Uint8Array): Buffer {
-  const bytes = typeof body === "string" ? Buffer.from(body) : Buffer.from(body);
-  return Buffer.concat([Buffer.from([flags, bytes.length]), bytes]);
-}
-
-/** READY carrying only Socket-Type, as a command frame. */
-function readyCommand(socketType: string): Buffer {
-  const value = Buffer.from(socketType);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(value.length);
-  return zmtpFrame(0x04, Buffer.concat([Buffer.from("\x05READY\x0bSocket-Type", "latin1"), length, value]));
-}
-
-/**
- * A raw ZMTP peer of `socketType` on tcp `endpoint` that, as a ZMTP peer does, sends its greeting and
- * READY, then its data once the other side's READY is in (libzmq 4.3.5 drops a connection whose
- * greeting, READY and first data frame arrive in one read), here [first, second] and [alone].
- */
-async function rawPeerSends(endpoint: string, socketType: string): Promise<void> {
-  const raw = netConnect(Number(new URL(endpoint).port), "127.0.0.1");
-  open.track({ close: () => raw.destroy() });
-  raw.on("error", () => {});
-  raw.write(Buffer.concat([greetingBytes(), readyCommand(socketType)]));
-  await new Promise<void>((resolve) => {
-    let seen = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      seen = Buffer.concat([seen, chunk]);
-      if (seen.length >= 66 && seen.length >= 66 + seen[65]!) {
-        raw.off("data", onData);
-        resolve();
-      }
-    };
-    raw.on("data", onData);
-  });
-  raw.write(Buffer.concat([zmtpFrame(0x01, "first"), zmtpFrame(0x00, "second"), zmtpFrame(0x00, "alone")]));
-}
-
-const draftAvailable = zmq.capability.draft === true;
-const describeDraft = draftAvailable ? describe : describe.skip;
-if (!draftAvailable) console.warn("draft-clientserver: skipped, npm zeromq was built without the draft API (capability.draft is false)");
+const describeDraft = describeDraftFor("draft-clientserver");
 
 describeDraft("CLIENT/SERVER against libzmq 4.3.5", () => {
   for (const transport of ["tcp", "ipc"] as const) {
@@ -224,7 +184,7 @@ describeDraft("CLIENT/SERVER against libzmq 4.3.5", () => {
     it(`${serverImpl} SERVER drops a multipart message from a raw ZMTP CLIENT whole, and takes the next one`, async () => {
       const server = makeServer(serverImpl);
       await server.bind(address("tcp"));
-      await rawPeerSends(server.lastEndpoint!, "CLIENT");
+      await rawPeerSends(server.lastEndpoint!, "CLIENT", open.track);
       const [msg, { routingId }] = await server.receive();
       expect(str(msg)).toBe("alone");
       expect(isRoutingId(routingId)).toBe(true);

@@ -18,12 +18,12 @@
 //
 // Our classes are not exported by @zmq/zeromq yet: they come from their
 // package's build, on @zmq/zeromq's default Context (tcp, ipc, inproc, Buffers).
-import { connect as netConnect } from "node:net";
-import { createCleanup, greetingBytes, nextEvent } from "@zmq/kernel/testing";
+import { createCleanup, nextEvent } from "@zmq/kernel/testing";
 import { context } from "@zmq/zeromq";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
 import { Channel, Peer } from "@zmq/zeromq/draft";
+import { describeDraftFor, rawPeerSends } from "./draft-support.js";
 import { ipcEndpoint, removeTempDirs } from "./peers.js";
 
 type Transport = "tcp" | "ipc" | "inproc";
@@ -71,47 +71,7 @@ const code = (p: Promise<unknown>) =>
   );
 const BIG = "z".repeat(70_000);
 
-/** A short ZMTP 3.1 frame. */
-function zmtpFrame(flags: number, body: string | Uint8Array): Buffer {
-  const bytes = typeof body === "string" ? Buffer.from(body) : Buffer.from(body);
-  return Buffer.concat([Buffer.from([flags, bytes.length]), bytes]);
-}
-
-/** READY carrying only Socket-Type, as a command frame. */
-function readyCommand(socketType: string): Buffer {
-  const value = Buffer.from(socketType);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(value.length);
-  return zmtpFrame(0x04, Buffer.concat([Buffer.from("\x05READY\x0bSocket-Type", "latin1"), length, value]));
-}
-
-/**
- * A raw ZMTP peer of `socketType` on tcp `endpoint` that, as a ZMTP peer does, sends its greeting and
- * READY, then its data once the other side's READY is in (libzmq 4.3.5 drops a connection whose
- * greeting, READY and first data frame arrive in one read), here [first, second] and [alone].
- */
-async function rawPeerSends(endpoint: string, socketType: string): Promise<void> {
-  const raw = netConnect(Number(new URL(endpoint).port), "127.0.0.1");
-  open.track({ close: () => raw.destroy() });
-  raw.on("error", () => {});
-  raw.write(Buffer.concat([greetingBytes(), readyCommand(socketType)]));
-  await new Promise<void>((resolve) => {
-    let seen = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      seen = Buffer.concat([seen, chunk]);
-      if (seen.length >= 66 && seen.length >= 66 + seen[65]!) {
-        raw.off("data", onData);
-        resolve();
-      }
-    };
-    raw.on("data", onData);
-  });
-  raw.write(Buffer.concat([zmtpFrame(0x01, "first"), zmtpFrame(0x00, "second"), zmtpFrame(0x00, "alone")]));
-}
-
-const draftAvailable = zmq.capability.draft === true;
-const describeDraft = draftAvailable ? describe : describe.skip;
-if (!draftAvailable) console.warn("draft-peer: libzmq cases skipped, npm zeromq was built without the draft API (capability.draft is false)");
+const describeDraft = describeDraftFor("draft-peer", "libzmq cases skipped");
 
 describeDraft("CHANNEL against libzmq 4.3.5", () => {
   for (const transport of ["tcp", "ipc"] as const) {
@@ -155,7 +115,7 @@ describeDraft("CHANNEL against libzmq 4.3.5", () => {
       const channel: { bind(a: string): Promise<void>; readonly lastEndpoint: string | null; receive(): Promise<Uint8Array[]> } =
         impl === "ours" ? ourChannel() : native(ZMQ_CHANNEL);
       await channel.bind(address("tcp"));
-      await rawPeerSends(channel.lastEndpoint!, "CHANNEL");
+      await rawPeerSends(channel.lastEndpoint!, "CHANNEL", open.track);
       const msg = await channel.receive();
       expect(msg.map(str)).toEqual(["alone"]);
     });
@@ -200,7 +160,7 @@ describeDraft("PEER against libzmq 4.3.5", () => {
       const peer: { bind(a: string): Promise<void>; readonly lastEndpoint: string | null; receive(): Promise<unknown[]> } =
         impl === "ours" ? ourPeer() : native(ZMQ_PEER);
       await peer.bind(address("tcp"));
-      await rawPeerSends(peer.lastEndpoint!, "PEER");
+      await rawPeerSends(peer.lastEndpoint!, "PEER", open.track);
       const [msg] = await peer.receive();
       expect(str(msg as Uint8Array)).toBe("alone");
     });

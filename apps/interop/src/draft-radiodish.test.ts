@@ -26,9 +26,9 @@ import { pathToFileURL } from "node:url";
 import { createCleanup } from "@zmq/kernel/testing";
 import { Context } from "@zmq/zeromq";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import * as zmq from "zeromq";
 import * as draft from "zeromq/draft.js";
 import { Dish, Radio } from "@zmq/zeromq/draft";
+import { describeDraftFor, draftAvailable } from "./draft-support.js";
 import { ipcEndpoint, removeTempDirs } from "./peers.js";
 
 type Transport = "tcp" | "ipc" | "udp";
@@ -128,9 +128,7 @@ async function connectPair(transport: Transport, radioImpl: Impl, dishImpl: Impl
   return { radio, dish };
 }
 
-const draftAvailable = zmq.capability.draft === true;
-const describeDraft = draftAvailable ? describe : describe.skip;
-if (!draftAvailable) console.warn("draft-radiodish: skipped, npm zeromq was built without the draft API (capability.draft is false)");
+const describeDraft = describeDraftFor("draft-radiodish");
 
 describeDraft("RADIO/DISH against libzmq 4.3.5", () => {
   for (const transport of ["tcp", "ipc", "udp"] as const) {

@@ -46,6 +46,7 @@ export { Distributor } from "./strategies/distributor.js";
 export { FairQueue } from "./strategies/fair-queue.js";
 export { LoadBalancer } from "./strategies/load-balancer.js";
 export { RouterTable } from "./strategies/router-table.js";
+export { NumberedSocket } from "./numbered-socket.js";
 export { SingleFrameQueue, multipartRefused } from "./strategies/single-frame-queue.js";
 export { CountedTrie, SubscriptionTrie } from "./strategies/subscription-trie.js";
 export {

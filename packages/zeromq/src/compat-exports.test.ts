@@ -3,20 +3,12 @@
 // zeromq.js reads at its first lines (version, capability, context, the
 // classes) is there and means the same.
 import { execFileSync } from "node:child_process";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as real from "zeromq";
 import * as ours from "./index.js";
+import { closeAfterEach, implementations, track } from "./testing/compat.js";
 
-type Impl = typeof real;
-const implementations: [string, Impl][] = [
-  ["zmq-ts", ours as unknown as Impl],
-  ["zeromq", real],
-];
-
-const open: { close(): void }[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
+closeAfterEach();
 
 /** The classes zeromq.js's README and docs name. */
 const CLASSES = [
@@ -58,14 +50,14 @@ for (const [name, zmq] of implementations) {
     it("context is the default Context, the one sockets get when they name none", () => {
       expect(zmq.context).toBeInstanceOf(zmq.Context);
       const socket = new zmq.Dealer();
-      open.push(socket);
+      track(socket);
       expect(socket.context).toBe(zmq.context);
     });
 
     it("every class is a constructor, and sockets are instances of Socket", () => {
       for (const cls of CLASSES) expect(typeof zmq[cls], cls).toBe("function");
       const push = new zmq.Push();
-      open.push(push);
+      track(push);
       expect(push).toBeInstanceOf(zmq.Socket);
       expect(push.events).toBeInstanceOf(zmq.Observer);
     });

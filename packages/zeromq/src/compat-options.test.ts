@@ -2,33 +2,11 @@
 // ranges, the errors (TypeError for a wrong type, EINVAL for a value libzmq
 // refuses) and the low-level numbered methods. Each expectation runs against
 // npm zeromq 6.8.0 too, so it is what the real thing does.
-import { afterEach, describe, expect, it } from "vitest";
-import * as real from "zeromq";
-import * as ours from "./index.js";
+import { describe, expect, it } from "vitest";
+import type * as real from "zeromq";
+import { closeAfterEach, implementations, thrown, track } from "./testing/compat.js";
 
-type Impl = typeof real;
-const implementations: [string, Impl][] = [
-  ["zmq-ts", ours as unknown as Impl],
-  ["zeromq", real],
-];
-
-const open: { close(): void }[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
-function track<T extends { close(): void }>(s: T): T {
-  open.push(s);
-  return s;
-}
-
-function thrown(fn: () => unknown): (Error & { code?: string; errno?: number }) | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error & { code?: string; errno?: number };
-  }
-  return undefined;
-}
+closeAfterEach();
 
 interface LowLevel {
   getBoolOption(option: number): boolean;

@@ -3,39 +3,28 @@
 // expectation runs against npm zeromq 6.8.0 too, so it is what the real
 // thing does. The one difference (concurrent operations queue here) is
 // asserted for each implementation by name.
-import { afterEach, describe, expect, it } from "vitest";
-import * as real from "zeromq";
-import * as ours from "./index.js";
+import { describe, expect, it } from "vitest";
+import { type Impl, closeAfterEach, implementations, thrown, track } from "./testing/compat.js";
 
-type Impl = typeof real;
-const implementations: [string, Impl][] = [
-  ["zmq-ts", ours as unknown as Impl],
-  ["zeromq", real],
-];
-
-const open: { close(): void }[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
-function track<T extends { close(): void }>(s: T): T {
-  open.push(s);
-  return s;
-}
-
-/** What `fn` throws synchronously (undefined if it returns). */
-function thrown(fn: () => unknown): { code?: string; errno?: number; message?: string } | undefined {
-  try {
-    const result = fn();
-    // A promise that rejects is not a synchronous throw; keep it from going unhandled.
-    if (result instanceof Promise) result.catch(() => {});
-  } catch (error) {
-    return error as { code?: string; errno?: number; message?: string };
-  }
-  return undefined;
-}
+closeAfterEach();
 
 const NOT_SOCKET = { code: "ENOTSOCK", errno: 88, message: "Socket operation on non-socket" };
 const BLOCKED = { code: "EBUSY", errno: 16, message: "Socket is blocked by a bind or unbind operation" };
+
+type Pull = InstanceType<Impl["Pull"]>;
+type Push = InstanceType<Impl["Push"]>;
+
+/** The operations zeromq.js refuses on a closed or blocked socket. */
+function operations(pull: Pull, push: Push): (() => unknown)[] {
+  return [
+    () => pull.bind("tcp://127.0.0.1:*"),
+    () => pull.unbind("tcp://127.0.0.1:5555"),
+    () => pull.connect("tcp://127.0.0.1:5555"),
+    () => pull.disconnect("tcp://127.0.0.1:5555"),
+    () => pull.receive(),
+    () => push.send("x"),
+  ];
+}
 
 for (const [name, zmq] of implementations) {
   describe(`${name}: a closed socket`, () => {
@@ -44,15 +33,7 @@ for (const [name, zmq] of implementations) {
       const push = new zmq.Push();
       pull.close();
       push.close();
-      const ops = [
-        () => pull.bind("tcp://127.0.0.1:*"),
-        () => pull.unbind("tcp://127.0.0.1:5555"),
-        () => pull.connect("tcp://127.0.0.1:5555"),
-        () => pull.disconnect("tcp://127.0.0.1:5555"),
-        () => pull.receive(),
-        () => push.send("x"),
-      ];
-      for (const op of ops) expect(thrown(op)).toMatchObject({ code: "EBADF", errno: 9 });
+      for (const op of operations(pull, push)) expect(thrown(op)).toMatchObject({ code: "EBADF", errno: 9 });
     });
 
     it("throws ENOTSOCK for its options, read or set, its type, last endpoint and events; readable, writable and closed still answer", () => {
@@ -88,15 +69,7 @@ for (const [name, zmq] of implementations) {
       const push = track(new zmq.Push({ linger: 0 }));
       const binding = pull.bind("tcp://127.0.0.1:*");
       const pushBinding = push.bind("tcp://127.0.0.1:*");
-      const ops = [
-        () => pull.bind("tcp://127.0.0.1:*"),
-        () => pull.unbind("tcp://127.0.0.1:5555"),
-        () => pull.connect("tcp://127.0.0.1:5555"),
-        () => pull.disconnect("tcp://127.0.0.1:5555"),
-        () => pull.receive(),
-        () => push.send("x"),
-      ];
-      for (const op of ops) expect(thrown(op)).toMatchObject(BLOCKED);
+      for (const op of operations(pull, push)) expect(thrown(op)).toMatchObject(BLOCKED);
       pull.receiveHighWaterMark = 10;
       expect(pull.receiveHighWaterMark).toBe(10);
       await Promise.all([binding, pushBinding]);
