@@ -131,14 +131,16 @@ describe.each(LIBS)("process lifetime with %s", (lib) => {
     await expectExit(`const s = new zmq.Pull(); await s.bind(${JSON.stringify(ipcPath())}); globalThis.s = s; console.log("ready");`, "ready");
   });
 
-  it("an idle connection lets it exit, with heartbeats too", async () => {
-    for (const hb of ["", "heartbeatInterval: 50, heartbeatTimeout: 1000"]) {
-      await expectExit(
-        `const a = new zmq.Push({ ${hb} }); await a.bind("tcp://127.0.0.1:*");
-         const b = new zmq.Pull({ ${hb} }); b.connect(a.lastEndpoint);
-         await a.send("x"); await b.receive(); globalThis.k = [a, b]; console.log("ready");`,
-        "ready",
-      );
+  it("an idle connection lets it exit, with heartbeats too (tcp and ws)", async () => {
+    for (const endpoint of ["tcp://127.0.0.1:*", "ws://127.0.0.1:*/idle"]) {
+      for (const hb of ["", "heartbeatInterval: 50, heartbeatTimeout: 1000"]) {
+        await expectExit(
+          `const a = new zmq.Push({ ${hb} }); await a.bind("${endpoint}");
+           const b = new zmq.Pull({ ${hb} }); b.connect(a.lastEndpoint);
+           await a.send("x"); await b.receive(); globalThis.k = [a, b]; console.log("ready");`,
+          "ready",
+        );
+      }
     }
   });
 

@@ -34,12 +34,7 @@ import {
 import type { PeerInfo } from "@zmq/wire";
 import { engineOptions } from "./engine-options.js";
 import { emitFailure, errnoOf } from "./failure-events.js";
-
-/** A timer that must not keep a process alive by itself (the socket's pending operations and lingering messages do that). */
-function unref<T>(timer: T): T {
-  (timer as { unref?: () => void }).unref?.();
-  return timer;
-}
+import { unref } from "./unref.js";
 
 /**
  * How to batch writes: the transport's own scheduler (setImmediate in Node), else a microtask.

@@ -21,12 +21,7 @@ import {
   isCommandMsg,
 } from "@zmq/kernel";
 import { type Command, type PeerInfo, WireError, ZmtpConnection } from "@zmq/wire";
-
-/** Handshake and heartbeat timers never keep a process alive by themselves (zeromq.js's do not). */
-function unref<T>(timer: T): T {
-  (timer as { unref?: () => void }).unref?.();
-  return timer;
-}
+import { unref } from "./unref.js";
 
 /** Stop pulling from the pipe once a batch holds this many bytes; the rest goes in the next one. */
 const BATCH_BYTES = 256 * 1024;
@@ -260,7 +255,7 @@ export class ZmtpEngine implements Engine {
         const stream = this.stream;
         stream.end();
         const timer = setTimeout(() => stream.destroy(), 100);
-        (timer as { unref?: () => void }).unref?.();
+        unref(timer);
       } else {
         this.stream.destroy();
       }

@@ -25,6 +25,7 @@ import {
 } from "@zmq/kernel";
 import { type Command, type PeerInfo, ProtocolError, WireError } from "@zmq/wire";
 import { ZwsConnection } from "./zws-connection.js";
+import { unref } from "./unref.js";
 
 /** Handlers a ZwsStream may call beyond a ByteStream's. */
 export interface ZwsStreamHandlers extends ByteStreamHandlers {
@@ -92,7 +93,9 @@ export class ZwsEngine implements Engine {
       return;
     }
     if (this.options.handshakeInterval > 0) {
-      this.handshakeTimer = setTimeout(() => this.stop({ reason: "timeout", what: "handshake", handshaking: true }), this.options.handshakeInterval);
+      this.handshakeTimer = unref(
+        setTimeout(() => this.stop({ reason: "timeout", what: "handshake", handshaking: true }), this.options.handshakeInterval),
+      );
     }
     this.conn = new ZwsConnection(this.options, protocol, {
       send: (payload) => {
@@ -160,7 +163,7 @@ export class ZwsEngine implements Engine {
     this.pipe = this.session.ready(peer);
     if (this.stopped) return;
     const ivl = this.options.heartbeatInterval;
-    if (ivl > 0) this.heartbeatTimer = setInterval(() => this.ping(), ivl);
+    if (ivl > 0) this.heartbeatTimer = unref(setInterval(() => this.ping(), ivl));
     this.restartOutput();
   }
 
@@ -194,7 +197,7 @@ export class ZwsEngine implements Engine {
   private onCommand(command: Command): void {
     if (command.name === "PING" && command.ttl > 0) {
       if (this.ttlTimer !== undefined) clearTimeout(this.ttlTimer);
-      this.ttlTimer = setTimeout(() => this.stop({ reason: "timeout", what: "heartbeat", handshaking: false }), command.ttl * 100);
+      this.ttlTimer = unref(setTimeout(() => this.stop({ reason: "timeout", what: "heartbeat", handshaking: false }), command.ttl * 100));
     }
     this.session.command(command);
   }
@@ -208,7 +211,7 @@ export class ZwsEngine implements Engine {
     }
     if (this.timeoutTimer === undefined) {
       const timeout = this.options.heartbeatTimeout >= 0 ? this.options.heartbeatTimeout : this.options.heartbeatInterval;
-      this.timeoutTimer = setTimeout(() => this.stop({ reason: "timeout", what: "heartbeat", handshaking: false }), timeout);
+      this.timeoutTimer = unref(setTimeout(() => this.stop({ reason: "timeout", what: "heartbeat", handshaking: false }), timeout));
     }
   }
 
@@ -261,7 +264,7 @@ export class ZwsEngine implements Engine {
         const stream = this.stream;
         stream.end();
         const timer = setTimeout(() => stream.destroy(), 100);
-        (timer as { unref?: () => void }).unref?.();
+        unref(timer);
       } else {
         this.stream.destroy();
       }

@@ -82,6 +82,7 @@ export function connectClient(a: WsAddress, offer: readonly string[], options: C
   let timer: ReturnType<typeof setTimeout> | undefined;
   if (options.timeout > 0) {
     timer = setTimeout(() => stream.failOpen({ code: "ETIMEDOUT", message: `connect timed out after ${options.timeout} ms` }), options.timeout);
+    (timer as { unref?: () => void }).unref?.();
   }
   const done = () => {
     if (timer !== undefined) clearTimeout(timer);

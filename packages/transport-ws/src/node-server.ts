@@ -153,6 +153,8 @@ export function listenServer(tls: SecureContextOptions | undefined, host: string
     server.once("error", onError);
     server.listen({ host, port, backlog, ipv6Only: false }, () => {
       server.off("error", onError);
+      // A listening socket nobody waits on lets the process exit, as tcp's and zeromq.js's.
+      server.unref();
       resolve(server);
     });
   });

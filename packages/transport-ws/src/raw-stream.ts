@@ -63,6 +63,9 @@ export class RawWsStream implements ZwsStream {
     this.alloc = options.alloc;
     this.opened = !options.client;
     socket.setNoDelay(true);
+    // A connection alone does not keep a process alive (as tcp's, as zeromq.js's): the kernel holds
+    // the event loop while a send or receive waits, or queued messages linger.
+    socket.unref();
     this.decoder = new WsFrameDecoder(
       { expectMasked: !options.client, maxPayload: options.maxPayload, alloc: options.alloc },
       {
