@@ -40,6 +40,7 @@ export {
 export { Pipe, type PipeOwner, lowWaterMark, pipePair } from "./pipe.js";
 export { Queue } from "./queue.js";
 export { type ConnectCallOptions, type EndpointHandle, type OperationOptions, SocketBase, type SocketOptions } from "./socket-base.js";
+export { type PollEvents, type PollItem, type PollOptions, Poller } from "./poller.js";
 export { ENGINE_API_VERSION, type Engine, type EngineFactory, type EngineFailure, type EngineOptions, type EngineSession } from "./engine.js";
 export { type MechanismSetup, type SecurityMechanism, type SecuritySelection } from "./mechanism.js";
 export { Distributor } from "./strategies/distributor.js";

@@ -8,6 +8,7 @@
  */
 import { type Command, type PeerInfo, type SocketTypeName, SocketTypes } from "@zmq/wire";
 import { type BaseOptions, baseOptions } from "./base-options.js";
+import type { ConnectCallOptions, EndpointHandle, OperationOptions, SocketOptions } from "./socket-options.js";
 import type { Context } from "./context.js";
 import { checkAddress, engineOf, parseEndpoint } from "./endpoint.js";
 import { ZmqError } from "./errors.js";
@@ -21,27 +22,7 @@ import type { Pipe } from "./pipe.js";
 import { SyncBudget, afterTurn } from "./sync-budget.js";
 import type { EnginePlugin, MessageBinding, MessageConnection, StreamTransport } from "./transport.js";
 
-export interface SocketOptions extends Partial<BaseOptions> {
-  /** The Context whose transports and security mechanisms this socket uses. */
-  context?: Context;
-}
-
-/** Options of connect(). */
-export interface ConnectCallOptions {
-  /** Router only: the routing id to give this connection's peer (ZMQ_CONNECT_ROUTING_ID). */
-  routingId?: string | Uint8Array;
-}
-
-/** Per-call options of send() and receive(). */
-export interface OperationOptions {
-  /** Aborts the operation: its promise rejects with the signal's reason. */
-  signal?: AbortSignal;
-}
-
-/** A binding or connection this socket holds, by endpoint. */
-export interface EndpointHandle {
-  close(): void;
-}
+export type { ConnectCallOptions, EndpointHandle, OperationOptions, SocketOptions } from "./socket-options.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 /** zeromq.js's message for an operation during a bind or unbind. */
@@ -66,6 +47,8 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
   private readonly sends = new PendingOperations<Msg, true>((msg) => (this.xsend(msg) ? true : undefined));
   private readonly receives = new PendingOperations<undefined, Msg>(() => this.xrecv());
   private endpointLast: string | null = null;
+  /** Called when the socket may have become readable or writable (a Poller waits on it: watchReadiness). */
+  private watchers: Set<() => void> | undefined = undefined;
   /** bind() and unbind() calls still in progress: until they finish, other operations fail with EBUSY, as zeromq.js's. */
   private blocking = 0;
   /** Immediate completions left before this socket gives the event loop a turn. */
@@ -91,8 +74,14 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
       writeActivated: (pipe) => this.xwriteActivated(pipe),
       peerReady: (pipe, peer) => this.xpeerReady(pipe, peer),
       peerCommand: (pipe, command) => this.xpeerCommand(pipe, command),
-      flushSends: () => this.sends.flush(),
-      flushReceives: () => this.receives.flush(),
+      flushSends: () => {
+        this.sends.flush();
+        if (this.watchers) this.notifyWatchers();
+      },
+      flushReceives: () => {
+        this.receives.flush();
+        if (this.watchers) this.notifyWatchers();
+      },
       validator: () => this.validatePeerMessage,
     });
     for (const [name, value] of Object.entries(rest)) {
@@ -455,6 +444,11 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
     host.releasePipes(() => true);
     this.xclose();
     host.end();
+    if (this.watchers) this.notifyWatchers();
+  }
+
+  private notifyWatchers(): void {
+    for (const watcher of [...this.watchers!]) watcher();
   }
 
   protected assertOpen(): void {

@@ -9,9 +9,11 @@ import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Push } from "@zmq/zeromq";
 import * as hwclient from "./hwclient.js";
 import * as hwserver from "./hwserver.js";
 import * as lbbroker from "./lbbroker.js";
+import * as mspoller from "./mspoller.js";
 import * as msgqueue from "./msgqueue.js";
 import * as mtserver from "./mtserver.js";
 import * as rrbroker from "./rrbroker.js";
@@ -147,6 +149,31 @@ describe("weather updates (PUB / SUB)", () => {
       expect(lines.lines.some((l) => /^Average temperature for zip code 10001 was .* over 3 updates$/.test(l))).toBe(true);
     } finally {
       stop();
+    }
+  });
+});
+
+describe("handling multiple sockets (Poller)", () => {
+  it("mspoller handles tasks from a PUSH and weather from wuserver as they come", { timeout: TEST_MS }, async () => {
+    const server = collector();
+    const poller = collector();
+    const { signal, stop } = stopper();
+    const tasks = new Push({ linger: 0 });
+    try {
+      const ready = deferred<string[]>();
+      const publishing = wuserver.main({ endpoints: [ANY_PORT], zipCodes: [10000, 10002], log: server.log, signal, onReady: ready.resolve });
+      const [weather] = await whenReady(ready.promise, publishing);
+      await tasks.bind(ANY_PORT);
+      const handling = mspoller.main({ ventilator: tasks.lastEndpoint!, weather, zip: "10001", tasks: 5, updates: 5, log: poller.log, signal });
+      for (let i = 1; i <= 5; i++) await tasks.send(String(i * 10));
+      expect(await handling).toEqual({ tasks: 5, updates: 5 });
+      stop();
+      await publishing;
+      expect(poller.lines.filter((l) => l.startsWith("task: "))).toEqual(["task: 10 ms", "task: 20 ms", "task: 30 ms", "task: 40 ms", "task: 50 ms"]);
+      expect(count(poller.lines, /^weather: 10001 -?\d+ \d+$/)).toBeGreaterThanOrEqual(5);
+    } finally {
+      stop();
+      tasks.close();
     }
   });
 });
