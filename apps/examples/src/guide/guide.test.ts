@@ -9,10 +9,11 @@ import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Push } from "@zmq/zeromq";
+import { Push, Router } from "@zmq/zeromq";
 import * as hwclient from "./hwclient.js";
 import * as hwserver from "./hwserver.js";
 import * as lbbroker from "./lbbroker.js";
+import * as lpclient from "./lpclient.js";
 import * as mspoller from "./mspoller.js";
 import * as msgqueue from "./msgqueue.js";
 import * as mtserver from "./mtserver.js";
@@ -174,6 +175,50 @@ describe("handling multiple sockets (Poller)", () => {
     } finally {
       stop();
       tasks.close();
+    }
+  });
+});
+
+describe("reliable request-reply (Lazy Pirate)", () => {
+  it("lpclient resends a request whose reply does not come, on a new socket, and gets every answer", { timeout: TEST_MS }, async () => {
+    const client = collector();
+    const { signal, stop } = stopper();
+    // A server that loses the first copy of request 2, as the guide's lpserver "crashes" now and then.
+    const server = new Router({ linger: 0 });
+    try {
+      await server.bind(ANY_PORT);
+      const seen: string[] = [];
+      const serving = (async () => {
+        for await (const [id, empty, body] of server) {
+          seen.push(body!.toString());
+          if (body!.toString() === "2" && seen.filter((b) => b === "2").length === 1) continue;
+          await server.send([id!, empty!, body!]);
+        }
+      })();
+      const result = await lpclient.main({ endpoint: server.lastEndpoint!, requests: 3, timeout: 1000, retries: 3, log: client.log, signal });
+      expect(result).toEqual({ answered: [1, 2, 3], resent: 1, abandoned: false });
+      expect(seen).toEqual(["1", "2", "2", "3"]);
+      expect(client.lines).toContain("W: no response from server, retrying...");
+      server.close();
+      await serving;
+    } finally {
+      stop();
+      server.close();
+    }
+  });
+
+  it("lpclient gives up after its retries when nobody answers", { timeout: TEST_MS }, async () => {
+    const client = collector();
+    const { signal, stop } = stopper();
+    const silent = new Router({ linger: 0 });
+    try {
+      await silent.bind(ANY_PORT);
+      const result = await lpclient.main({ endpoint: silent.lastEndpoint!, requests: 2, timeout: 50, retries: 3, log: client.log, signal });
+      expect(result).toEqual({ answered: [], resent: 2, abandoned: true });
+      expect(client.lines.at(-1)).toBe("E: server seems to be offline, abandoning");
+    } finally {
+      stop();
+      silent.close();
     }
   });
 });
