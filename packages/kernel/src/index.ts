@@ -19,7 +19,7 @@ export {
   plainFrames,
   subscriptionMsg,
 } from "./msg.js";
-export { type Event, type EventError, type EventOfType, type EventType, Observer } from "./observer.js";
+export { type EmittedEvent, type Event, type EventError, type EventErrorFields, type EventOfType, type EventType, Observer } from "./observer.js";
 export { type BaseOptions, baseOptions, conflate, invertMatching, probeRouter } from "./base-options.js";
 export {
   type Check,

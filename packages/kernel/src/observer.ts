@@ -25,12 +25,19 @@ export type EventType =
   | "handshake:error:other"
   | "unknown";
 
-/** The error carried by *:error events. */
-export interface EventError {
+/** The error carried by *:error events: an Error, as zeromq.js's, with libzmq's code and errno. */
+export interface EventError extends Error {
+  readonly code: string;
+  readonly errno: number;
+  /** For handshake:error:auth, the ZAP status (300, 400 or 500). */
+  readonly status?: number;
+}
+
+/** What an emitter gives for an event's error; emit() makes the Error of it. */
+export interface EventErrorFields {
   readonly code: string;
   readonly errno: number;
   readonly message: string;
-  /** For handshake:error:auth, the ZAP status (300, 400 or 500). */
   readonly status?: number;
 }
 
@@ -46,6 +53,18 @@ export type Event =
   | { readonly type: "unknown" };
 
 export type EventOfType<T extends EventType> = Extract<Event, { type: T }>;
+
+/** An event as a socket's parts emit it: an error event's error may be plain fields. */
+export type EmittedEvent =
+  | Exclude<Event, { error: EventError }>
+  | { [K in ErrorEventType]: { readonly type: K; readonly address: string; readonly error: EventErrorFields } }[ErrorEventType];
+
+function toEvent(event: EmittedEvent): Event {
+  if (!("error" in event) || event.error instanceof Error) return event as Event;
+  const { code, errno, message, status } = event.error;
+  const error = Object.assign(new Error(message), status === undefined ? { code, errno } : { code, errno, status });
+  return { ...event, error };
+}
 
 const MAX_BUFFERED = 1000;
 
@@ -89,8 +108,9 @@ export class Observer implements AsyncIterable<Event> {
   }
 
   /** Emits an event (the kernel and transports call this). */
-  emit(event: Event): void {
+  emit(emitted: EmittedEvent): void {
     if (this.isClosed) return;
+    const event = toEvent(emitted);
     const set = this.listeners.get(event.type);
     if (set) for (const l of [...set]) (l as (e: Event) => void)(event);
     const waiter = this.waiting.shift();

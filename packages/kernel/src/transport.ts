@@ -19,7 +19,7 @@ import type { Command, PeerInfo, SocketTypeName } from "@zmq/wire";
 import type { BaseOptions } from "./base-options.js";
 import type { SecuritySelection } from "./mechanism.js";
 import type { FrameCodec, Msg } from "./msg.js";
-import type { Event } from "./observer.js";
+import type { EmittedEvent } from "./observer.js";
 import type { Pipe } from "./pipe.js";
 
 export const TRANSPORT_API_VERSION = 2;
@@ -64,7 +64,7 @@ export interface SessionHost extends PipeHost {
   /** Checks each message a network peer sends, before it is queued (REQ checks replies). */
   readonly validate: ((msg: Msg) => boolean) | undefined;
   /** Emits a monitor event, if anyone observes the socket. */
-  emit(event: Event): void;
+  emit(event: EmittedEvent): void;
   /** A pipe's peer finished its handshake (its routing id and properties are known). */
   peerReady(pipe: Pipe, peer: PeerInfo): void;
   /** A command from the peer after its handshake (SUBSCRIBE / CANCEL reach pub-sub sockets here). */

@@ -197,7 +197,14 @@ export class ZmtpConnection {
 
   private process(chunk: Uint8Array): void {
     if (this.phase === Phase.Greeting) {
-      const step = this.greeting.feed(chunk);
+      let step: ReturnType<GreetingExchange["feed"]>;
+      try {
+        step = this.greeting.feed(chunk);
+      } catch (error) {
+        const owed = this.greeting.takeOwed();
+        if (owed) this.out(owed);
+        throw error;
+      }
       if (step.send) this.out(step.send);
       if (!step.peer) return;
       this.afterGreeting(step.peer);

@@ -204,6 +204,14 @@ describe("greeting errors", () => {
     expect(e.protocolError).toBe(0x11000002);
   });
 
+  it("still owes the peer the rest of its greeting after refusing it in one chunk (takeOwed, once)", () => {
+    const g = exchange();
+    thrown(() => g.feed(encodeGreeting({ mechanism: "PLAIN", socketType: "PUSH" })));
+    const ours = encodeGreeting({ mechanism: "NULL", socketType: "PULL" });
+    expect(g.takeOwed()).toEqual(ours.subarray(10));
+    expect(g.takeOwed()).toBeUndefined();
+  });
+
   it("refuses a mechanism field that is not a name", () => {
     const bad = encodeGreeting({ mechanism: "NULL", socketType: "PUSH" });
     bad[14] = 0x01;

@@ -124,6 +124,7 @@ export class GreetingExchange {
   private stage = Stage.Signature;
   private expected = SIGNATURE_SIZE;
   private started = false;
+  private owed: Uint8Array | undefined = undefined;
 
   constructor(options: GreetingOptions) {
     this.options = options;
@@ -135,6 +136,18 @@ export class GreetingExchange {
     if (this.started) throw new WireError("EINVAL", "GreetingExchange.start() was already called", { field: "start" });
     this.started = true;
     return this.ours.subarray(0, SIGNATURE_SIZE);
+  }
+
+  /**
+   * After feed() threw: the part of our greeting the peer's bytes had already
+   * called for, so that the peer still reads our whole greeting (and its own
+   * reason to refuse, a mechanism mismatch say) before the connection closes,
+   * as libzmq's does. Undefined when nothing is owed; given once.
+   */
+  takeOwed(): Uint8Array | undefined {
+    const owed = this.owed;
+    this.owed = undefined;
+    return owed !== undefined && owed.length > 0 ? owed : undefined;
   }
 
   /** True once the peer's greeting is complete. */
@@ -160,7 +173,14 @@ export class GreetingExchange {
         return this.legacyV1(parts, chunk, pos);
       }
       if (this.have < this.expected) return { send: join(parts), peer: undefined };
-      const peer = this.advance(parts, chunk.subarray(pos));
+      let peer: PeerGreeting | undefined;
+      try {
+        peer = this.advance(parts, chunk.subarray(pos));
+      } catch (error) {
+        // The rest of our greeting, due before the peer's was refused, is still owed (takeOwed).
+        this.owed = join(parts);
+        throw error;
+      }
       if (peer) return { send: join(parts), peer };
     }
   }

@@ -45,12 +45,6 @@ const MONITORED: ReadonlyArray<readonly [Event["type"], string]> = [
   ["disconnect", "disconnect"],
 ];
 
-/** A monitor event's error as an Error with code and errno (the kernel may give a plain record). */
-function asError(error: EventError | Error): Error {
-  if (error instanceof Error) return error;
-  return Object.assign(new Error(error.message), { code: error.code, errno: error.errno });
-}
-
 /** Runs a user callback; what it throws surfaces as an uncaught exception, never inside our promise chains. */
 function invoke(fn: () => void): void {
   try {
@@ -369,8 +363,8 @@ export class Socket extends EventEmitter {
     if (this.#monitorListeners.length > 0) return this;
     for (const [type, name] of MONITORED) {
       const listener = (event: Event) => {
-        const e = event as { address?: string; interval?: number; error?: EventError | Error };
-        const error = e.error ? asError(e.error) : undefined;
+        const e = event as { address?: string; interval?: number; error?: EventError };
+        const error = e.error;
         const value = type === "connect:retry" ? e.interval : error ? (error as Partial<ZmqError>).errno : undefined;
         process.nextTick(() => invoke(() => this.emit(name, value, e.address, error)));
       };
