@@ -119,19 +119,24 @@ export class Poller<S extends SocketBase = SocketBase> implements AsyncIterable<
    */
   async *[Symbol.asyncIterator](): AsyncIterator<[S, Msg]> {
     for (;;) {
-      const readers = [...this.items].filter(([s, e]) => e !== "writable" && !s.closed).map(([s]) => s);
+      const readers: S[] = [];
+      for (const [socket, events] of this.items) if (events !== "writable" && !socket.closed) readers.push(socket);
       if (readers.length === 0) return;
-      const waitingOn = new Poller<S>(readers);
-      let ready: PollItem<S>[];
-      try {
-        ready = await waitingOn.poll();
-      } catch (error) {
-        // A socket closed while we waited: go round again without it.
-        if ((error as Partial<ZmqError>).code === "ENOTSOCK") continue;
-        throw error;
+      // The first socket from the turn on that has a message now; a poll (and its promise) only when none has.
+      let next: S | undefined;
+      for (let i = 0; i < readers.length && next === undefined; i++) {
+        const socket = readers[(this.turn + i) % readers.length]!;
+        if (socket.readable) next = socket;
       }
-      const order = readers.map((_, i) => readers[(this.turn + i) % readers.length]!);
-      const next = order.find((s) => ready.some((r) => r.socket === s))!;
+      if (next === undefined) {
+        try {
+          await new Poller<S>(readers).poll();
+        } catch (error) {
+          // A socket closed while we waited: go round again without it.
+          if ((error as Partial<ZmqError>).code !== "ENOTSOCK") throw error;
+        }
+        continue;
+      }
       this.turn = (readers.indexOf(next) + 1) % readers.length;
       yield [next, await next.receive()];
     }
