@@ -21,10 +21,17 @@ const run = (args) => spawnSync("pnpm", ["exec", "turbo", ...args], { cwd: root,
 let status = run(["run", "build", "--output-logs=errors-only"]);
 if (status === 0) status = run(["run", "test", "--continue", "--concurrency=1", ...extra]);
 
+const firstLine = (text) =>
+  String(text ?? "")
+    .split("\n", 1)[0]
+    .slice(0, 400);
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;
 let brokenFiles = 0;
+/** Failed tests, named again just above the closing line so that a log's tail says what failed. */
+const failures = [];
 const reportFiles = readdirSync(reportDir)
   .filter((f) => f.endsWith(".json"))
   .sort();
@@ -35,9 +42,16 @@ for (const name of reportFiles) {
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   for (const file of report.testResults ?? []) {
     // A file that failed to load has no assertion results but a failed status.
-    if (file.status === "failed" && (file.assertionResults ?? []).length === 0) brokenFiles++;
+    if (file.status === "failed" && (file.assertionResults ?? []).length === 0) {
+      brokenFiles++;
+      failures.push(`${file.name}: ${firstLine(file.message)}`);
+    }
+    for (const test of file.assertionResults ?? []) {
+      if (test.status === "failed") failures.push(`${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+    }
   }
 }
+for (const f of failures) console.error(`FAILED ${f}`);
 if (brokenFiles > 0) {
   console.error(`${brokenFiles} test file(s) failed to run`);
   failed += brokenFiles;

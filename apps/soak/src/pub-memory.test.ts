@@ -10,19 +10,27 @@ const HWM = 1000;
 /** A message in a pipe: its bytes, the Buffer and the frame array around them. */
 const PER_MESSAGE = SIZE + 256;
 const BOUND = SUBSCRIBERS * (HWM * PER_MESSAGE + WRITE_BUFFER);
+const COUNT = 100_000;
+/**
+ * RSS moves with the allocator and V8's heap reservations by a few MiB either
+ * way (libzmq's own publisher grows 14 MiB between the phases here), so the
+ * process-level check is for a leak: 32 bytes kept per message sent in phase 2
+ * would add this much.
+ */
+const RSS_LEAK = 5 * COUNT * 32;
 
 describe("a Publisher with 20 subscribers that never read", () => {
   it(`holds at most HWM messages plus one write buffer per subscriber (${(BOUND / 1048576).toFixed(1)} MiB), and no more after 5x as many messages`, async () => {
-    const f = await publisherMemory({ subscribers: SUBSCRIBERS, size: SIZE, count: 100_000 });
+    const f = await publisherMemory({ subscribers: SUBSCRIBERS, size: SIZE, count: COUNT });
     expect(f.liveGrowth1).toBeLessThan(BOUND);
     expect(f.liveGrowth2).toBeLessThan(BOUND);
     // Once stalled, more messages are dropped at the HWM: nothing accumulates, in the heap or the process.
     expect(f.liveGrowth2 - f.liveGrowth1).toBeLessThan(SUBSCRIBERS * WRITE_BUFFER);
-    expect(f.rssGrowth2 - f.rssGrowth1).toBeLessThan(SUBSCRIBERS * WRITE_BUFFER);
+    expect(f.rssGrowth2 - f.rssGrowth1).toBeLessThan(RSS_LEAK);
   }, 180_000);
 
   it("libzmq's publisher in the same run, for reference (printed, not asserted)", async () => {
-    const f = await publisherMemory({ lib: "zeromq", subscribers: SUBSCRIBERS, size: SIZE, count: 100_000 });
+    const f = await publisherMemory({ lib: "zeromq", subscribers: SUBSCRIBERS, size: SIZE, count: COUNT });
     expect(f.ms).toBeGreaterThan(0);
   }, 180_000);
 });

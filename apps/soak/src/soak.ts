@@ -55,7 +55,7 @@ const scenarios: [string, () => Promise<void>][] = [
   [
     "dealer waves",
     async () => {
-      await dealerWaves({ waves: 3, dealers: 1000 });
+      await dealerWaves({ waves: 4, dealers: 1000 });
     },
   ],
   [
