@@ -21,10 +21,12 @@ const run = (args) => spawnSync("pnpm", ["exec", "turbo", ...args], { cwd: root,
 let status = run(["run", "build", "--output-logs=errors-only"]);
 if (status === 0) status = run(["run", "test", "--continue", "--concurrency=1", ...extra]);
 
-const firstLine = (text) =>
-  String(text ?? "")
-    .split("\n", 1)[0]
-    .slice(0, 400);
+// Vitest reports a test or hook timeout with the stack it captured when the
+// test was declared, whose first line is this placeholder.
+const firstLine = (text) => {
+  const line = String(text ?? "").split("\n", 1)[0];
+  return line === "Error: STACK_TRACE_ERROR" ? "timed out (Vitest's test or hook timeout)" : line.slice(0, 400);
+};
 
 let passed = 0;
 let failed = 0;
