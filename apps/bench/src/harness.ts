@@ -1,12 +1,15 @@
 // The parent side of the multi-process benchmarks (throughput.ts, reqrep.ts,
 // pubsub.ts): command-line flags, child processes that never outlive the
 // run, a throughput trial, the trial loop, and the small statistics the
-// tables need. Children report over fork()'s IPC channel with messages of
-// the shape { type: string, ... }.
-import { type ChildProcess, fork } from "node:child_process";
+// tables need. Children report with messages of the shape { type: string, ... }:
+// node children over fork()'s IPC channel, the libzmq C program (libzmq-c.ts)
+// as JSON lines on its stdout, taking commands as lines on its stdin.
+import { type ChildProcess, fork, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { LIBZMQ_C, libzmqPeer } from "./libzmq-c.js";
 import type { Cpu, ThroughputMessage } from "./messages.js";
 import { type Row, markdown, writeResults } from "./report.js";
 
@@ -52,10 +55,16 @@ export class Flags {
     for (const t of transports) if (t !== "tcp" && t !== "ipc") throw new Error(`--transports: tcp or ipc, not ${t}`);
     return transports;
   }
-  /** --impls, checked. */
-  impls(): string[] {
-    const impls = this.list("--impls", ["zmq-ts", "zeromq.js"]);
-    for (const i of impls) if (i !== "zmq-ts" && i !== "zeromq.js") throw new Error(`--impls: zmq-ts or zeromq.js, not ${i}`);
+  /**
+   * --impls, checked. A program whose roles the libzmq C program plays as
+   * well (withC) runs it too by default, where it could be built.
+   */
+  impls(withC = false): string[] {
+    const known = withC ? ["zmq-ts", "zeromq.js", LIBZMQ_C] : ["zmq-ts", "zeromq.js"];
+    const given = this.string("--impls");
+    const impls = given ? this.list("--impls", []) : ["zmq-ts", "zeromq.js", ...(withC && libzmqPeer() ? [LIBZMQ_C] : [])];
+    for (const i of impls) if (!known.includes(i)) throw new Error(`--impls: ${known.join(", ")}, not ${i}`);
+    if (impls.includes(LIBZMQ_C) && !libzmqPeer()) throw new Error(`--impls ${LIBZMQ_C}: the C program could not be built`);
     return impls;
   }
 }
@@ -99,7 +108,13 @@ export class Harness {
     rmSync(this.socketDir, { recursive: true, force: true });
   }
 
+  /** A child playing a role: args are [role, impl, ...]; the libzmq C program for that impl, otherwise a node child. */
   spawn<M extends ChildMessage>(label: string, args: string[]): Child<M> {
+    if (args[1] === LIBZMQ_C) {
+      const child = spawn(libzmqPeer()!.path, args, { stdio: ["pipe", "pipe", "inherit"] });
+      this.live.add(child);
+      return new Child<M>(label, child, () => this.live.delete(child));
+    }
     const execArgv = this.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${this.profileDir}`, `--cpu-prof-name=${label}.cpuprofile`] : [];
     const child = fork(this.script, args, { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv });
     this.live.add(child);
@@ -222,10 +237,13 @@ export class Child<M extends ChildMessage> {
   ) {
     // A message to a child that is on its way out fails with EPIPE: that is fine.
     child.on("error", () => {});
-    child.on("message", (m: M | ErrorMessage) => {
+    const receive = (m: M | ErrorMessage) => {
       this.inbox.push(m);
       this.wake();
-    });
+    };
+    child.on("message", receive);
+    if (child.stdout) createInterface({ input: child.stdout }).on("line", (line) => receive(JSON.parse(line) as M | ErrorMessage));
+    child.stdin?.on("error", () => {});
     this.exited = new Promise((done) =>
       child.once("exit", (code, signal) => {
         gone();
@@ -258,7 +276,9 @@ export class Child<M extends ChildMessage> {
   }
 
   tell(message: string): void {
-    if (this.child.connected) this.child.send(message, () => {});
+    if (this.child.stdin) {
+      if (this.child.stdin.writable) this.child.stdin.write(`${message}\n`);
+    } else if (this.child.connected) this.child.send(message, () => {});
   }
 
   /** Waits for the process to end, killing it after graceMs. */
@@ -343,9 +363,10 @@ export class Figures {
   median(impl: string): number {
     return median(this.byImpl.get(impl) ?? []);
   }
-  /** The table row: the medians of zmq-ts and zeromq.js. */
-  row(name: string, unit: string, more: Pick<Row, "lowerIsBetter" | "bytesPerMsg"> = {}): Row {
-    return { case: name, ours: this.median("zmq-ts"), zeromq: this.median("zeromq.js"), unit, ...more };
+  /** The table row: the medians of zmq-ts, zeromq.js and, if it ran, libzmq C. */
+  row(name: string, unit: string, more: Pick<Row, "lowerIsBetter" | "bytesPerMsg" | "floor"> = {}): Row {
+    const c = this.has(LIBZMQ_C) ? { libzmq: this.median(LIBZMQ_C) } : {};
+    return { case: name, ours: this.median("zmq-ts"), zeromq: this.median("zeromq.js"), ...c, unit, ...more };
   }
 }
 

@@ -1,10 +1,13 @@
 // One end of a pubsub.ts run, started with fork(). The same code runs
 // zmq-ts and zeromq.js: only the import differs.
 //
-//   node dist/pubsub-peer.js pub      <impl> <bind-address> <size> <batch> <max-ms>
-//   node dist/pubsub-peer.js sub      <impl> <endpoint> <sockets> <size> <warmup-ms> <window-ms>
+//   node dist/pubsub-peer.js pub      <impl> <bind-address> <size> <batch> <max-ms> [<hwm>]
+//   node dist/pubsub-peer.js sub      <impl> <endpoint> <sockets> <size> <warmup-ms> <window-ms> [<hwm>]
 //   node dist/pubsub-peer.js xpub     <impl> <bind-address> <topics> <chunk> <size> <batch> <warmup-ms> <window-ms>
 //   node dist/pubsub-peer.js topicsub <impl> <endpoint> <topics> <size> <chunk>
+//
+// <hwm>, where given, is the publisher's send and the subscribers' receive
+// high-water mark (0: none); otherwise each library's default (1,000).
 //
 // Messages are told apart by length: <size> bytes is data, 1 byte a probe,
 // anything else the end marker.
@@ -67,9 +70,9 @@ interface SubscriberLike extends Sock, AsyncIterable<Buffer[]> {
   subscribe(...topics: (string | Buffer)[]): void;
 }
 interface Library {
-  Publisher: new () => PublisherLike;
+  Publisher: new (options?: { sendHighWaterMark?: number }) => PublisherLike;
   XPublisher: new () => XPublisherLike;
-  Subscriber: new () => SubscriberLike;
+  Subscriber: new (options?: { receiveHighWaterMark?: number }) => SubscriberLike;
 }
 
 export type { Window };
@@ -109,8 +112,11 @@ async function endMarkers(pub: PublisherLike, marker: Buffer): Promise<never> {
   }
 }
 
-async function publisher(lib: Library, address: string, size: number, batch: number, maxMs: number): Promise<void> {
-  const pub = new lib.Publisher();
+/** The optional <hwm> argument at index i of the role's numbers. */
+const hwmArg = (i: number) => (rest[i] === undefined ? undefined : arg(i));
+
+async function publisher(lib: Library, address: string, size: number, batch: number, maxMs: number, hwm: number | undefined): Promise<void> {
+  const pub = new lib.Publisher(hwm === undefined ? {} : { sendHighWaterMark: hwm });
   const state = control(pub);
   await bindReady(pub, address);
   while (!state.go) {
@@ -134,8 +140,16 @@ async function publisher(lib: Library, address: string, size: number, batch: num
   await endMarkers(pub, END);
 }
 
-async function subscribers(lib: Library, endpoint: string, sockets: number, size: number, warmupMs: number, windowMs: number): Promise<void> {
-  const subs = Array.from({ length: sockets }, () => new lib.Subscriber());
+async function subscribers(
+  lib: Library,
+  endpoint: string,
+  sockets: number,
+  size: number,
+  warmupMs: number,
+  windowMs: number,
+  hwm: number | undefined,
+): Promise<void> {
+  const subs = Array.from({ length: sockets }, () => new lib.Subscriber(hwm === undefined ? {} : { receiveHighWaterMark: hwm }));
   control(undefined);
   let ready = 0;
   let windowsDone = 0;
@@ -291,8 +305,8 @@ async function topicSubscriber(lib: Library, endpoint: string, topics: number, s
 }
 
 const lib: Library = await load(impl).catch(fail);
-if (role === "pub") await publisher(lib, target!, arg(0), arg(1), arg(2)).catch(fail);
-else if (role === "sub") await subscribers(lib, target!, arg(0), arg(1), arg(2), arg(3)).catch(fail);
+if (role === "pub") await publisher(lib, target!, arg(0), arg(1), arg(2), hwmArg(3)).catch(fail);
+else if (role === "sub") await subscribers(lib, target!, arg(0), arg(1), arg(2), arg(3), hwmArg(4)).catch(fail);
 else if (role === "xpub") await xpublisher(lib, target!, arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)).catch(fail);
 else if (role === "topicsub") await topicSubscriber(lib, target!, arg(0), arg(1), arg(2)).catch(fail);
 else await fail(new Error(`unknown role ${role}`));

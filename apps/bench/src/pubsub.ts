@@ -2,14 +2,16 @@
 // subscribers in separate node processes (pubsub-peer.js), zmq-ts and
 // zeromq.js by the same code with only the import changed:
 //
-// (a) PUB -> SUB throughput, 64-byte messages, with 1 subscriber and with
-//     10 (all subscribed to everything; by default the subscribers share one
-//     process, --sub-procs spreads them). The publisher sends a probe every
+// (a) PUB -> SUB throughput, 64-byte messages, with 1 subscriber (at the
+//     default high-water marks and with none, HWM 0 on both sides), 10 and
+//     100 (all subscribed to everything; by default the subscribers share one
+//     process, --sub-procs spreads them), and the publisher's CPU per
+//     message sent (encode once: it should grow slower than the count). The publisher sends a probe every
 //     millisecond until every subscriber has had one (no bare sleep for the
 //     slow joiner), then publishes flat out, yielding to the event loop
 //     every --batch messages. Each subscriber counts what it received in a
 //     timed window by its own clock: the table shows received msgs/s per
-//     subscriber and, for 10, their sum. PUB drops for a subscriber that
+//     subscriber and, for more than one, their sum. PUB drops for a subscriber that
 //     falls behind, by design: the log shows sent vs received per trial and
 //     the note the share delivered.
 // (b) The cost of matching: one subscriber subscribes to 10,000 distinct
@@ -23,8 +25,8 @@
 // median of the trials counts.
 //
 //   pnpm --filter @zmq/bench bench:pubsub [--seconds 2] [--warmup 0.5] [--trials 3] [--quick]
-//       [--subscribers 1,10] [--sub-procs 1] [--batch 256] [--topics 10000]
-//       [--impls zmq-ts,zeromq.js] [--only fanout|topics]
+//       [--subscribers 1,10,100] [--hwm default,0] [--sub-procs 1] [--batch 256] [--topics 10000]
+//       [--impls zmq-ts,zeromq.js,libzmq] [--only fanout|topics]
 //       [--profile DIR]   (node --cpu-prof for every child, profiles in DIR)
 //
 // A run with --profile or a filter (--subscribers, --impls, --only, or a
@@ -37,11 +39,17 @@ import type { Row } from "./report.js";
 
 const flags = new Flags();
 const { seconds, warmup, trials } = flags.timing();
-const subscriberCounts = flags.list("--subscribers", ["1", "10"]).map(Number);
+const subscriberCounts = flags.list("--subscribers", ["1", "10", "100"]).map(Number);
+/** High-water marks of the fan-out cases: "default" (each library's 1,000) or a number (0: none), on the publisher and the subscribers. */
+const hwms = flags.list("--hwm", ["default"]).map((h) => (h === "default" ? undefined : Number(h)));
+for (const h of hwms) if (h !== undefined && !(Number.isInteger(h) && h >= 0)) throw new Error(`--hwm: default or a whole number, not ${h}`);
+/** The fan-out cases: every count with every HWM; by default also 1 subscriber with HWM 0. */
+const fanoutCases = subscriberCounts.flatMap((subscribers) => hwms.map((hwm) => ({ subscribers, hwm })));
+if (!flags.any(["--subscribers", "--hwm"])) fanoutCases.splice(1, 0, { subscribers: 1, hwm: 0 });
 const subProcs = Math.round(flags.number("--sub-procs", 1));
 const batch = Math.round(flags.number("--batch", 256));
 const topics = Math.round(flags.number("--topics", 10_000));
-const impls = flags.impls();
+const impls = flags.impls(true);
 const only = flags.string("--only");
 const size = 64;
 /** Subscriptions per step of the matching case, below the default high-water mark of 1,000. */
@@ -66,9 +74,10 @@ interface Fanout {
   subCpu: Cpu[];
 }
 
-async function fanoutTrial(impl: string, subscribers: number): Promise<Fanout> {
+async function fanoutTrial(impl: string, subscribers: number, hwm: number | undefined): Promise<Fanout> {
   const n = ++runNumber;
   const tag = `pubsub-${subscribers}-${impl}-${n}`;
+  const hwmArg = hwm === undefined ? [] : [String(hwm)];
   const pub = harness.spawn<PubSubMessage>(`${tag}-pub`, [
     "pub",
     impl,
@@ -76,6 +85,7 @@ async function fanoutTrial(impl: string, subscribers: number): Promise<Fanout> {
     String(size),
     String(batch),
     String((warmup + seconds) * 1000 + 30_000),
+    ...hwmArg,
   ]);
   const subs: Child<PubSubMessage>[] = [];
   try {
@@ -84,7 +94,16 @@ async function fanoutTrial(impl: string, subscribers: number): Promise<Fanout> {
     for (let p = 0; p < procs; p++) {
       const sockets = Math.floor(subscribers / procs) + (p < subscribers % procs ? 1 : 0);
       subs.push(
-        harness.spawn(`${tag}-sub${p}`, ["sub", impl, endpoint, String(sockets), String(size), String(warmup * 1000), String(seconds * 1000)]),
+        harness.spawn(`${tag}-sub${p}`, [
+          "sub",
+          impl,
+          endpoint,
+          String(sockets),
+          String(size),
+          String(warmup * 1000),
+          String(seconds * 1000),
+          ...hwmArg,
+        ]),
       );
     }
     for (const s of subs) await s.next("ready", 15_000);
@@ -184,19 +203,22 @@ const runs = new Trials(impls, trials);
 const deliveredNote = (what: string, m: Figures) => `${what}: ${impls.map((i) => `${i} ${m.has(i) ? pct(m.median(i)) : "?"}`).join(", ")}`;
 
 if (only !== "topics") {
-  for (const subscribers of subscriberCounts) {
+  for (const { subscribers, hwm } of fanoutCases) {
+    const hwmName = hwm === undefined ? "default HWM" : `HWM ${hwm}`;
     console.log(
-      `PUB→SUB ${size} B over tcp, ${subscribers} subscriber(s) in ${Math.min(subProcs, subscribers)} process(es), publisher yielding every ${batch}: ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up`,
+      `PUB→SUB ${size} B over tcp, ${subscribers} subscriber(s) in ${Math.min(subProcs, subscribers)} process(es), ${hwmName}, publisher yielding every ${batch}: ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up`,
     );
     const perSub = new Figures();
     const aggregate = new Figures();
     const delivered = new Figures();
+    const pubCpuPerMsg = new Figures();
     await runs.run(
-      (impl) => `${subscribers} sub ${impl}`,
-      (impl) => fanoutTrial(impl, subscribers),
+      (impl) => `${subscribers} sub ${hwmName} ${impl}`,
+      (impl) => fanoutTrial(impl, subscribers, hwm),
       (impl, r) => {
         const total = sum(r.rates);
         perSub.add(impl, total / r.rates.length);
+        pubCpuPerMsg.add(impl, ((r.pubCpu.userMs + r.pubCpu.systemMs) * 1000) / r.sent);
         aggregate.add(impl, total);
         const known = r.totals.filter((x): x is number => x !== undefined);
         if (known.length > 0) delivered.add(impl, sum(known) / known.length / r.sent);
@@ -204,13 +226,14 @@ if (only !== "topics") {
         return (
           `${rate(total / r.rates.length)} msgs/s per subscriber (min ${rate(Math.min(...r.rates))}, max ${rate(Math.max(...r.rates))}), ${rate(total)} in all; ` +
           `sent ${r.sent}, received ${known.length > 0 ? `${Math.round(sum(known) / known.length)} per subscriber (${pct(sum(known) / known.length / r.sent)})` : "?"}` +
-          `${missing > 0 ? `, ${missing} subscriber(s) missed the end marker` : ""}; publisher ${cpuShare(r.pubCpu)}, subscribers ${r.subCpu.map(cpuShare).join(" / ")}`
+          `${missing > 0 ? `, ${missing} subscriber(s) missed the end marker` : ""}; publisher ${cpuShare(r.pubCpu)}, ${(((r.pubCpu.userMs + r.pubCpu.systemMs) * 1000) / r.sent).toFixed(3)} µs CPU a message, subscribers ${r.subCpu.map(cpuShare).join(" / ")}`
         );
       },
     );
-    const plural = subscribers === 1 ? "1 subscriber" : `${subscribers} subscribers`;
+    const plural = `${subscribers === 1 ? "1 subscriber" : `${subscribers} subscribers`}, ${hwmName}`;
     rows.push(perSub.row(`tcp PUB→SUB, ${size} B, ${plural}${subscribers > 1 ? ", per subscriber" : ""}`, "msgs/s received", { bytesPerMsg: size }));
     if (subscribers > 1) rows.push(aggregate.row(`tcp PUB→SUB, ${size} B, ${plural}, all together`, "msgs/s received", { bytesPerMsg: size }));
+    rows.push(pubCpuPerMsg.row(`tcp PUB→SUB, ${size} B, ${plural}, publisher CPU per message sent`, "µs", { lowerIsBetter: true }));
     delivery.push(deliveredNote(plural, delivered));
   }
 }
@@ -252,6 +275,6 @@ harness.finish({
   title,
   rows,
   note,
-  partial: flags.any(["--subscribers", "--impls", "--only", "--sub-procs", "--batch", "--topics"]),
+  partial: flags.any(["--subscribers", "--hwm", "--impls", "--only", "--sub-procs", "--batch", "--topics"]),
   failures: runs.failures,
 });

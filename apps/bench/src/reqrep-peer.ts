@@ -16,8 +16,13 @@
 //   of a timed window by its own clock, then drains to a zero-length end
 //   marker.
 //
+// With <impl> "node:net", rep and req are the floor for a Node program: a
+// raw node:net echo server and a client timing the same round trips (write
+// <size> bytes, wait until <size> bytes came back), no ZeroMQ at all.
+//
 // Every role exits on "exit" from the parent, when the parent goes away,
 // and after two minutes in any case.
+import { type Socket, connect, createServer } from "node:net";
 import {
   type Cpu,
   type Sock,
@@ -78,11 +83,15 @@ async function request(lib: Library, endpoint: string, size: number, warmup: num
   exitOnCommand(req);
   req.connect(endpoint);
   const msg = Buffer.alloc(size, 0x61);
-  const roundTrip = async () => {
+  await timeRoundTrips(async () => {
     await req.send(msg);
     const [answer] = await req.receive();
     if (answer?.length !== size) throw new Error(`a reply of ${answer?.length} bytes, not ${size}`);
-  };
+  }, warmup, n);
+}
+
+/** Times n round trips after `warmup` untimed ones and reports { type: "latency" }. */
+async function timeRoundTrips(roundTrip: () => Promise<void>, warmup: number, n: number): Promise<void> {
   for (let i = 0; i < warmup; i++) await roundTrip();
   const samples = new Float64Array(n);
   const run = startRun();
@@ -117,13 +126,73 @@ async function router(lib: Library, address: string, warmupMs: number, windowMs:
 
 const dealer = async (lib: Library, endpoint: string, size: number, maxMs: number) => await sendFlatOut(new lib.Dealer(), endpoint, size, maxMs);
 
-const lib: Library = await load(impl).catch(fail);
+// ---- the floor: raw node:net ------------------------------------------------------
+
+/** Where a tcp:// or ipc:// address points, for node:net. */
+const netTarget = (address: string) => {
+  const tcp = /^tcp:\/\/([^:]+):(\d+|\*)$/.exec(address);
+  if (tcp) return { host: tcp[1]!, port: tcp[2] === "*" ? 0 : Number(tcp[2]) };
+  if (address.startsWith("ipc://")) return { path: address.slice("ipc://".length) };
+  throw new Error(`node:net cannot reach ${address}`);
+};
+
+async function netEcho(address: string): Promise<void> {
+  exitOnCommand();
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.on("data", (chunk) => socket.write(chunk));
+    socket.on("error", () => {});
+  });
+  const at = netTarget(address);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    if ("path" in at) server.listen(at.path, resolve);
+    else server.listen(at.port, at.host, resolve);
+  });
+  const bound = server.address();
+  await reportAny({ type: "ready", endpoint: typeof bound === "string" || !bound ? address : `tcp://${bound.address}:${bound.port}` });
+}
+
+async function netRequest(endpoint: string, size: number, warmup: number, n: number): Promise<void> {
+  const socket: Socket = connect(netTarget(endpoint) as { port: number; host: string });
+  exitOnCommand();
+  socket.setNoDelay(true);
+  await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+  const msg = Buffer.alloc(size, 0x61);
+  let pending = 0;
+  let done: () => void = () => {};
+  socket.on("data", (chunk) => {
+    pending -= chunk.length;
+    if (pending <= 0) done();
+  });
+  await timeRoundTrips(
+    () =>
+      new Promise<void>((resolve) => {
+        pending = size;
+        done = resolve;
+        socket.write(msg);
+      }),
+    warmup,
+    n,
+  );
+}
+
 const n = (s: string | undefined) => Number(s);
-if (role === "rep") await reply(lib, target!).catch(fail);
-else if (role === "req") {
-  await request(lib, target!, n(arg4), n(arg5), n(arg6)).catch(fail);
-} else if (role === "router") {
-  await router(lib, target!, n(arg4), n(arg5)).catch(fail);
-  process.exit(0);
-} else if (role === "dealer") await dealer(lib, target!, n(arg4), n(arg5)).catch(fail);
-else await fail(new Error(`unknown role ${role}`));
+
+async function main(): Promise<void> {
+  if (impl === "node:net") {
+    if (role === "rep") await netEcho(target!);
+    else if (role === "req") await netRequest(target!, n(arg4), n(arg5), n(arg6));
+    else throw new Error(`node:net plays rep and req, not ${role}`);
+    return;
+  }
+  const lib: Library = await load(impl);
+  if (role === "rep") await reply(lib, target!);
+  else if (role === "req") await request(lib, target!, n(arg4), n(arg5), n(arg6));
+  else if (role === "router") {
+    await router(lib, target!, n(arg4), n(arg5));
+    process.exit(0);
+  } else if (role === "dealer") await dealer(lib, target!, n(arg4), n(arg5));
+  else throw new Error(`unknown role ${role}`);
+}
+await main().catch(fail);

@@ -15,7 +15,7 @@
 //
 //   pnpm --filter @zmq/bench bench:reqrep [--round-trips 20000] [--warmup-round-trips 5000]
 //       [--seconds 2] [--warmup 0.5] [--trials 3] [--quick] [--size 64]
-//       [--transports tcp,ipc] [--impls zmq-ts,zeromq.js] [--only latency|throughput]
+//       [--transports tcp,ipc] [--impls zmq-ts,zeromq.js,libzmq] [--only latency|throughput]
 //       [--profile DIR]   (node --cpu-prof for every child, profiles in DIR)
 //
 // A run with --profile or a filter (--transports, --impls, --only, --size)
@@ -30,7 +30,7 @@ const { quick, seconds, warmup, trials } = flags.timing();
 const roundTrips = Math.round(flags.number("--round-trips", quick ? 3_000 : 20_000));
 const warmupRoundTrips = Math.round(flags.number("--warmup-round-trips", quick ? 1_000 : 5_000));
 const size = Math.round(flags.number("--size", 64));
-const impls = flags.impls();
+const impls = flags.impls(true);
 const transports = flags.transports();
 const only = flags.string("--only");
 if (only !== undefined && only !== "latency" && only !== "throughput") throw new Error(`--only: latency or throughput, not ${only}`);
@@ -82,13 +82,15 @@ const machine = new Machine();
 const rows: Row[] = [];
 const runs = new Trials(impls, trials);
 
+// Raw node:net ping-pong runs beside the latency cases: the floor for a Node program.
+const withFloor = new Trials([...impls, "node:net"], trials);
 if (only !== "throughput") {
   console.log(
     `REQ→REP round trips, ${size} B, client and server in separate processes: ${trials} trial(s) of ${roundTrips} after ${warmupRoundTrips} warm-up`,
   );
   for (const transport of transports) {
     const stats = { p50: new Figures(), p99: new Figures(), mean: new Figures() };
-    await runs.run(
+    await withFloor.run(
       (impl) => `${transport} ${impl}`,
       (impl) => latencyTrial(impl, transport),
       (impl, r) => {
@@ -102,7 +104,8 @@ if (only !== "throughput") {
       },
     );
     for (const key of ["p50", "p99", "mean"] as const) {
-      rows.push(stats[key].row(`${transport} REQ→REP round trip, ${size} B, ${key}`, "µs", { lowerIsBetter: true }));
+      const floor = stats[key].median("node:net");
+      rows.push(stats[key].row(`${transport} REQ→REP round trip, ${size} B, ${key}`, "µs", { lowerIsBetter: true, floor }));
     }
   }
 }
@@ -129,4 +132,4 @@ const note =
   `client and server in separate node processes, same code path; latency: median over ${trials} trial(s) of each statistic of ${roundTrips.toLocaleString("en-US")} timed round trips after ${warmupRoundTrips.toLocaleString("en-US")} warm-up, ` +
   `ratio = zeromq.js / zmq-ts (above 1: zmq-ts is faster); throughput: median of ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up, the ROUTER's count; ` +
   machine.summary();
-harness.finish({ name: "reqrep", title, rows, note, partial: flags.any(["--transports", "--impls", "--only", "--size"]), failures: runs.failures });
+harness.finish({ name: "reqrep", title, rows, note, partial: flags.any(["--transports", "--impls", "--only", "--size"]), failures: runs.failures + withFloor.failures });

@@ -14,7 +14,7 @@
 // the CPU each side used: a side near 100% is the bottleneck.
 //
 //   pnpm --filter @zmq/bench bench:throughput [--seconds 2] [--warmup 0.5] [--trials 3]
-//       [--quick] [--sizes 64,65536] [--transports tcp,ipc] [--impls zmq-ts,zeromq.js]
+//       [--quick] [--sizes 64,65536] [--transports tcp,ipc] [--impls zmq-ts,zeromq.js,libzmq]
 //       [--profile DIR]   (node --cpu-prof for every child, profiles in DIR)
 //
 // A run with --profile or a filter (--sizes, --transports, --impls) prints
@@ -27,7 +27,7 @@ const flags = new Flags();
 const { seconds, warmup, trials } = flags.timing();
 const sizes = flags.list("--sizes", ["1", "64", "1024", "65536"]).map(Number);
 const transports = flags.transports();
-const impls = flags.impls();
+const impls = flags.impls(true);
 for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new Error(`--sizes: whole numbers of bytes >= 1, not ${s}`);
 
 const harness = new Harness(join(import.meta.dirname, "throughput-peer.js"), flags.string("--profile"));

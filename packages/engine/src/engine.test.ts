@@ -58,6 +58,23 @@ describe("handshake and traffic over a ByteStream", () => {
     await sending;
   });
 
+  it("with no receive HWM (0) still stops reading once 1,000 messages wait unread, and loses nothing", async () => {
+    const { transport, pull, push } = setup();
+    const rx = pull({ receiveHighWaterMark: 0 });
+    await rx.bind("mem://*");
+    const tx = push({ sendHighWaterMark: 0 });
+    tx.connect(rx.lastEndpoint!);
+    const total = 5000;
+    // HWM 0 on both sides: every send completes at once.
+    for (let i = 0; i < total; i++) await tx.send(String(i));
+    await new Promise<void>((r) => {
+      const check = () => (transport.connections[0]?.acceptor.paused ? r() : setTimeout(check, 1));
+      check();
+    });
+    for (let i = 0; i < total; i++) expect(text(await rx.receive())).toEqual([String(i)]);
+    expect(transport.connections[0]!.acceptor.paused).toBe(false);
+  });
+
   it("stops pulling from the pipe while the stream is full, and resumes on drain", async () => {
     const { pull, push } = setup({ highWaterMark: 64, delayMs: 1 });
     const rx = pull();

@@ -37,6 +37,17 @@ import { emitFailure, errnoOf } from "./failure-events.js";
 import { unref } from "./unref.js";
 
 /**
+ * How many received messages a connection may leave unread at the socket.
+ * With a receive HWM that is the HWM. With none (0), the engine still stops
+ * reading at READ_AHEAD unread messages and goes on as the application
+ * reads them: nothing is dropped (TCP holds the rest back, and the sender's
+ * own HWM decides), but one thread cannot spend itself decoding a backlog
+ * that its application, on the same thread, never gets a turn to read.
+ */
+const READ_AHEAD = 1000;
+const readAhead = (receiveHwm: number) => (receiveHwm === 0 ? READ_AHEAD : receiveHwm);
+
+/**
  * How to batch writes: the transport's own scheduler (setImmediate in Node), else a microtask.
  * queueMicrotask is called through a closure: browsers refuse it unbound ("Illegal invocation").
  */
@@ -101,7 +112,7 @@ abstract class SessionBase implements PipeOwner {
 
   /** A new pipe pair: the session keeps one end, the socket gets the other. */
   protected makePipe(awaitingPeer: boolean, fixedRoutingId?: Uint8Array, routingId?: Uint8Array): Pipe {
-    const [socketEnd, sessionEnd] = pipePair(this.host.sendHighWaterMark, this.host.receiveHighWaterMark);
+    const [socketEnd, sessionEnd] = pipePair(this.host.sendHighWaterMark, readAhead(this.host.receiveHighWaterMark));
     sessionEnd.owner = this;
     socketEnd.awaitingPeer = awaitingPeer;
     socketEnd.fixedRoutingId = fixedRoutingId;
