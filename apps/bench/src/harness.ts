@@ -87,8 +87,9 @@ export class Harness {
   readonly profileDir: string | undefined;
   private readonly live = new Set<ChildProcess>();
 
+  /** `script` is the node children's program (none where only the libzmq C program is spawned). */
   constructor(
-    readonly script: string,
+    readonly script: string | undefined,
     profileDir?: string,
   ) {
     this.profileDir = profileDir ? resolve(profileDir) : undefined;
@@ -115,6 +116,7 @@ export class Harness {
       this.live.add(child);
       return new Child<M>(label, child, () => this.live.delete(child));
     }
+    if (this.script === undefined) throw new Error(`${label}: this program has no node children`);
     const execArgv = this.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${this.profileDir}`, `--cpu-prof-name=${label}.cpuprofile`] : [];
     const child = fork(this.script, args, { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv });
     this.live.add(child);

@@ -1,13 +1,18 @@
 // Push -> Pull over inproc, 64-byte messages: zmq-ts and zeromq.js run the
 // same loop in the same process, one after the other, three trials each;
 // the median counts. A sender awaits every send(); a receiver uses
-// for await. Prints msgs/s for both and the ratio.
+// for await. Prints msgs/s for both and the ratio. libzmq C runs beside
+// them (c/zmq-peer.c's inproc role: a PUSH and a PULL on two threads of one
+// process, the pattern of libzmq's inproc_thr).
 //
 //   pnpm --filter @zmq/bench bench:inproc [--seconds 2]
 import { Context } from "@zmq/kernel";
 import { Pull, Push } from "@zmq/pattern-pipeline";
 import { inproc } from "@zmq/transport-inproc";
 import * as zmq from "zeromq";
+import { Harness, median } from "./harness.js";
+import { chromiumInproc } from "./inproc-browser.js";
+import { LIBZMQ_C, libzmqPeer } from "./libzmq-c.js";
 import { type Row, markdown, writeResults } from "./report.js";
 
 interface Sender {
@@ -72,9 +77,26 @@ async function run(impl: Impl, size: number): Promise<number> {
   return received / elapsed;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** libzmq C: one trial of c/zmq-peer.c's inproc role. */
+const harness = new Harness(undefined);
+async function runC(size: number): Promise<number> {
+  const child = harness.spawn<{ type: "result"; count: number; elapsedMs: number }>("inproc-libzmq", [
+    "inproc",
+    LIBZMQ_C,
+    String(size),
+    String(seconds * 1000),
+  ]);
+  try {
+    const r = await child.next("result", seconds * 1000 + 15_000);
+    return r.count / (r.elapsedMs / 1000);
+  } finally {
+    child.tell("exit");
+    await child.end(5_000);
+  }
+}
 
 const rows: Row[] = [];
+let browserVersion = "";
 for (const size of [64]) {
   const results = new Map<string, number[]>();
   for (let t = 0; t < 3; t++) {
@@ -83,10 +105,27 @@ for (const size of [64]) {
       list.push(await run(impl, size));
       results.set(impl.name, list);
     }
+    if (libzmqPeer()) results.set(LIBZMQ_C, [...(results.get(LIBZMQ_C) ?? []), await runC(size)]);
   }
-  rows.push({ case: `inproc Push→Pull, ${size} B`, ours: median(results.get("zmq-ts")!), zeromq: median(results.get("zeromq.js")!), unit: "msgs/s" });
+  const c = results.has(LIBZMQ_C) ? { libzmq: median(results.get(LIBZMQ_C)!) } : {};
+  rows.push({
+    case: `inproc Push→Pull, ${size} B`,
+    ours: median(results.get("zmq-ts")!),
+    zeromq: median(results.get("zeromq.js")!),
+    ...c,
+    unit: "msgs/s",
+  });
+  // The same loop in a Chromium page (zeromq.js and libzmq do not run there).
+  const browser = await chromiumInproc(size, seconds, 3).catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+  if (typeof browser === "string") console.warn(`no Chromium row: ${browser}`);
+  else {
+    browserVersion = browser.version;
+    rows.push({ case: `inproc Push→Pull, ${size} B, in a Chromium page`, ours: median(browser.rates), zeromq: NaN, unit: "msgs/s" });
+  }
 }
 
 const title = "Push/Pull over inproc";
-console.log(markdown(title, rows));
-writeResults("inproc-push-pull", title, rows);
+const note = `zmq-ts and zeromq.js: the same loop in this process, one after the other; libzmq C: a PUSH and a PULL on two threads of its own process; zmq-ts in ${browserVersion || "Chromium"}: the same loop in a headless page; median of 3 trials of ${seconds} s.`;
+console.log(markdown(title, rows, { note }));
+writeResults("inproc-push-pull", title, rows, { note });
+process.exit(0);

@@ -82,7 +82,14 @@ export function writeResults(name: string, title: string, rows: readonly Row[], 
   const dir = join(import.meta.dirname, "..", "results");
   mkdirSync(dir, { recursive: true });
   const withRatios = rows.map((r) => ({ ...r, ratio: ratio(r), ratioToLibzmq: speedup(r, r.libzmq), ratioToFloor: speedup(r, r.floor) }));
-  const stamped = { name, title, node: process.version, date: new Date().toISOString(), libzmq: rows.some((r) => r.libzmq !== undefined) ? libzmqPeer()?.version : undefined, rows: withRatios };
+  const stamped = {
+    name,
+    title,
+    node: process.version,
+    date: new Date().toISOString(),
+    libzmq: rows.some((r) => r.libzmq !== undefined) ? libzmqPeer()?.version : undefined,
+    rows: withRatios,
+  };
   writeFileSync(join(dir, `${name}.json`), JSON.stringify(stamped, null, 2) + "\n");
   writeFileSync(join(dir, `${name}.md`), markdown(title, rows, options));
 }

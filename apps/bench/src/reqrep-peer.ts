@@ -83,11 +83,15 @@ async function request(lib: Library, endpoint: string, size: number, warmup: num
   exitOnCommand(req);
   req.connect(endpoint);
   const msg = Buffer.alloc(size, 0x61);
-  await timeRoundTrips(async () => {
-    await req.send(msg);
-    const [answer] = await req.receive();
-    if (answer?.length !== size) throw new Error(`a reply of ${answer?.length} bytes, not ${size}`);
-  }, warmup, n);
+  await timeRoundTrips(
+    async () => {
+      await req.send(msg);
+      const [answer] = await req.receive();
+      if (answer?.length !== size) throw new Error(`a reply of ${answer?.length} bytes, not ${size}`);
+    },
+    warmup,
+    n,
+  );
 }
 
 /** Times n round trips after `warmup` untimed ones and reports { type: "latency" }. */

@@ -132,4 +132,11 @@ const note =
   `client and server in separate node processes, same code path; latency: median over ${trials} trial(s) of each statistic of ${roundTrips.toLocaleString("en-US")} timed round trips after ${warmupRoundTrips.toLocaleString("en-US")} warm-up, ` +
   `ratio = zeromq.js / zmq-ts (above 1: zmq-ts is faster); throughput: median of ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up, the ROUTER's count; ` +
   machine.summary();
-harness.finish({ name: "reqrep", title, rows, note, partial: flags.any(["--transports", "--impls", "--only", "--size"]), failures: runs.failures + withFloor.failures });
+harness.finish({
+  name: "reqrep",
+  title,
+  rows,
+  note,
+  partial: flags.any(["--transports", "--impls", "--only", "--size"]),
+  failures: runs.failures + withFloor.failures,
+});

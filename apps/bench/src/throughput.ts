@@ -1,5 +1,5 @@
 // Push -> Pull throughput over tcp (127.0.0.1) and ipc (a unix socket under
-// os.tmpdir()), 1 B / 64 B / 1 KiB / 64 KiB messages, the sender and the
+// os.tmpdir()), 1 B / 64 B / 1 KiB / 64 KiB / 1 MiB messages, the sender and the
 // receiver in separate node processes (throughput-peer.js), zmq-ts and
 // zeromq.js by the same code with only the import changed.
 //
@@ -20,12 +20,13 @@
 // A run with --profile or a filter (--sizes, --transports, --impls) prints
 // its table but leaves results/throughput.{json,md} alone.
 import { join } from "node:path";
+import { writeThroughputChart } from "./chart.js";
 import { Figures, Flags, Harness, Machine, Trials, cpuShare, rate } from "./harness.js";
 import type { Row } from "./report.js";
 
 const flags = new Flags();
 const { seconds, warmup, trials } = flags.timing();
-const sizes = flags.list("--sizes", ["1", "64", "1024", "65536"]).map(Number);
+const sizes = flags.list("--sizes", ["1", "64", "1024", "65536", "1048576"]).map(Number);
 const transports = flags.transports();
 const impls = flags.impls(true);
 for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new Error(`--sizes: whole numbers of bytes >= 1, not ${s}`);
@@ -35,7 +36,8 @@ let runNumber = 0;
 
 // ---- the table -------------------------------------------------------------
 
-const sizeName = (n: number) => (n >= 1024 && n % 1024 === 0 ? `${n / 1024} KiB` : `${n} B`);
+const sizeName = (n: number) =>
+  n >= 1 << 20 && n % (1 << 20) === 0 ? `${n / (1 << 20)} MiB` : n >= 1024 && n % 1024 === 0 ? `${n / 1024} KiB` : `${n} B`;
 
 const machine = new Machine();
 console.log(`Push→Pull throughput, sender and receiver in separate processes: ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up per case`);
@@ -71,4 +73,13 @@ for (const transport of transports) {
 
 const title = "Push/Pull throughput over tcp and ipc";
 const note = `sender and receiver in separate node processes, same code path; median of ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up; MB/s = payload bytes (10^6) per second; ${machine.summary()}`;
-harness.finish({ name: "throughput", title, rows, note, partial: flags.any(["--sizes", "--transports", "--impls"]), failures: runs.failures });
+const partial = flags.any(["--sizes", "--transports", "--impls"]);
+// The README's chart: tcp, by message size, one line per implementation.
+if (!partial && !flags.has("--profile")) {
+  writeThroughputChart(
+    "throughput",
+    "Push→Pull over tcp, sender and receiver in separate processes",
+    rows.filter((r) => r.case.startsWith("tcp ")),
+  );
+}
+harness.finish({ name: "throughput", title, rows, note, partial, failures: runs.failures });
