@@ -173,7 +173,13 @@ const enum State {
   Body,
 }
 
-/** Bodies up to this size that span chunks are allocated at once; larger ones grow as bytes arrive (at most 2× what arrived). */
+/**
+ * Bodies up to this size that span chunks are allocated at once and copied
+ * in as they arrive; larger ones are kept as views of the chunks they came
+ * in and copied once, into a buffer of their size, when the last byte comes
+ * (so a length field is never trusted with more than this, and memory held
+ * is at most twice what arrived).
+ */
 const PREALLOCATE_LIMIT = 256 * 1024;
 
 /**
@@ -183,7 +189,8 @@ const PREALLOCATE_LIMIT = 256 * 1024;
  *
  * Memory held is bounded by the bytes actually received: a length field is
  * never trusted to size an allocation beyond PREALLOCATE_LIMIT, and a large
- * body grows by doubling, so it holds at most twice what arrived.
+ * body is held as the pieces that arrived until it is whole, then copied
+ * once, so it holds at most twice what arrived.
  */
 export class FrameDecoder {
   readonly framing: Framing;
@@ -196,8 +203,9 @@ export class FrameDecoder {
   private headerHave = 0;
   private flags = 0;
   private size = 0;
-  // A body that spans chunks, copied in as it arrives (grown by doubling past PREALLOCATE_LIMIT).
+  // A body that spans chunks: up to PREALLOCATE_LIMIT copied in as it arrives, larger ones as views of their pieces.
   private body: Uint8Array | null = null;
+  private pieces: Uint8Array[] = [];
   private bodyHave = 0;
   private frames: Uint8Array[] = [];
   private failure: WireError | null = null;
@@ -273,32 +281,43 @@ export class FrameDecoder {
       }
       // State.Body
       const remaining = this.size - this.bodyHave;
-      if (this.body === null) {
-        if (n - pos >= remaining) {
-          this.endFrame(chunk.subarray(pos, pos + remaining));
-          pos += remaining;
-          continue;
-        }
-        // Never trust the length field further than PREALLOCATE_LIMIT: a larger
-        // body grows (doubling) as its bytes actually arrive.
-        this.body = this.alloc(Math.min(this.size, PREALLOCATE_LIMIT));
+      if (this.bodyHave === 0 && n - pos >= remaining) {
+        // The whole body is in this chunk: a view, no copy.
+        this.endFrame(chunk.subarray(pos, pos + remaining));
+        pos += remaining;
+        continue;
       }
       const take = Math.min(remaining, n - pos);
-      if (this.bodyHave + take > this.body.length) {
-        const grown = this.alloc(Math.min(this.size, Math.max(this.bodyHave + take, this.body.length * 2)));
-        grown.set(this.body.subarray(0, this.bodyHave));
-        this.body = grown;
-      }
-      this.body.set(chunk.subarray(pos, pos + take), this.bodyHave);
-      this.bodyHave += take;
+      const piece = chunk.subarray(pos, pos + take);
       pos += take;
-      if (this.bodyHave === this.size) {
-        const whole = this.body;
-        this.body = null;
-        this.bodyHave = 0;
-        this.endFrame(whole);
+      if (this.size <= PREALLOCATE_LIMIT) {
+        this.body ??= this.alloc(this.size);
+        this.body.set(piece, this.bodyHave);
+      } else {
+        // Never trust the length field further than PREALLOCATE_LIMIT: hold
+        // what actually arrived, and copy once when the body is whole.
+        this.pieces.push(piece);
       }
+      this.bodyHave += take;
+      if (this.bodyHave === this.size) this.endFrame(this.wholeBody());
     }
+  }
+
+  /** The body that spanned chunks, now whole: the preallocated buffer, or the pieces copied into one. */
+  private wholeBody(): Uint8Array {
+    let whole = this.body;
+    if (whole === null) {
+      whole = this.alloc(this.size);
+      let at = 0;
+      for (const piece of this.pieces) {
+        whole.set(piece, at);
+        at += piece.length;
+      }
+      this.pieces = [];
+    }
+    this.body = null;
+    this.bodyHave = 0;
+    return whole;
   }
 
   /** Copies header bytes into the scratch header until it is whole; then begins the frame. */
