@@ -11,6 +11,7 @@ import type { SecurityMechanism } from "./mechanism.js";
 import type { Msg } from "./msg.js";
 import { defineOptions, flag, oneOf, text } from "./options.js";
 import { pipePair } from "./pipe.js";
+import { SYNC_BUDGET } from "./sync-budget.js";
 import type { SocketBase } from "./socket-base.js";
 import { type SocketOptions } from "./socket-base.js";
 import { createCleanup } from "./testing/cleanup.js";
@@ -475,23 +476,23 @@ describe("SocketBase", () => {
       expect(await errorOf(pull.receive({ signal: AbortSignal.abort(reason) }))).toBe(reason);
     });
 
-    it("after 256 immediate receives in one turn the next waits a macrotask; another socket's budget is its own", async () => {
+    it("after SYNC_BUDGET immediate receives in one turn the next waits a macrotask; another socket's budget is its own", async () => {
       const { push, pull } = await pair(context, { sendHighWaterMark: 0 }, { receiveHighWaterMark: 0 });
       const other = await pair(context);
-      for (let i = 0; i < 300; i++) void push.send(String(i));
+      for (let i = 0; i < SYNC_BUDGET + 50; i++) void push.send(String(i));
       await other.push.send("other");
       await nextMacrotask();
       const settled: boolean[] = [];
-      const receives = Array.from({ length: 257 }, (_, i) => pull.receive().then((msg) => (settled[i] = texts(msg)[0] === String(i))));
+      const receives = Array.from({ length: SYNC_BUDGET + 1 }, (_, i) => pull.receive().then((msg) => (settled[i] = texts(msg)[0] === String(i))));
       let otherSettled = false;
       const otherReceive = other.pull.receive().then(() => (otherSettled = true));
       await microtasks();
-      expect(settled.filter(Boolean).length).toBe(256);
-      expect(settled[256]).toBeUndefined();
+      expect(settled.filter(Boolean).length).toBe(SYNC_BUDGET);
+      expect(settled[SYNC_BUDGET]).toBeUndefined();
       expect(otherSettled).toBe(true);
       await nextMacrotask();
       await Promise.all([...receives, otherReceive]);
-      expect(settled[256]).toBe(true);
+      expect(settled[SYNC_BUDGET]).toBe(true);
     });
   });
 });

@@ -1,10 +1,8 @@
-// SyncBudget: 256 immediate completions per event-loop turn, then none until
+// SyncBudget: SYNC_BUDGET (1,024) immediate completions per event-loop turn, then none until
 // a macrotask has run; each instance (one per socket) counts on its own.
 // afterTurn: resolves on a macrotask, never on a microtask.
 import { describe, expect, it } from "vitest";
-import { SyncBudget, afterTurn } from "./sync-budget.js";
-
-const BUDGET = 256;
+import { SYNC_BUDGET as BUDGET, SyncBudget, afterTurn } from "./sync-budget.js";
 
 /** Resolves after a macrotask queued now has run (setImmediate runs in FIFO order). */
 const nextMacrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -22,7 +20,7 @@ function spend(budget: SyncBudget, n: number): number {
 }
 
 describe("SyncBudget", () => {
-  it("allows 256 immediate completions in one turn, then says no", () => {
+  it("allows SYNC_BUDGET immediate completions in one turn, then says no", () => {
     const budget = new SyncBudget();
     expect(spend(budget, BUDGET)).toBe(BUDGET);
     expect(budget.allowed()).toBe(false);

@@ -4,12 +4,16 @@
  * waits) would run on microtasks for ever and starve the event loop: no
  * I/O, no timers. So after a run of SYNC_BUDGET immediate completions on a
  * socket with no event-loop turn in between, the next one resolves on a
- * macrotask instead (zeromq.js does the same, every 10). The budget is per
+ * macrotask instead (zeromq.js does the same, every 10). 1,024 keeps a busy
+ * loop's hold on the thread to a fraction of a millisecond, and lets a
+ * sender's turn fill a write of about the default HWM's worth of messages:
+ * 64 B Push->Pull over tcp measured 4-9% faster than with 256, with fewer,
+ * larger writes. The budget is per
  * socket: one busy socket using it up must not make every other socket in
  * the process wait a turn, or the first loop to run after each turn would
  * take all the throughput.
  */
-const SYNC_BUDGET = 256;
+export const SYNC_BUDGET = 1024;
 
 /** The part of the web's MessageChannel used here (the kernel is built without the DOM's types). */
 interface Channel {
