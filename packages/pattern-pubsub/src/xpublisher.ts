@@ -153,6 +153,9 @@ export class XPublisher extends SocketBase {
     return out;
   }
 
+  /** Marks a pipe for the message being sent (made once: xsend runs for every message). */
+  private readonly matchPipe = (pipe: Pipe): void => this.dist.match(pipe);
+
   protected override xsend(msg: Msg): boolean {
     const dist = this.dist;
     const first = msg[0]!;
@@ -164,7 +167,7 @@ export class XPublisher extends SocketBase {
       });
       if (blocked) return false;
     }
-    this.forEachTarget(first, (pipe) => dist.match(pipe));
+    this.forEachTarget(first, this.matchPipe);
     dist.sendToMatching(msg);
     return true;
   }

@@ -22,7 +22,8 @@ const newNode = <T>(): Node<T> => ({ value: undefined, children: undefined, live
 
 /** A byte trie with one value per prefix. */
 class PrefixTrie<T> {
-  private readonly root: Node<T> = newNode();
+  /** Read by SubscriptionTrie.match, which walks it inline. */
+  readonly root: Node<T> = newNode();
 
   /** The node for a prefix, made on the way if `create`. */
   private find(prefix: Uint8Array, create: boolean): Node<T> | undefined {
@@ -165,9 +166,14 @@ export class SubscriptionTrie {
 
   /** Calls `fn` for each pipe subscribed to some prefix of `data` (a pipe may come more than once). */
   match(data: Uint8Array, fn: (pipe: Pipe) => void): void {
-    this.trie.eachPrefixOf(data, (pipes) => {
-      for (const p of pipes) fn(p);
-    });
+    // eachPrefixOf's walk, inlined: this runs for every message a publisher sends.
+    let node: Node<Set<Pipe>> | undefined = this.trie.root;
+    let i = 0;
+    while (node && node.live > 0) {
+      if (node.value !== undefined) for (const p of node.value) fn(p);
+      if (i >= data.length || !node.children) return;
+      node = node.children.get(data[i++]!);
+    }
   }
 
   /** True when the pipe has any subscription. */
