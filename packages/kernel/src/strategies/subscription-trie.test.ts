@@ -207,3 +207,45 @@ describe("CountedTrie", () => {
     expect(seen).toEqual([[], [0x00], [...t("a")], [...t("ab")], [...t("abc")], [...t("b")], [...t("ba")], [0xff]]);
   });
 });
+
+describe("SubscriptionTrie against a model", () => {
+  it("matches as a brute-force prefix check through thousands of random subscribes and unsubscribes, and prunes to empty", () => {
+    // A fixed xorshift sequence; bytes from a small alphabet with both ends of the range, so tables widen down and up.
+    let seed = 0x9e3779b9;
+    const rand = (n: number) => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const alphabet = [0x00, 0x01, 0x30, 0x31, 0x7f, 0xfe, 0xff];
+    const randomBytes = (max: number) => Uint8Array.from({ length: rand(max + 1) }, () => alphabet[rand(alphabet.length)]!);
+    const pipes = [fake("p0"), fake("p1"), fake("p2")].map(asPipe);
+    const trie = new SubscriptionTrie();
+    const model = new Map<Pipe, Set<string>>(pipes.map((p) => [p, new Set()]));
+    const key = (b: Uint8Array) => [...b].join(",");
+    for (let step = 0; step < 5000; step++) {
+      const pipe = pipes[rand(pipes.length)]!;
+      const prefix = randomBytes(4);
+      if (rand(3) === 0) {
+        trie.remove(prefix, pipe);
+        model.get(pipe)!.delete(key(prefix));
+      } else {
+        trie.add(prefix, pipe);
+        model.get(pipe)!.add(key(prefix));
+      }
+      const data = randomBytes(6);
+      const expected = pipes
+        .filter((p) => [...model.get(p)!].some((k) => key(data.subarray(0, k === "" ? 0 : k.split(",").length)) === k))
+        .map(nameOf)
+        .sort();
+      expect([...new Set(matched(trie, data))].sort()).toEqual(expected);
+    }
+    for (const pipe of pipes) trie.removePipe(pipe, () => {});
+    expect(matched(trie, bytes(0x30, 0x31))).toEqual([]);
+    // Every branch pruned: the root has no children left.
+    const inner = (trie as unknown as { trie: { empty: boolean; root: { children: unknown } } }).trie;
+    expect(inner.empty).toBe(true);
+    expect(inner.root.children).toBeUndefined();
+  });
+});

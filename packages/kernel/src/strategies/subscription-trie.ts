@@ -11,14 +11,56 @@
  */
 import type { Pipe } from "../pipe.js";
 
+/**
+ * A trie node. Its children sit in a table indexed by byte - `min`, which
+ * spans only the bytes from the lowest child to the highest (as libzmq's
+ * trie keeps them): one array read per byte of a message, and at most 256
+ * slots per node.
+ */
 interface Node<T> {
   value: T | undefined;
-  children: Map<number, Node<T>> | undefined;
+  /** children[b - min] is the child for byte b (undefined where there is none); undefined without children. */
+  children: (Node<T> | undefined)[] | undefined;
+  min: number;
+  /** How many children `children` holds. */
+  count: number;
   /** How many nodes below (or at) this one hold a value: prunes dead branches. */
   live: number;
 }
 
-const newNode = <T>(): Node<T> => ({ value: undefined, children: undefined, live: 0 });
+const newNode = <T>(): Node<T> => ({ value: undefined, children: undefined, min: 0, count: 0, live: 0 });
+
+/** The child for byte b, if any. */
+function childOf<T>(node: Node<T>, b: number): Node<T> | undefined {
+  const children = node.children;
+  if (children === undefined) return undefined;
+  const i = b - node.min;
+  return i >= 0 && i < children.length ? children[i] : undefined;
+}
+
+function addChild<T>(node: Node<T>, b: number, child: Node<T>): void {
+  const children = node.children;
+  if (children === undefined) {
+    node.children = [child];
+    node.min = b;
+  } else if (b < node.min) {
+    // Widen the table downwards to b.
+    const grown = new Array<Node<T> | undefined>(node.min - b + children.length).fill(undefined);
+    for (let i = 0; i < children.length; i++) grown[node.min - b + i] = children[i];
+    grown[0] = child;
+    node.children = grown;
+    node.min = b;
+  } else {
+    while (children.length <= b - node.min) children.push(undefined);
+    children[b - node.min] = child;
+  }
+  node.count++;
+}
+
+function removeChild<T>(node: Node<T>, b: number): void {
+  node.children![b - node.min] = undefined;
+  if (--node.count === 0) node.children = undefined;
+}
 
 /** A byte trie with one value per prefix. */
 class PrefixTrie<T> {
@@ -30,11 +72,11 @@ class PrefixTrie<T> {
     let node = this.root;
     for (let i = 0; i < prefix.length; i++) {
       const b = prefix[i]!;
-      let next = node.children?.get(b);
+      let next = childOf(node, b);
       if (!next) {
         if (!create) return undefined;
         next = newNode<T>();
-        (node.children ??= new Map()).set(b, next);
+        addChild(node, b, next);
       }
       node = next;
     }
@@ -51,11 +93,11 @@ class PrefixTrie<T> {
     let node = this.root;
     for (let i = 0; i < prefix.length; i++) {
       const b = prefix[i]!;
-      let next = node.children?.get(b);
+      let next = childOf(node, b);
       if (!next) {
         if (value === undefined) return;
         next = newNode<T>();
-        (node.children ??= new Map()).set(b, next);
+        addChild(node, b, next);
       }
       node = next;
       path.push(node);
@@ -69,8 +111,7 @@ class PrefixTrie<T> {
       // Prune the branch below the deepest node still in use.
       for (let i = path.length - 1; i > 0; i--) {
         if (path[i]!.live > 0) break;
-        path[i - 1]!.children!.delete(prefix[i - 1]!);
-        if (path[i - 1]!.children!.size === 0) path[i - 1]!.children = undefined;
+        removeChild(path[i - 1]!, prefix[i - 1]!);
       }
     }
   }
@@ -81,8 +122,8 @@ class PrefixTrie<T> {
     let i = 0;
     while (node && node.live > 0) {
       if (node.value !== undefined) fn(node.value);
-      if (i >= data.length || !node.children) return;
-      node = node.children.get(data[i++]!);
+      if (i >= data.length) return;
+      node = childOf(node, data[i++]!);
     }
   }
 
@@ -92,8 +133,8 @@ class PrefixTrie<T> {
     let i = 0;
     while (node && node.live > 0) {
       if (node.value !== undefined) return true;
-      if (i >= data.length || !node.children) return false;
-      node = node.children.get(data[i++]!);
+      if (i >= data.length) return false;
+      node = childOf(node, data[i++]!);
     }
     return false;
   }
@@ -102,10 +143,13 @@ class PrefixTrie<T> {
   each(fn: (prefix: Uint8Array, value: T) => void): void {
     const walk = (node: Node<T>, path: number[]) => {
       if (node.value !== undefined) fn(Uint8Array.from(path), node.value);
-      if (!node.children) return;
-      for (const b of [...node.children.keys()].sort((x, y) => x - y)) {
-        path.push(b);
-        walk(node.children.get(b)!, path);
+      const children = node.children;
+      if (!children) return;
+      for (let i = 0; i < children.length; i++) {
+        const child = children[i];
+        if (!child) continue;
+        path.push(node.min + i);
+        walk(child, path);
         path.pop();
       }
     };
@@ -171,8 +215,10 @@ export class SubscriptionTrie {
     let i = 0;
     while (node && node.live > 0) {
       if (node.value !== undefined) for (const p of node.value) fn(p);
-      if (i >= data.length || !node.children) return;
-      node = node.children.get(data[i++]!);
+      const children: (Node<Set<Pipe>> | undefined)[] | undefined = node.children;
+      if (i >= data.length || children === undefined) return;
+      const k: number = data[i++]! - node.min;
+      node = k >= 0 && k < children.length ? children[k] : undefined;
     }
   }
 
