@@ -9,8 +9,8 @@ export const CHROMIUM: string;
 export const CHROMIUM_ARGS: readonly string[];
 /** Why Chromium cannot run here ("" when it can), and the version it reports. */
 export function chromiumStatus(): { missing: string; version: string };
-/** Chromium with a new empty profile; close() also removes the profile. */
-export function launchChromium(): Promise<{ browser: BrowserContext; close(): Promise<void> }>;
+/** Chromium with a new empty profile, `args` added to CHROMIUM_ARGS; close() also removes the profile. */
+export function launchChromium(options?: { args?: readonly string[] }): Promise<{ browser: BrowserContext; close(): Promise<void> }>;
 /** A page script bundled for a browser: a file (`entry`) or source text (`source`) resolved from `resolveDir`. */
 export function bundleForBrowser(options: { entry?: string; source?: string; resolveDir: string; minify?: boolean }): Promise<string>;
 /** Serves an empty page at / that loads `script` as /page.js on 127.0.0.1; other paths 404. */

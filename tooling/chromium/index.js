@@ -42,13 +42,17 @@ export function chromiumStatus() {
   return status;
 }
 
-/** Chromium with a new empty profile; close() also removes the profile. */
-export async function launchChromium() {
+/**
+ * Chromium with a new empty profile; close() also removes the profile.
+ * `args` are added to CHROMIUM_ARGS (for example
+ * `--ignore-certificate-errors-spki-list=<sha256>` to trust a test certificate).
+ */
+export async function launchChromium({ args = [] } = {}) {
   const profile = mkdtempSync(join(tmpdir(), "zmq-ts-chromium-"));
   try {
     const browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS, ...args],
       headless: true,
       timeout: 60_000,
     });

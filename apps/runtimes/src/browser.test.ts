@@ -1,16 +1,18 @@
 /**
  * zmq-ts in headless Chromium: the page runs @zmq/kernel with inproc and
  * the browser entry of @zmq/transport-ws; inproc Push/Pull in the page (its
- * rate printed), and the page as a Dealer and a Subscriber of a Node Router
- * and Publisher over ws. Skips, with the reason in its name, where
+ * rate printed), the page as a Dealer and a Subscriber of a Node Router
+ * and Publisher over ws, and as a Request to a Node Reply over wss with a
+ * certificate made for the test. Skips, with the reason in its name, where
  * /usr/bin/chromium is not installed.
  */
 import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrowserContext, Page } from "@zmq/chromium";
-import { Publisher, Router } from "@zmq/zeromq";
+import { Context, Publisher, Reply, Router, wss } from "@zmq/zeromq";
 import { bundleForBrowser, chromiumStatus, launchChromium, servePage } from "@zmq/chromium";
 import { appDir } from "./runtimes.js";
+import { type TestCertificate, makeTestCertificate } from "./test-certificate.js";
 
 const text = (frame: Uint8Array) => new TextDecoder().decode(frame);
 
@@ -18,6 +20,7 @@ const text = (frame: Uint8Array) => new TextDecoder().decode(frame);
 interface PageApi {
   inprocPushPull(count: number): Promise<{ received: number; bytes: number; ms: number; msgsPerSec: number }>;
   wsBind(): Promise<string>;
+  request(endpoint: string, message: string): Promise<string[]>;
   wsSession(
     router: string,
     publisher: string,
@@ -34,12 +37,15 @@ describe.skipIf(status.missing !== "")(title, () => {
   let chromium: { browser: BrowserContext; close(): Promise<void> } | undefined;
   let page: Page;
   const consoleLines: string[] = [];
+  // A certificate made for this run, which Chromium is told to trust (by its public key's hash) and nothing else.
+  let certificate: TestCertificate | undefined;
 
   beforeAll(async () => {
     script = await bundleForBrowser({ entry: new URL("./browser/page.mjs", import.meta.url).pathname, resolveDir: appDir });
     const served = await servePage(script);
     server = served.server;
-    chromium = await launchChromium();
+    certificate = makeTestCertificate();
+    chromium = await launchChromium({ args: [`--ignore-certificate-errors-spki-list=${certificate.spki}`] });
     page = await chromium.browser.newPage();
     page.on("console", (message) => console.log(`${message.type()}: ${message.text()}`));
     page.on("pageerror", (error) => consoleLines.push(`pageerror: ${error.message}`));
@@ -50,6 +56,22 @@ describe.skipIf(status.missing !== "")(title, () => {
   afterAll(async () => {
     await chromium?.close();
     server?.close();
+    certificate?.remove();
+  });
+
+  it("the page trusts a certificate made for the test and talks to a Node Reply over wss", async () => {
+    const context = new Context();
+    context.use(wss({ tls: { cert: certificate!.cert, key: certificate!.key } }));
+    const rep = new Reply({ context, linger: 0 });
+    try {
+      await rep.bind("wss://127.0.0.1:*/secure");
+      const answer = page.evaluate(([endpoint]) => (globalThis as unknown as PageGlobal).zmq.request(endpoint!, "over tls"), [rep.lastEndpoint!]);
+      expect((await rep.receive()).map(text)).toEqual(["over tls"]);
+      await rep.send("secured");
+      expect(await answer).toEqual(["secured"]);
+    } finally {
+      rep.close();
+    }
   });
 
   it("the page bundle has no node: import, no ws package and no server", () => {

@@ -1,11 +1,13 @@
 /**
  * The same programs under Node, Bun and Deno (src/scenarios/*.mjs, run as
  * child processes of this test), and each runtime talking to the others
- * over tcp and ws. A runtime whose binary is missing skips, with the reason
+ * over tcp, ws and wss (a certificate made for the run, trusted by the
+ * connecting side). A runtime whose binary is missing skips, with the reason
  * in the test's name.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Exit, Run, type Runtime, bun, deno, node, runScenario, runtimes } from "./runtimes.js";
+import { type TestCertificate, makeTestCertificate } from "./test-certificate.js";
 
 const PATTERNS = ["push-pull", "req-rep", "pub-sub", "dealer-router"];
 const running = new Set<Run>();
@@ -55,19 +57,25 @@ describe.skipIf(!deno.binary)(deno.binary ? "deno without permissions" : `deno w
 });
 
 describe("across runtimes", () => {
+  // wss: the binding side uses a certificate made for this run, the connecting side trusts exactly it.
+  let certificate: TestCertificate | undefined;
+  beforeAll(() => {
+    certificate = makeTestCertificate();
+  });
+  afterAll(() => certificate?.remove());
   const pairs: [Runtime, Runtime][] = [];
   for (const server of [node, bun, deno]) for (const client of [node, bun, deno]) if (server !== client) pairs.push([server, client]);
-  for (const transport of ["tcp", "ws"]) {
+  for (const transport of ["tcp", "ws", "wss"]) {
     for (const [server, client] of pairs) {
       const missing = [server, client].filter((r) => !r.binary).map((r) => r.missing);
       const name = `${server.name} binds ${transport}, ${client.name} connects: Req/Rep and Push/Pull${missing.length ? ` (skipped: ${missing.join("; ")})` : ""}`;
       it.skipIf(missing.length > 0)(name, async () => {
-        const bound = new Run(server, "peer.mjs", ["bind", transport]);
+        const bound = new Run(server, "peer.mjs", ["bind", transport], undefined, certificate!.env);
         running.add(bound);
         const endpoints = (await bound.line("endpoints ")).split(" ").slice(1);
         expect(endpoints).toHaveLength(2);
         for (const endpoint of endpoints) expect(endpoint).toMatch(new RegExp(`^${transport}://127\\.0\\.0\\.1:[1-9]\\d*`));
-        const connected = new Run(client, "peer.mjs", ["connect", ...endpoints]);
+        const connected = new Run(client, "peer.mjs", ["connect", ...endpoints], undefined, certificate!.env);
         running.add(connected);
         const [clientExit, serverExit] = await Promise.all([connected.exited, bound.exited]);
         expectSuccess(clientExit, `${client.name} peer.mjs connect`);

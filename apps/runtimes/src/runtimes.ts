@@ -78,9 +78,15 @@ export class Run {
     script: string,
     args: readonly string[] = [],
     flags?: readonly string[],
+    /** More environment for the script (a test certificate's files, say). */
+    env: Record<string, string> = {},
   ) {
     if (!runtime.binary) throw new Error(runtime.missing);
-    this.child = spawn(runtime.binary, runtime.command(join(scenarioDir, script), args, flags), { cwd: appDir, env: childEnv, stdio: "pipe" });
+    this.child = spawn(runtime.binary, runtime.command(join(scenarioDir, script), args, flags), {
+      cwd: appDir,
+      env: { ...childEnv, ...env },
+      stdio: "pipe",
+    });
     this.child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
       this.stdout += chunk;
       for (const watch of this.watchers) watch();

@@ -4,12 +4,12 @@
 // `window.zmq` for the test to call.
 import { Context } from "@zmq/kernel";
 import { inproc } from "@zmq/transport-inproc";
-import { ws } from "@zmq/transport-ws";
+import { ws, wss } from "@zmq/transport-ws";
 import { Pull, Push } from "@zmq/pattern-pipeline";
 import { Subscriber } from "@zmq/pattern-pubsub";
-import { Dealer } from "@zmq/pattern-reqrep";
+import { Dealer, Request } from "@zmq/pattern-reqrep";
 
-const context = new Context({ transports: [inproc(), ws()] });
+const context = new Context({ transports: [inproc(), ws(), wss()] });
 const text = (frame) => new TextDecoder().decode(frame);
 
 /** Push→Pull over inproc in the page: `count` messages of 16 bytes; returns the rate. */
@@ -76,6 +76,18 @@ async function wsSession(routerEndpoint, publisherEndpoint) {
   }
 }
 
+/** One request and its reply over `endpoint` (wss:// with a certificate the browser was told to trust). */
+async function request(endpoint, message) {
+  const req = new Request({ context, linger: 0 });
+  try {
+    req.connect(endpoint);
+    await req.send(message);
+    return (await req.receive()).map(text);
+  } finally {
+    req.close();
+  }
+}
+
 /** A bind in the page: browsers have no WebSocket server, so this must reject. */
 async function wsBind() {
   const pull = new Pull({ context });
@@ -89,5 +101,5 @@ async function wsBind() {
   }
 }
 
-globalThis.zmq = { inprocPushPull, wsSession, wsBind };
+globalThis.zmq = { inprocPushPull, wsSession, wsBind, request };
 globalThis.zmqReady = true;

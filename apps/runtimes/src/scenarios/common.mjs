@@ -15,6 +15,8 @@ export function bindEndpoint(transport, name) {
       return "ipc://*";
     case "ws":
       return `ws://127.0.0.1:*/${name}`;
+    case "wss":
+      return `wss://127.0.0.1:*/${name}`;
     default:
       throw new Error(`unknown transport ${transport}`);
   }

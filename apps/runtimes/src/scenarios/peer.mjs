@@ -1,19 +1,28 @@
 // One end of a conversation between two runtimes:
-//   <runtime> peer.mjs bind <tcp|ws>          binds a Reply and a Pull, prints `endpoints <rep> <pull>`, serves one client
+//   <runtime> peer.mjs bind <tcp|ws|wss>      binds a Reply and a Pull, prints `endpoints <rep> <pull>`, serves one client
 //   <runtime> peer.mjs connect <rep> <pull>   connects a Request and a Push, prints what the other side said
 // The binding side prints `served <runtime-of-client>` and exits once the client has pushed its last message.
-import { Pull, Push, Reply, Request } from "@zmq/zeromq";
+import { readFileSync } from "node:fs";
+import { Context, Pull, Push, Reply, Request, wss } from "@zmq/zeromq";
 import { bindEndpoint, deadline, runtime, text } from "./common.mjs";
 
 const [role, ...args] = process.argv.slice(2);
+/**
+ * wss: the server binds with the test's self-signed certificate and the
+ * client trusts exactly that one, from the PEM files the test names in
+ * ZMQ_TEST_TLS_CERT and ZMQ_TEST_TLS_KEY.
+ */
+const tlsFile = (which) => readFileSync(process.env[`ZMQ_TEST_TLS_${which}`]);
 const done = deadline(20_000, `peer ${role}`);
 const ROUNDS = 20;
 const COUNT = 500;
 
 if (role === "bind") {
   const transport = args[0];
-  const rep = new Reply({ linger: 0 });
-  const pull = new Pull({ linger: 0 });
+  const context = new Context();
+  if (transport === "wss") context.use(wss({ tls: { cert: tlsFile("CERT"), key: tlsFile("KEY") } }));
+  const rep = new Reply({ linger: 0, context });
+  const pull = new Pull({ linger: 0, context });
   try {
     await rep.bind(bindEndpoint(transport, "rep"));
     await pull.bind(bindEndpoint(transport, "pull"));
@@ -36,8 +45,10 @@ if (role === "bind") {
   }
 } else if (role === "connect") {
   const [repEndpoint, pullEndpoint] = args;
-  const req = new Request({ linger: 0 });
-  const push = new Push({ linger: 1000 });
+  const context = new Context();
+  if (repEndpoint.startsWith("wss://")) context.use(wss({ tls: { ca: tlsFile("CERT") } }));
+  const req = new Request({ linger: 0, context });
+  const push = new Push({ linger: 1000, context });
   try {
     req.connect(repEndpoint);
     push.connect(pullEndpoint);
@@ -56,5 +67,5 @@ if (role === "bind") {
     done();
   }
 } else {
-  throw new Error(`usage: peer.mjs bind <tcp|ws> | peer.mjs connect <rep-endpoint> <pull-endpoint>`);
+  throw new Error(`usage: peer.mjs bind <tcp|ws|wss> | peer.mjs connect <rep-endpoint> <pull-endpoint>`);
 }
