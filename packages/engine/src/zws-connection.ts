@@ -40,6 +40,9 @@ import {
   parseCommandBody,
 } from "@zmq/wire";
 
+/** Frame bodies at least this large are put in a payload buffer of their own (see encodeMessages). */
+const OWN_BUFFER = 1024;
+
 /** The ZWS flags byte: MORE and COMMAND (not ZMTP's header bits, where COMMAND is 0x04). */
 export const ZWS_MORE = 0x01;
 export const ZWS_COMMAND = 0x02;
@@ -179,18 +182,28 @@ export class ZwsConnection {
       }
       return out;
     }
-    // One allocation for the batch; each payload is a view into it.
+    // One allocation for the small payloads of the batch, each a view into it;
+    // a large one gets a buffer of its own, which the client side of a
+    // WebSocket can then mask where it lies instead of copying it again.
     let total = 0;
-    for (const frames of messages) for (const f of frames) total += f.length + 1;
-    const buffer = this.alloc(total);
+    for (const frames of messages) for (const f of frames) if (f.length < OWN_BUFFER) total += f.length + 1;
+    const buffer = total > 0 ? this.alloc(total) : undefined;
     let at = 0;
     for (const frames of messages) {
       const last = frames.length - 1;
       for (let i = 0; i <= last; i++) {
         const body = frames[i]!;
-        buffer[at] = i < last ? ZWS_MORE : 0;
-        buffer.set(body, at + 1);
-        out.push(buffer.subarray(at, at + body.length + 1));
+        const flags = i < last ? ZWS_MORE : 0;
+        if (body.length >= OWN_BUFFER) {
+          const own = this.alloc(body.length + 1);
+          own[0] = flags;
+          own.set(body, 1);
+          out.push(own);
+          continue;
+        }
+        buffer![at] = flags;
+        buffer!.set(body, at + 1);
+        out.push(buffer!.subarray(at, at + body.length + 1));
         at += body.length + 1;
       }
     }

@@ -135,6 +135,27 @@ describe("decoding", () => {
     expect(seen.events).toEqual(expected);
   });
 
+  it("decodes masked and unmasked frames of every length class cut into chunks of any size", () => {
+    const sizes = [0, 1, 2, 125, 126, 300, 511, 512, 513, 4099, 65535, 65536, 70001];
+    for (const masked of [true, false]) {
+      const wire = new Uint8Array(
+        sizes.flatMap((n) => [...frame(OP_BINARY, filled(n), masked ? { mask: new Uint8Array([n & 0xff, 0xa5, 0x5a, (n >> 8) & 0xff]) } : {})]),
+      );
+      // Chunk sizes from a fixed sequence: single bytes, header-sized pieces, and pieces spanning several frames.
+      for (const step of [1, 3, 7, 13, 14, 15, 64, 1000, 4096, 40_000]) {
+        const { d, seen } = decoder(masked);
+        for (let at = 0, i = 0; at < wire.length; i++) {
+          const n = Math.max(1, (step * (i % 5)) % (step + 3));
+          d.feed(wire.subarray(at, at + n));
+          at += n;
+        }
+        expect(seen.error, `masked ${masked}, step ${step}`).toBeUndefined();
+        expect(seen.binaries.map((b) => b.length)).toEqual(sizes);
+        seen.binaries.forEach((b, k) => expect(b, `size ${sizes[k]}`).toEqual(filled(sizes[k]!)));
+      }
+    }
+  });
+
   it("gathers a fragmented message, with a control frame between its parts", () => {
     const { d, seen } = decoder(false);
     d.feed(frame(OP_BINARY, filled(4), { fin: false }));

@@ -42,9 +42,21 @@ export function maskInPlace(buf: Uint8Array, mask: Uint8Array): void {
   for (; i < length; i++) buf[i] = buf[i]! ^ mask[i & 3]!;
 }
 
-/** Four random bytes for a mask (not secret: they only keep proxies from reading frames as HTTP). */
+/**
+ * Mask keys: RFC 6455 (section 5.3) wants them unpredictable, so they come
+ * from the platform's CSPRNG, drawn 1,024 at a time (one call per thousand
+ * frames instead of one per frame).
+ */
+const maskPool = new Uint32Array(1024);
+let maskAt = maskPool.length;
+
+/** Four random bytes for a mask, as one number. */
 function maskKey(): number {
-  return (Math.random() * 0x100000000) >>> 0;
+  if (maskAt === maskPool.length) {
+    crypto.getRandomValues(maskPool);
+    maskAt = 0;
+  }
+  return maskPool[maskAt++]!;
 }
 
 /** A fresh mask key. */
@@ -55,15 +67,54 @@ function newMask(): Uint8Array {
 
 /**
  * Writes one frame (FIN set) into `out` at `at`: header, mask and payload
- * (XORed when masked). Returns the offset after it.
+ * (XORed when masked), byte by byte in place: no views, no mask array.
+ * Returns the offset after it.
  */
 export function writeFrame(out: Uint8Array, at: number, opcode: number, payload: Uint8Array, masked: boolean): number {
-  const mask = masked ? newMask() : undefined;
-  at += writeHeader(out.subarray(at), opcode, payload.length, mask);
-  const body = out.subarray(at, at + payload.length);
-  body.set(payload);
-  if (mask) maskInPlace(body, mask);
-  return at + payload.length;
+  const length = payload.length;
+  out[at++] = 0x80 | opcode;
+  const maskBit = masked ? 0x80 : 0;
+  if (length < 126) out[at++] = maskBit | length;
+  else if (length < 0x10000) {
+    out[at++] = maskBit | 126;
+    out[at++] = length >>> 8;
+    out[at++] = length & 0xff;
+  } else {
+    out[at++] = maskBit | 127;
+    const high = Math.floor(length / 0x100000000);
+    out[at++] = 0;
+    out[at++] = 0;
+    out[at++] = (high >>> 8) & 0xff;
+    out[at++] = high & 0xff;
+    out[at++] = length >>> 24;
+    out[at++] = (length >>> 16) & 0xff;
+    out[at++] = (length >>> 8) & 0xff;
+    out[at++] = length & 0xff;
+  }
+  if (!masked) {
+    out.set(payload, at);
+    return at + length;
+  }
+  const key = maskKey();
+  const m0 = key >>> 24;
+  const m1 = (key >>> 16) & 0xff;
+  const m2 = (key >>> 8) & 0xff;
+  const m3 = key & 0xff;
+  out[at++] = m0;
+  out[at++] = m1;
+  out[at++] = m2;
+  out[at++] = m3;
+  let i = 0;
+  for (; i + 3 < length; i += 4) {
+    out[at + i] = payload[i]! ^ m0;
+    out[at + i + 1] = payload[i + 1]! ^ m1;
+    out[at + i + 2] = payload[i + 2]! ^ m2;
+    out[at + i + 3] = payload[i + 3]! ^ m3;
+  }
+  if (i < length) out[at + i] = payload[i]! ^ m0;
+  if (i + 1 < length) out[at + i + 1] = payload[i + 1]! ^ m1;
+  if (i + 2 < length) out[at + i + 2] = payload[i + 2]! ^ m2;
+  return at + length;
 }
 
 /** Frames for several payloads of one opcode, in one buffer (masked ones of 1 KiB and more in aligned buffers of their own). */
@@ -164,20 +215,21 @@ const enum State {
 }
 
 export class WsFrameDecoder {
+  /** Received bytes not yet decoded: chunks[0] from `offset` on, then the others whole. */
   private readonly chunks: Uint8Array[] = [];
+  private offset = 0;
   private buffered = 0;
   private state = State.Header;
   private opcode = 0;
   private fin = true;
   private masked = false;
-  private mask = new Uint8Array(4);
+  /** The current frame's mask key (reused: written in place for each frame). */
+  private readonly mask = new Uint8Array(4);
   private length = 0;
   /** A fragmented message being gathered. */
   private fragments: Uint8Array[] | undefined;
   private fragmentBytes = 0;
   private fragmentOpcode = 0;
-  /** The last take() copied into a new buffer. */
-  private fresh = false;
 
   constructor(
     private readonly options: FrameDecoderOptions,
@@ -199,77 +251,60 @@ export class WsFrameDecoder {
   private fail(reason: string, code = 1002): void {
     this.state = State.Failed;
     this.chunks.length = 0;
+    this.offset = 0;
     this.sink.onError(reason, code);
   }
 
-  /** The next `n` buffered bytes without consuming them, or undefined. */
-  private peek(n: number): Uint8Array | undefined {
-    if (this.buffered < n) return undefined;
-    const first = this.chunks[0]!;
-    if (first.length >= n) return first;
-    const out = new Uint8Array(n);
-    let at = 0;
+  /** Copies the next `n` buffered bytes (there are that many) into `out` from `at`, without consuming them. */
+  private copyOut(out: Uint8Array, at: number, n: number): void {
+    let from = this.offset;
     for (const c of this.chunks) {
-      const take = Math.min(c.length, n - at);
-      out.set(c.subarray(0, take), at);
-      at += take;
-      if (at === n) break;
+      const want = Math.min(c.length - from, n);
+      out.set(from === 0 && want === c.length ? c : c.subarray(from, from + want), at);
+      at += want;
+      n -= want;
+      from = 0;
+      if (n === 0) return;
     }
-    return out;
   }
 
-  /** Takes `n` bytes: a view when one chunk holds them, else a copy. */
-  private take(n: number): Uint8Array {
-    this.fresh = false;
-    if (n === 0) return this.options.alloc(0);
-    const first = this.chunks[0]!;
+  /** Consumes `n` buffered bytes. */
+  private skip(n: number): void {
     this.buffered -= n;
-    if (first.length > n) {
-      this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    if (first.length === n) {
+    let offset = this.offset + n;
+    while (this.chunks.length > 0 && offset >= this.chunks[0]!.length) {
+      offset -= this.chunks[0]!.length;
       this.chunks.shift();
-      return first;
     }
-    const out = this.options.alloc(n);
-    this.fresh = true;
-    let at = 0;
-    while (at < n) {
-      const c = this.chunks[0]!;
-      const want = n - at;
-      if (c.length <= want) {
-        out.set(c, at);
-        at += c.length;
-        this.chunks.shift();
-      } else {
-        out.set(c.subarray(0, want), at);
-        this.chunks[0] = c.subarray(want);
-        at = n;
-      }
-    }
-    return out;
+    this.offset = this.chunks.length > 0 ? offset : 0;
   }
 
   private header(): boolean {
-    const two = this.peek(2);
-    if (!two) return false;
-    const b0 = two[0]!;
-    const b1 = two[1]!;
+    if (this.buffered < 2) return false;
+    // The header's bytes: read in place from the first chunk, or gathered when they straddle chunks.
+    let src = this.chunks[0]!;
+    let o = this.offset;
+    if (src.length - o < 14 && this.chunks.length > 1) {
+      src = new Uint8Array(Math.min(14, this.buffered));
+      this.copyOut(src, 0, src.length);
+      o = 0;
+    }
+    const b0 = src[o]!;
+    const b1 = src[o + 1]!;
     const masked = (b1 & 0x80) !== 0;
     const len7 = b1 & 0x7f;
     const size = (len7 < 126 ? 2 : len7 === 126 ? 4 : 10) + (masked ? 4 : 0);
-    const head = this.peek(size);
-    if (!head) return false;
+    if (this.buffered < size) return false;
     if ((b0 & 0x70) !== 0) return this.failed("reserved bits set (no extension was agreed)");
     const opcode = b0 & 0x0f;
     const fin = (b0 & 0x80) !== 0;
     if (masked !== this.options.expectMasked) return this.failed(masked ? "a masked frame from the server" : "an unmasked frame from a client");
     let length = len7;
-    if (len7 === 126) length = (head[2]! << 8) | head[3]!;
+    if (len7 === 126) length = (src[o + 2]! << 8) | src[o + 3]!;
     else if (len7 === 127) {
-      if (head[2]! !== 0 || head[3]! !== 0 || (head[4]! & 0xe0) !== 0) return this.failed("a frame longer than 2^53 bytes", 1009);
-      length = ((head[4]! << 8) | head[5]!) * 0x100000000 + (((head[6]! << 24) | (head[7]! << 16) | (head[8]! << 8) | head[9]!) >>> 0);
+      if (src[o + 2]! !== 0 || src[o + 3]! !== 0 || (src[o + 4]! & 0xe0) !== 0) return this.failed("a frame longer than 2^53 bytes", 1009);
+      length =
+        ((src[o + 4]! << 8) | src[o + 5]!) * 0x100000000 + (((src[o + 6]! << 24) | (src[o + 7]! << 16) | (src[o + 8]! << 8) | src[o + 9]!) >>> 0);
     }
     if (opcode >= 0x8) {
       if (opcode !== OP_CLOSE && opcode !== OP_PING && opcode !== OP_PONG) return this.failed(`reserved opcode ${opcode}`);
@@ -281,8 +316,14 @@ export class WsFrameDecoder {
     } else return this.failed(`reserved opcode ${opcode}`);
     const total = opcode === OP_CONTINUATION ? this.fragmentBytes + length : length;
     if (opcode < 0x8 && total > this.options.maxPayload) return this.failed(`a message over ${this.options.maxPayload} bytes`, 1009);
-    if (masked) this.mask = head.slice(size - 4, size);
-    this.take(size);
+    if (masked) {
+      const m = o + size - 4;
+      this.mask[0] = src[m]!;
+      this.mask[1] = src[m + 1]!;
+      this.mask[2] = src[m + 2]!;
+      this.mask[3] = src[m + 3]!;
+    }
+    this.skip(size);
     this.opcode = opcode;
     this.fin = fin;
     this.masked = masked;
@@ -297,17 +338,31 @@ export class WsFrameDecoder {
   }
 
   private payload(): boolean {
-    if (this.buffered < this.length) return false;
-    let data = this.take(this.length);
-    if (this.masked && data.length > 0) {
-      // Unmask a buffer of our own: a copy gathered from several chunks is one; a view into a chunk is not.
-      if (!this.fresh) {
-        const out = this.options.alloc(data.length);
-        out.set(data);
-        data = out;
+    const n = this.length;
+    if (this.buffered < n) return false;
+    let data: Uint8Array;
+    const first = this.chunks[0];
+    const o = this.offset;
+    if (n === 0) data = this.options.alloc(0);
+    else if (this.masked) {
+      // Unmasked into a buffer of our own: a client's frames are never delivered as views.
+      data = this.options.alloc(n);
+      const mask = this.mask;
+      if (n < 512 && first!.length - o >= n) {
+        // Small and in one chunk (the common case): copy and unmask in one pass.
+        for (let i = 0; i < n; i++) data[i] = first![o + i]! ^ mask[i & 3]!;
+      } else {
+        this.copyOut(data, 0, n);
+        maskInPlace(data, mask);
       }
-      maskInPlace(data, this.mask);
+    } else if (first!.length - o >= n) {
+      // A server's frame inside one chunk: a view, no copy.
+      data = first!.subarray(o, o + n);
+    } else {
+      data = this.options.alloc(n);
+      this.copyOut(data, 0, n);
     }
+    if (n > 0) this.skip(n);
     this.state = State.Header;
     const opcode = this.opcode;
     if (opcode >= 0x8) {
