@@ -349,8 +349,17 @@ export class WsFrameDecoder {
       data = this.options.alloc(n);
       const mask = this.mask;
       if (n < 512 && first!.length - o >= n) {
-        // Small and in one chunk (the common case): copy and unmask in one pass.
-        for (let i = 0; i < n; i++) data[i] = first![o + i]! ^ mask[i & 3]!;
+        // Small and in one chunk (the common case): copy and unmask in one pass, four bytes a turn.
+        const src = first!;
+        const [m0, m1, m2, m3] = [mask[0]!, mask[1]!, mask[2]!, mask[3]!];
+        let i = 0;
+        for (; i + 3 < n; i += 4) {
+          data[i] = src[o + i]! ^ m0;
+          data[i + 1] = src[o + i + 1]! ^ m1;
+          data[i + 2] = src[o + i + 2]! ^ m2;
+          data[i + 3] = src[o + i + 3]! ^ m3;
+        }
+        for (; i < n; i++) data[i] = src[o + i]! ^ mask[i & 3]!;
       } else {
         this.copyOut(data, 0, n);
         maskInPlace(data, mask);
