@@ -5,12 +5,12 @@
 // (a) Push -> Pull throughput, 64 B and 64 KiB (throughput-peer.js).
 // (b) REQ -> REP round-trip latency, 64 B (reqrep-peer.js): p50, p99, mean.
 //
-// With --transports ws,tcp the same cases run over tcp too, so that ws can
-// be read against our own tcp figure in the same run.
+// The same cases run over tcp too (--transports ws,tcp, the default), so
+// that ws can be read against our own tcp figure in the same run.
 //
 //   pnpm --filter @zmq/bench bench:ws [--seconds 2] [--warmup 0.5] [--trials 3] [--quick]
 //       [--sizes 64,65536] [--round-trips 20000] [--warmup-round-trips 5000]
-//       [--transports ws[,tcp]] [--impls zmq-ts,zeromq.js] [--profile DIR]
+//       [--transports ws,tcp] [--impls zmq-ts,zeromq.js] [--profile DIR]
 //
 // The receiver binds ws://127.0.0.1:<port>/bench on a port the parent has
 // just found free (so that the endpoint it reports can be checked as local).
@@ -26,7 +26,7 @@ const { quick, seconds, warmup, trials } = flags.timing();
 const sizes = flags.list("--sizes", ["64", "65536"]).map(Number);
 const roundTrips = Math.round(flags.number("--round-trips", quick ? 3_000 : 20_000));
 const warmupRoundTrips = Math.round(flags.number("--warmup-round-trips", quick ? 1_000 : 5_000));
-const transports = flags.list("--transports", ["ws"]);
+const transports = flags.list("--transports", ["ws", "tcp"]);
 for (const t of transports) if (t !== "ws" && t !== "tcp") throw new Error(`--transports: ws or tcp, not ${t}`);
 for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new Error(`--sizes: whole numbers of bytes >= 1, not ${s}`);
 const impls = flags.impls();
@@ -126,16 +126,18 @@ for (const transport of transports) {
   }
 }
 
+let wsAgainstTcp = "";
 if (transports.includes("tcp") && transports.includes("ws") && impls.includes("zmq-ts")) {
   const parts = sizes.map((s) => `${sizeName(s)} ${(ours.get(`push ${s} ws`)! / ours.get(`push ${s} tcp`)!).toFixed(2)}×`);
   parts.push(`round trip (mean) ${(ours.get("rtt tcp")! / ours.get("rtt ws")!).toFixed(2)}×`);
-  console.log(`zmq-ts over ws against zmq-ts over tcp (above 1: ws is faster): Push→Pull ${parts.join(", ")}`);
+  wsAgainstTcp = `zmq-ts over ws against zmq-ts over tcp (above 1: ws is faster): Push→Pull ${parts.join(", ")}`;
+  console.log(wsAgainstTcp);
 }
 
 const title = "WebSocket (ZWS 2.0): Push/Pull throughput and REQ→REP latency over ws://";
 const note =
   `libzmq's ws engine on both ends for zeromq.js; sender and receiver in separate node processes, same code path; throughput: median of ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up; ` +
-  `latency: median over ${trials} trial(s) of each statistic of ${roundTrips.toLocaleString("en-US")} timed round trips, ratio = zeromq.js / zmq-ts (above 1: zmq-ts is faster); ${machine.summary()}`;
+  `latency: median over ${trials} trial(s) of each statistic of ${roundTrips.toLocaleString("en-US")} timed round trips, ratio = zeromq.js / zmq-ts (above 1: zmq-ts is faster); ${wsAgainstTcp ? `${wsAgainstTcp}; ` : ""}${machine.summary()}`;
 throughputHarness.finish({
   name: "ws",
   title,
