@@ -42,6 +42,18 @@ describe.each(FRAMINGS)("%s: large bodies across chunks", (framing) => {
     );
   });
 
+  it("a large body trickled a byte at a time arrives whole, held in one buffer rather than a view per byte", () => {
+    const expected = body(300 * 1024, 9);
+    const wire = concatBytes(new FrameEncoder({ framing }).encodeMessages([[expected]]));
+    const got: Uint8Array[][] = [];
+    const decoder = new FrameDecoder({ onMessage: (frames) => got.push(frames), onCommand: () => {} }, { framing });
+    for (let i = 0; i < wire.length; i++) decoder.feed(wire.subarray(i, i + 1));
+    expect(got).toHaveLength(1);
+    expect(Buffer.from(got[0]![0]!).equals(Buffer.from(expected))).toBe(true);
+    // Not a view of the last one-byte chunk, and no bigger than the body.
+    expect(got[0]![0]!.buffer.byteLength).toBe(expected.length);
+  });
+
   it("a length field promising more than arrives holds only what arrived", () => {
     const decoder = new FrameDecoder({ onMessage: () => {}, onCommand: () => {} }, { framing });
     const header = framing === "zmtp1" ? [0xff, 0, 0, 0, 0, 0x40, 0, 0, 1, 0] : [0x02, 0, 0, 0, 0, 0x40, 0, 0, 0];

@@ -175,12 +175,19 @@ const enum State {
 
 /**
  * Bodies up to this size that span chunks are allocated at once and copied
- * in as they arrive; larger ones are kept as views of the chunks they came
- * in and copied once, into a buffer of their size, when the last byte comes
- * (so a length field is never trusted with more than this, and memory held
- * is at most twice what arrived).
+ * in as they arrive. Larger ones (a length field is never trusted with more
+ * than this) are kept as views of the pieces they arrive in, and copied
+ * once, into a buffer of their size, when the last byte comes, as long as
+ * the pieces are large (read-sized); a body that comes in many small pieces
+ * (a peer trickling bytes, whose every view would cost more than its bytes)
+ * is copied into a buffer of its own that grows by doubling. Either way the
+ * memory held is at most about twice what arrived.
  */
 const PREALLOCATE_LIMIT = 256 * 1024;
+/** A piece at least this large is kept as a view. */
+const LARGE_PIECE = 16 * 1024;
+/** How many smaller pieces a body may have as views (the ends of reads it shares with other frames). */
+const SMALL_PIECES = 4;
 
 /**
  * A streaming frame decoder. `feed()` takes chunks of any size and calls the
@@ -189,8 +196,9 @@ const PREALLOCATE_LIMIT = 256 * 1024;
  *
  * Memory held is bounded by the bytes actually received: a length field is
  * never trusted to size an allocation beyond PREALLOCATE_LIMIT, and a large
- * body is held as the pieces that arrived until it is whole, then copied
- * once, so it holds at most twice what arrived.
+ * body is held as the (large) pieces that arrived until it is whole, then
+ * copied once, or in a buffer grown by doubling when its pieces are small,
+ * so it holds at most about twice what arrived.
  */
 export class FrameDecoder {
   readonly framing: Framing;
@@ -206,6 +214,7 @@ export class FrameDecoder {
   // A body that spans chunks: up to PREALLOCATE_LIMIT copied in as it arrives, larger ones as views of their pieces.
   private body: Uint8Array | null = null;
   private pieces: Uint8Array[] = [];
+  private smallPieces = 0;
   private bodyHave = 0;
   private frames: Uint8Array[] = [];
   private failure: WireError | null = null;
@@ -290,21 +299,42 @@ export class FrameDecoder {
       const take = Math.min(remaining, n - pos);
       const piece = chunk.subarray(pos, pos + take);
       pos += take;
-      if (this.size <= PREALLOCATE_LIMIT) {
-        this.body ??= this.alloc(this.size);
-        this.body.set(piece, this.bodyHave);
-      } else {
-        // Never trust the length field further than PREALLOCATE_LIMIT: hold
-        // what actually arrived, and copy once when the body is whole.
+      if (this.size > PREALLOCATE_LIMIT && this.body === null && (take >= LARGE_PIECE || this.smallPieces++ < SMALL_PIECES)) {
         this.pieces.push(piece);
+      } else {
+        this.reserve(this.bodyHave + take);
+        this.body!.set(piece, this.bodyHave);
       }
       this.bodyHave += take;
       if (this.bodyHave === this.size) this.endFrame(this.wholeBody());
     }
   }
 
+  /**
+   * Makes `body` hold at least `need` bytes: at once for a body up to
+   * PREALLOCATE_LIMIT, otherwise growing by doubling (never past the body's
+   * size, never more than twice what arrived), with the pieces held so far
+   * copied in.
+   */
+  private reserve(need: number): void {
+    const body = this.body;
+    if (body !== null && body.length >= need) return;
+    const grown = this.alloc(Math.min(this.size, Math.max(need, PREALLOCATE_LIMIT, body === null ? 0 : body.length * 2)));
+    if (body !== null) grown.set(body.subarray(0, this.bodyHave));
+    else {
+      let at = 0;
+      for (const piece of this.pieces) {
+        grown.set(piece, at);
+        at += piece.length;
+      }
+      this.pieces = [];
+    }
+    this.body = grown;
+  }
+
   /** The body that spanned chunks, now whole: the preallocated buffer, or the pieces copied into one. */
   private wholeBody(): Uint8Array {
+    this.smallPieces = 0;
     let whole = this.body;
     if (whole === null) {
       whole = this.alloc(this.size);
