@@ -151,9 +151,30 @@ describe("decoding", () => {
         }
         expect(seen.error, `masked ${masked}, step ${step}`).toBeUndefined();
         expect(seen.binaries.map((b) => b.length)).toEqual(sizes);
-        seen.binaries.forEach((b, k) => expect(b, `size ${sizes[k]}`).toEqual(filled(sizes[k]!)));
+        seen.binaries.forEach((b, k) => expect(Buffer.from(b).equals(Buffer.from(filled(sizes[k]!))), `size ${sizes[k]}`).toBe(true));
       }
     }
+  });
+
+  it("a large frame trickled a byte at a time is held in a few buffers, not a view per byte", () => {
+    const payload = filled(300_000);
+    const wire = frame(OP_BINARY, payload, { mask: MASK });
+    const { d, seen } = decoder(true);
+    const inner = d as unknown as { chunks: Uint8Array[] };
+    let most = 0;
+    for (let i = 0; i < wire.length - 1; i++) {
+      d.feed(wire.subarray(i, i + 1));
+      most = Math.max(most, inner.chunks.length);
+    }
+    // What is held: a handful of chunks, over buffers at most about twice the bytes received.
+    expect(most).toBeLessThanOrEqual(16);
+    const held = new Set(inner.chunks.map((c) => c.buffer));
+    let bytes = 0;
+    for (const b of held) bytes += b.byteLength;
+    expect(bytes).toBeLessThanOrEqual(2 * wire.length + 4096);
+    d.feed(wire.subarray(wire.length - 1));
+    expect(seen.binaries).toHaveLength(1);
+    expect(Buffer.from(seen.binaries[0]!).equals(Buffer.from(payload))).toBe(true);
   });
 
   it("gathers a fragmented message, with a control frame between its parts", () => {

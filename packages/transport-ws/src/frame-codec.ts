@@ -214,10 +214,18 @@ const enum State {
   Failed,
 }
 
+/** Chunks smaller than this are gathered into one buffer once MANY_CHUNKS of them wait. */
+const SMALL_CHUNK = 4096;
+const MANY_CHUNKS = 16;
+
 export class WsFrameDecoder {
   /** Received bytes not yet decoded: chunks[0] from `offset` on, then the others whole. */
   private readonly chunks: Uint8Array[] = [];
   private offset = 0;
+  /** A buffer whose bytes [spareStart, spareEnd) are the last chunk, with room after them (see hold). */
+  private spare: Uint8Array | null = null;
+  private spareStart = 0;
+  private spareEnd = 0;
   private buffered = 0;
   private state = State.Header;
   private opcode = 0;
@@ -239,7 +247,7 @@ export class WsFrameDecoder {
   /** Bytes from the peer, any size. */
   feed(chunk: Uint8Array): void {
     if (this.state === State.Failed || chunk.length === 0) return;
-    this.chunks.push(chunk);
+    this.hold(chunk);
     this.buffered += chunk.length;
     while ((this.state as State) !== State.Failed) {
       if (this.state === State.Header) {
@@ -248,9 +256,41 @@ export class WsFrameDecoder {
     }
   }
 
+  /**
+   * Keeps a received chunk until it is decoded: as it is, or, when many
+   * small chunks wait (a peer trickling a large frame), copied into one
+   * buffer that grows by doubling. A view per tiny chunk would hold far more
+   * memory than the bytes it carries.
+   */
+  private hold(chunk: Uint8Array): void {
+    const spare = this.spare;
+    if (spare !== null && chunk.length < SMALL_CHUNK && chunk.length <= spare.length - this.spareEnd) {
+      spare.set(chunk, this.spareEnd);
+      this.spareEnd += chunk.length;
+      this.chunks[this.chunks.length - 1] = spare.subarray(this.spareStart, this.spareEnd);
+      return;
+    }
+    if (chunk.length >= SMALL_CHUNK || this.chunks.length < MANY_CHUNKS) {
+      this.chunks.push(chunk);
+      this.spare = null;
+      return;
+    }
+    const pending = this.buffered;
+    const room = this.options.alloc(Math.max(2 * (pending + chunk.length), SMALL_CHUNK));
+    this.copyOut(room, 0, pending);
+    room.set(chunk, pending);
+    this.chunks.length = 0;
+    this.offset = 0;
+    this.spare = room;
+    this.spareStart = 0;
+    this.spareEnd = pending + chunk.length;
+    this.chunks.push(room.subarray(0, this.spareEnd));
+  }
+
   private fail(reason: string, code = 1002): void {
     this.state = State.Failed;
     this.chunks.length = 0;
+    this.spare = null;
     this.offset = 0;
     this.sink.onError(reason, code);
   }
@@ -277,6 +317,8 @@ export class WsFrameDecoder {
       this.chunks.shift();
     }
     this.offset = this.chunks.length > 0 ? offset : 0;
+    // The spare buffer is always the last chunk: once that is gone, nothing may be appended to it.
+    if (this.chunks.length === 0) this.spare = null;
   }
 
   private header(): boolean {
