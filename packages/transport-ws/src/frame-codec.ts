@@ -72,25 +72,7 @@ function newMask(): Uint8Array {
  */
 export function writeFrame(out: Uint8Array, at: number, opcode: number, payload: Uint8Array, masked: boolean): number {
   const length = payload.length;
-  out[at++] = 0x80 | opcode;
-  const maskBit = masked ? 0x80 : 0;
-  if (length < 126) out[at++] = maskBit | length;
-  else if (length < 0x10000) {
-    out[at++] = maskBit | 126;
-    out[at++] = length >>> 8;
-    out[at++] = length & 0xff;
-  } else {
-    out[at++] = maskBit | 127;
-    const high = Math.floor(length / 0x100000000);
-    out[at++] = 0;
-    out[at++] = 0;
-    out[at++] = (high >>> 8) & 0xff;
-    out[at++] = high & 0xff;
-    out[at++] = length >>> 24;
-    out[at++] = (length >>> 16) & 0xff;
-    out[at++] = (length >>> 8) & 0xff;
-    out[at++] = length & 0xff;
-  }
+  at = putHeader(out, at, opcode, length, masked);
   if (!masked) {
     out.set(payload, at);
     return at + length;
@@ -155,9 +137,18 @@ export function encodeFrameList(
 
 /** Writes a frame header (FIN set) for `length` bytes, with `mask` when given. */
 export function writeHeader(out: Uint8Array, opcode: number, length: number, mask: Uint8Array | undefined): number {
-  let at = 0;
+  let at = putHeader(out, 0, opcode, length, mask !== undefined);
+  if (mask) {
+    out.set(mask, at);
+    at += 4;
+  }
+  return at;
+}
+
+/** Writes the first bytes of a frame header (FIN, opcode, mask bit, length) at `at`; returns the offset after them. */
+function putHeader(out: Uint8Array, at: number, opcode: number, length: number, masked: boolean): number {
   out[at++] = 0x80 | opcode;
-  const maskBit = mask ? 0x80 : 0;
+  const maskBit = masked ? 0x80 : 0;
   if (length < 126) out[at++] = maskBit | length;
   else if (length < 0x10000) {
     out[at++] = maskBit | 126;
@@ -166,12 +157,14 @@ export function writeHeader(out: Uint8Array, opcode: number, length: number, mas
   } else {
     out[at++] = maskBit | 127;
     const high = Math.floor(length / 0x100000000);
-    out.set([0, 0, (high >>> 8) & 0xff, high & 0xff, length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff], at);
-    at += 8;
-  }
-  if (mask) {
-    out.set(mask, at);
-    at += 4;
+    out[at++] = 0;
+    out[at++] = 0;
+    out[at++] = (high >>> 8) & 0xff;
+    out[at++] = high & 0xff;
+    out[at++] = length >>> 24;
+    out[at++] = (length >>> 16) & 0xff;
+    out[at++] = (length >>> 8) & 0xff;
+    out[at++] = length & 0xff;
   }
   return at;
 }
@@ -309,7 +302,7 @@ export class WsFrameDecoder {
   }
 
   /** Consumes `n` buffered bytes. */
-  private skip(n: number): void {
+  private consume(n: number): void {
     this.buffered -= n;
     let offset = this.offset + n;
     while (this.chunks.length > 0 && offset >= this.chunks[0]!.length) {
@@ -365,7 +358,7 @@ export class WsFrameDecoder {
       this.mask[2] = src[m + 2]!;
       this.mask[3] = src[m + 3]!;
     }
-    this.skip(size);
+    this.consume(size);
     this.opcode = opcode;
     this.fin = fin;
     this.masked = masked;
@@ -393,7 +386,10 @@ export class WsFrameDecoder {
       if (n < 512 && first!.length - o >= n) {
         // Small and in one chunk (the common case): copy and unmask in one pass, four bytes a turn.
         const src = first!;
-        const [m0, m1, m2, m3] = [mask[0]!, mask[1]!, mask[2]!, mask[3]!];
+        const m0 = mask[0]!;
+        const m1 = mask[1]!;
+        const m2 = mask[2]!;
+        const m3 = mask[3]!;
         let i = 0;
         for (; i + 3 < n; i += 4) {
           data[i] = src[o + i]! ^ m0;
@@ -413,7 +409,7 @@ export class WsFrameDecoder {
       data = this.options.alloc(n);
       this.copyOut(data, 0, n);
     }
-    if (n > 0) this.skip(n);
+    if (n > 0) this.consume(n);
     this.state = State.Header;
     const opcode = this.opcode;
     if (opcode >= 0x8) {

@@ -332,21 +332,13 @@ export class FrameDecoder {
     this.body = grown;
   }
 
-  /** The body that spanned chunks, now whole: the preallocated buffer, or the pieces copied into one. */
+  /** The body that spanned chunks, now whole: its buffer, or the pieces copied into one of its size. */
   private wholeBody(): Uint8Array {
-    this.smallPieces = 0;
-    let whole = this.body;
-    if (whole === null) {
-      whole = this.alloc(this.size);
-      let at = 0;
-      for (const piece of this.pieces) {
-        whole.set(piece, at);
-        at += piece.length;
-      }
-      this.pieces = [];
-    }
+    this.reserve(this.size);
+    const whole = this.body!;
     this.body = null;
     this.bodyHave = 0;
+    this.smallPieces = 0;
     return whole;
   }
 

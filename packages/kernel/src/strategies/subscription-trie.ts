@@ -64,7 +64,7 @@ function removeChild<T>(node: Node<T>, b: number): void {
 
 /** A byte trie with one value per prefix. */
 class PrefixTrie<T> {
-  /** Read by SubscriptionTrie.match, which walks it inline. */
+  /** Read by SubscriptionTrie.match, which walks it itself. */
   readonly root: Node<T> = newNode();
 
   /** The node for a prefix, made on the way if `create`. */
@@ -113,17 +113,6 @@ class PrefixTrie<T> {
         if (path[i]!.live > 0) break;
         removeChild(path[i - 1]!, prefix[i - 1]!);
       }
-    }
-  }
-
-  /** Calls `fn` with the value of every prefix of `data` that has one (the empty prefix first). */
-  eachPrefixOf(data: Uint8Array, fn: (value: T) => void): void {
-    let node: Node<T> | undefined = this.root;
-    let i = 0;
-    while (node && node.live > 0) {
-      if (node.value !== undefined) fn(node.value);
-      if (i >= data.length) return;
-      node = childOf(node, data[i++]!);
     }
   }
 
@@ -210,15 +199,13 @@ export class SubscriptionTrie {
 
   /** Calls `fn` for each pipe subscribed to some prefix of `data` (a pipe may come more than once). */
   match(data: Uint8Array, fn: (pipe: Pipe) => void): void {
-    // eachPrefixOf's walk, inlined: this runs for every message a publisher sends.
+    // Walked here rather than through a callback per prefix: this runs for every message a publisher sends.
     let node: Node<Set<Pipe>> | undefined = this.trie.root;
     let i = 0;
     while (node && node.live > 0) {
       if (node.value !== undefined) for (const p of node.value) fn(p);
-      const children: (Node<Set<Pipe>> | undefined)[] | undefined = node.children;
-      if (i >= data.length || children === undefined) return;
-      const k: number = data[i++]! - node.min;
-      node = k >= 0 && k < children.length ? children[k] : undefined;
+      if (i >= data.length) return;
+      node = childOf(node, data[i++]!);
     }
   }
 
