@@ -35,7 +35,8 @@ function unbracket(host: string): string {
  * sender (RADIO). Throws ZmqError EINVAL for what libzmq refuses.
  */
 export function parseUdpAddress(url: string, address: string, bind: boolean, ipv6: boolean): UdpAddress {
-  const invalid = (why: string) => new ZmqError("EINVAL", `Invalid udp endpoint ${JSON.stringify(url)}: ${why}`, url);
+  const scheme = url.slice(0, Math.max(0, url.indexOf("://"))) || "udp";
+  const invalid = (why: string) => new ZmqError("EINVAL", `Invalid ${scheme} endpoint ${JSON.stringify(url)}: ${why}`, url);
   let rest = address;
   let source: string | undefined;
   const semicolon = address.lastIndexOf(";");

@@ -5,3 +5,5 @@
 export { type UdpTransport, udp } from "./udp.js";
 export { type UdpAddress, parseUdpAddress } from "./address.js";
 export { MAX_DATAGRAM, decodeGroupDatagram, encodeGroupDatagram, formatPeerAddress, parsePeerAddress } from "./datagram.js";
+export { type NodeApi, asZmqError, hasNodeDgram, interfaceAddress, nicAddress, nodeApi, resolveHost, unsupported } from "./node-api.js";
+export { ipVersion, isMulticast } from "./ip.js";

@@ -8,68 +8,15 @@
  * received ones while the socket's queue is at its receive high-water mark.
  */
 import type { Socket as DgramSocket, RemoteInfo } from "node:dgram";
-import { type ErrorCode, Errno, type Msg, type Pipe, type PipeOwner, type SessionHost, ZmqError, pipePair } from "@zmq/kernel";
+import { Errno, type Msg, type Pipe, type PipeOwner, type SessionHost, pipePair } from "@zmq/kernel";
 import { type UdpAddress, boundEndpoint } from "./address.js";
 import { MAX_DATAGRAM, decodeGroupDatagram, encodeGroupDatagram, formatPeerAddress, parsePeerAddress } from "./datagram.js";
-import { ipVersion } from "./ip.js";
-import { type NodeApi, nodeApi } from "./node-api.js";
+import { asZmqError, interfaceAddress, nodeApi, resolveHost } from "./node-api.js";
 
 export type UdpRole = "RADIO" | "DISH" | "DGRAM";
 
 /** Sends handed to node:dgram and not yet done, at most: beyond, the pipe is left to fill up to its HWM. */
 const MAX_IN_FLIGHT = 256;
-
-/** The ZmqError code for a node:dgram / dns error. */
-function zmqCode(code: string | undefined): ErrorCode {
-  switch (code) {
-    case "EADDRINUSE":
-    case "EADDRNOTAVAIL":
-    case "EACCES":
-    case "ENODEV":
-      return code;
-    case "EPERM":
-      return "EACCES";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-    case "EAI_NONAME":
-      return "ENODEV";
-    default:
-      return "EINVAL";
-  }
-}
-
-function asZmqError(error: unknown, url: string): ZmqError {
-  if (error instanceof ZmqError) return error;
-  const e = error as { code?: string; message?: string };
-  return new ZmqError(zmqCode(e.code), `udp ${url}: ${e.message ?? String(error)}`, url);
-}
-
-/** The address of a network interface by name, or undefined. */
-function nicAddress(api: NodeApi, name: string, family: "udp4" | "udp6"): string | undefined {
-  return api.os.networkInterfaces()[name]?.find((a) => a.family === (family === "udp6" ? "IPv6" : "IPv4"))?.address;
-}
-
-/** An IP literal for a host: itself, a NIC's address (`nic`), or a DNS answer. */
-async function resolveHost(api: NodeApi, host: string, family: "udp4" | "udp6", nic: boolean): Promise<string> {
-  if (host === "*") return family === "udp6" ? "::" : "0.0.0.0";
-  if (ipVersion(host) !== 0) return host;
-  if (nic) {
-    const address = nicAddress(api, host, family);
-    if (address !== undefined) return address;
-  }
-  const { address } = await api.dns.promises.lookup(host, { family: family === "udp6" ? 6 : 4 });
-  return address;
-}
-
-/** The interface address of `interface;group:port`, or undefined for the system's choice. */
-function interfaceAddress(api: NodeApi, address: UdpAddress, url: string): string | undefined {
-  const name = address.interface;
-  if (name === undefined || name === "*") return undefined;
-  if (ipVersion(name) !== 0) return name;
-  const found = nicAddress(api, name, address.family);
-  if (found === undefined) throw new ZmqError("ENODEV", `udp ${url}: no network interface ${JSON.stringify(name)}`, url);
-  return found;
-}
 
 export class UdpEndpoint implements PipeOwner {
   private socket: DgramSocket | undefined;
