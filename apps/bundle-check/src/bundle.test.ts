@@ -61,6 +61,9 @@ it("a Push-over-inproc bundle is at most 15 kB min+gzip and holds only what it u
     "transport-udp",
     "transport-ws",
     "raw-engine",
+    // Issue 17: PGM multicast.
+    "transport-epgm",
+    "packages/pgm/",
   ]) {
     expect(
       inputs.some((i) => i.includes(unused)),

@@ -5,6 +5,7 @@ import { plain } from "@zmq/plain";
 import { inproc } from "@zmq/transport-inproc";
 import { ipc } from "@zmq/transport-ipc";
 import { tcp } from "@zmq/transport-tcp";
+import { epgm, pgm } from "@zmq/transport-epgm";
 import { udp } from "@zmq/transport-udp";
 import { ws, wss } from "@zmq/transport-ws";
 
@@ -18,7 +19,8 @@ export const bufferFrames: FrameCodec = {
 
 /**
  * A Context with tcp, ipc, inproc, ws, wss (connect; bind it with
- * `context.use(wss({ tls }))`) and udp (Radio, Dish, Datagram), the PLAIN and CURVE security mechanisms, and
+ * `context.use(wss({ tls }))`), udp (Radio, Dish, Datagram) and epgm (PGM multicast for
+ * Publisher and Subscriber; pgm:// is refused: it needs raw sockets), the PLAIN and CURVE security mechanisms, and
  * sockets that send and receive Buffers. Pass `transports` or
  * `mechanisms` to choose others.
  */
@@ -28,7 +30,7 @@ export class Context extends KernelContext {
   constructor(options: ContextOptions & ZeromqContextOptions = {}) {
     super({
       ...options,
-      transports: options.transports ?? [tcp(), ipc(), inproc(), ws(), wss(), udp()],
+      transports: options.transports ?? [tcp(), ipc(), inproc(), ws(), wss(), udp(), epgm(), pgm()],
       frames: options.frames ?? bufferFrames,
       mechanisms: options.mechanisms ?? [plain, curve],
     });

@@ -13,6 +13,7 @@ export { Context, type ZeromqContextOptions, bufferFrames, defaultContext } from
 export { capability, version } from "./meta.js";
 export { type WsOptions, type WssOptions, type WsTransport, ws, wss } from "@zmq/transport-ws";
 export { type UdpTransport, udp } from "@zmq/transport-udp";
+export { type EpgmTransport, epgm, pgm } from "@zmq/transport-epgm";
 /** The default Context, as zeromq.js's `context`: sockets made without one use it. */
 export const context = /* @__PURE__ */ defaultContext();
 export { type Device, type DeviceOptions, forwarder, queue, streamer } from "./devices.js";

@@ -1,0 +1,3 @@
+import { vitestConfig } from "@zmq/vitest-config";
+
+export default vitestConfig(import.meta.dirname);
