@@ -17,8 +17,11 @@ export const capability: {
   readonly draft: boolean;
 } = Object.freeze({
   ipc: true,
-  /** pgm:// needs raw IP sockets, which JavaScript runtimes cannot open. */
-  pgm: false,
+  /**
+   * PGM, as libzmq's zmq_has("pgm") means it: epgm:// (PGM in UDP, interoperable with
+   * OpenPGM) works; pgm:// (straight over IP) needs raw sockets and is refused with EPROTONOSUPPORT.
+   */
+  pgm: true,
   tipc: false,
   norm: false,
   curve: true,
