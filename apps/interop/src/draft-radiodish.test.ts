@@ -84,8 +84,8 @@ let probes = 0;
 /**
  * Joins a fresh probe group and sends probes until the dish gets one: then
  * the radio has every JOIN / LEAVE the dish sent before (they travel in
- * order) and the connection or datagram path works. One probe per macrotask:
- * this waits on events, not on a clock. The dish leaves the probe group
+ * order) and the connection or datagram path works. It waits on that event,
+ * probing again every 5 ms until it comes. The dish leaves the probe group
  * after, so late probes are filtered out.
  */
 async function untilJoined(radio: RadioLike, dish: DishLike): Promise<void> {
@@ -98,7 +98,9 @@ async function untilJoined(radio: RadioLike, dish: DishLike): Promise<void> {
   });
   while (!got) {
     await radio.send("probe", { group });
-    await new Promise((r) => setImmediate(r));
+    // Until the dish has one, a probe every 5 ms: a probe per macrotask from libzmq's own I/O thread could fill the
+    // dish's udp receive buffer (the kernel charges ~1 KB a datagram) and push out the messages sent after.
+    await Promise.race([receiving, new Promise((r) => setTimeout(r, 5))]);
   }
   await receiving;
   dish.leave(group);

@@ -6,7 +6,7 @@
  * in the test's name.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Exit, Run, type Runtime, bun, deno, node, runScenario, runtimes } from "./runtimes.js";
+import { type Exit, Run, type Runtime, bun, deno, netnsUnavailable, node, runScenario, runtimes } from "./runtimes.js";
 import { type TestCertificate, makeTestCertificate } from "./test-certificate.js";
 
 const PATTERNS = ["push-pull", "req-rep", "pub-sub", "dealer-router"];
@@ -20,6 +20,7 @@ function expectSuccess(exit: Exit, what: string): void {
   if (exit.code !== 0) throw new Error(`${what} exited with ${exit.code ?? exit.signal}\n${exit.stdout}${exit.stderr}`);
 }
 
+const noNetns = netnsUnavailable();
 const title = (runtime: Runtime) => (runtime.binary ? `${runtime.name} (${runtime.version})` : `${runtime.name} (skipped: ${runtime.missing})`);
 
 for (const runtime of runtimes) {
@@ -31,6 +32,14 @@ for (const runtime of runtimes) {
         expect(exit.stdout.trim().split("\n")).toEqual(PATTERNS.map((p) => `ok ${p} ${transport} ${runtime.name}`));
       });
     }
+    it.skipIf(noNetns !== undefined)(
+      `Pub/Sub over epgm:// (PGM multicast) in a network namespace${noNetns ? ` (skipped: ${noNetns})` : ""}`,
+      async () => {
+        const exit = await runScenario(runtime, "epgm.mjs", [], undefined, true);
+        expectSuccess(exit, `epgm.mjs under ${runtime.name}`);
+        expect(exit.stdout.trim()).toBe(`ok epgm ${runtime.name}`);
+      },
+    );
     for (const transport of ["tcp", "ipc", "ws"]) {
       it(`PLAIN with ZAP (a wrong password refused) and CURVE over ${transport}`, async () => {
         const exit = await runScenario(runtime, "security.mjs", [transport]);

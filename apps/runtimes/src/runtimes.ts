@@ -80,9 +80,15 @@ export class Run {
     flags?: readonly string[],
     /** More environment for the script (a test certificate's files, say). */
     env: Record<string, string> = {},
+    /** Run it in a network namespace of its own, loopback up with a multicast route (for epgm://). */
+    netns = false,
   ) {
     if (!runtime.binary) throw new Error(runtime.missing);
-    this.child = spawn(runtime.binary, runtime.command(join(scenarioDir, script), args, flags), {
+    const command = [runtime.binary, ...runtime.command(join(scenarioDir, script), args, flags)];
+    const [file, ...argv] = netns
+      ? ["unshare", "-n", "sh", "-c", 'ip link set lo up && ip route add 224.0.0.0/4 dev lo && exec "$@"', "sh", ...command]
+      : command;
+    this.child = spawn(file!, argv, {
       cwd: appDir,
       env: { ...childEnv, ...env },
       stdio: "pipe",
@@ -124,6 +130,16 @@ export class Run {
 }
 
 /** Runs a scenario to its end. */
-export function runScenario(runtime: Runtime, script: string, args: readonly string[] = [], flags?: readonly string[]): Promise<Exit> {
-  return new Run(runtime, script, args, flags).exited;
+export function runScenario(runtime: Runtime, script: string, args: readonly string[] = [], flags?: readonly string[], netns = false): Promise<Exit> {
+  return new Run(runtime, script, args, flags, {}, netns).exited;
+}
+
+/** Why a network namespace with a multicast route cannot be made here, or undefined when it can. */
+export function netnsUnavailable(): string | undefined {
+  const probe = spawnSync("unshare", ["-n", "sh", "-c", "ip link set lo up && ip route add 224.0.0.0/4 dev lo"], {
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  if (probe.error) return `unshare: ${probe.error.message}`;
+  return probe.status === 0 ? undefined : `cannot make a network namespace: ${probe.stderr.trim()}`;
 }

@@ -5,10 +5,10 @@ import { Pull as PipelinePull } from "@zmq/pattern-pipeline";
 import { Context, Pair, Pull, Push, ZmqError, defaultContext, isZmqError } from "./index.js";
 
 describe("@zmq/zeromq", () => {
-  it("has a default Context with tcp, ipc, inproc, ws, wss and udp", () => {
+  it("has a default Context with tcp, ipc, inproc, ws, wss, udp, epgm and pgm (which refuses)", () => {
     const s = new Push();
     expect(s.context).toBe(defaultContext());
-    expect(defaultContext().schemes.sort()).toEqual(["inproc", "ipc", "tcp", "udp", "ws", "wss"]);
+    expect(defaultContext().schemes.sort()).toEqual(["epgm", "inproc", "ipc", "pgm", "tcp", "udp", "ws", "wss"]);
     s.close();
   });
 

@@ -21,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { createSocket } from "node:dgram";
 import { decodePacket, encodeData, encodeNak } from "@zmq/pgm";
 import { Publisher, Subscriber } from "@zmq/zeromq";
+import { fragments } from "./pgm-fragments.mjs";
 
 const scenario = JSON.parse(process.argv[2]);
 const out = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -228,6 +229,11 @@ async function run(s) {
   const rate = s.rate ?? 100_000;
   const options = { rate, ...(s.recoveryInterval !== undefined ? { recoveryInterval: s.recoveryInterval } : {}) };
   const late = s.lateAfter ?? 0;
+  if (s.net === "pgm") {
+    sh(`ip link set lo up && ip route add 224.0.0.0/4 dev lo`);
+    dropOdata(s.drop, "output");
+    return fragments(s, { port: PORT, group: GROUP, closers });
+  }
   if (s.net === "lo") {
     sh(`ip link set lo up && ip route add 224.0.0.0/4 dev lo`);
     dropOdata(s.drop, "output");
