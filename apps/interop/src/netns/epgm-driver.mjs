@@ -22,6 +22,7 @@ import { createSocket } from "node:dgram";
 import { decodePacket, encodeData, encodeNak } from "@zmq/pgm";
 import { Publisher, Subscriber } from "@zmq/zeromq";
 import { fragments } from "./pgm-fragments.mjs";
+import { relay } from "./pgm-relay.mjs";
 
 const scenario = JSON.parse(process.argv[2]);
 const out = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -234,6 +235,28 @@ async function run(s) {
     dropOdata(s.drop, "output");
     return fragments(s, { port: PORT, group: GROUP, closers });
   }
+  if (s.net === "relay") {
+    // Our Publisher on group A, a lossy reordering relay (10.99.0.1), our Subscriber on group B.
+    sh(`ip link set lo up && ip route add 224.0.0.0/4 dev lo && ip addr add 10.99.0.1/32 dev lo`);
+    const [groupB, portB] = ["239.192.1.2", PORT + 1];
+    const stats = await relay(
+      {
+        from: { group: GROUP, port: PORT, source: "127.0.0.1" },
+        to: { group: groupB, port: portB },
+        address: "10.99.0.1",
+        drop: s.drop,
+        reorder: s.reorder,
+      },
+      closers,
+    );
+    const sub = await subscriber(s, options, `epgm://127.0.0.1;${groupB}:${portB}`, s.subscribe ?? [""]);
+    const pub = new Publisher({ ...options, sendHighWaterMark: 0 });
+    closers.push(() => pub.close());
+    pub.connect(`epgm://127.0.0.1;${GROUP}:${PORT}`);
+    const receiving = receive(sub, s, s.expect ?? s.count);
+    await send(pub, s, 0, s.count);
+    return { ...(await receiving), relay: stats, dropped: stats.dropped };
+  }
   if (s.net === "lo") {
     sh(`ip link set lo up && ip route add 224.0.0.0/4 dev lo`);
     dropOdata(s.drop, "output");
@@ -320,16 +343,16 @@ function heap() {
   return process.memoryUsage().heapUsed;
 }
 
-/** ODATA packets the loss rule dropped. */
+/** ODATA packets the loss rule dropped (none without the rule). */
 function dropped() {
-  if (!scenario.drop) return 0;
+  if (!scenario.drop || scenario.net === "relay") return 0;
   const listing = execFileSync("nft", ["list", "table", "ip", "loss"]).toString();
   return Number(/counter packets (\d+)/.exec(listing)?.[1] ?? 0);
 }
 
 try {
   const result = await run(scenario);
-  out({ event: "result", ...result, dropped: dropped() });
+  out({ event: "result", dropped: dropped(), ...result });
 } catch (error) {
   out({ event: "result", error: String(error?.stack ?? error) });
 } finally {
