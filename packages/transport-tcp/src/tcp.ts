@@ -3,7 +3,8 @@
  * hostnames, `tcp://*:port`, ephemeral ports (`tcp://127.0.0.1:*` or :0,
  * the real port reported as the bound endpoint), Nagle off, keepalive.
  */
-import { lookup } from "node:dns/promises";
+import type * as Dns from "node:dns/promises";
+import { createRequire } from "node:module";
 import { type Server, type Socket, connect, createServer } from "node:net";
 import {
   type ByteStream,
@@ -19,6 +20,11 @@ import { zmtpEngine } from "@zmq/engine";
 import { formatTcpEndpoint, parseTcpAddress } from "./address.js";
 import { nodeByteStream, zmqCode } from "./node-stream.js";
 import { denoNetHost, denoPermissionError } from "./deno-permission.js";
+
+// node:dns is loaded when a hostname first needs resolving, not at import: a cold start pays only for what it uses.
+const nodeRequire = createRequire(import.meta.url);
+let dnsModule: typeof Dns | undefined;
+const dns = (): typeof Dns => (dnsModule ??= nodeRequire("node:dns/promises") as typeof Dns);
 
 export interface TcpTransport extends StreamTransport {
   readonly scheme: "tcp";
@@ -77,7 +83,7 @@ export function tcp(): TcpTransport {
         ip = options.ipv6 ? "::" : "0.0.0.0";
       } else {
         try {
-          ip = (await lookup(host, { family: options.ipv6 ? 0 : 4 })).address;
+          ip = (await dns().lookup(host, { family: options.ipv6 ? 0 : 4 })).address;
         } catch {
           throw new ZmqError("ENODEV", undefined, endpoint.url);
         }

@@ -7,19 +7,29 @@
  * ("ZWS2.0/NULL") are not HTTP tokens, so they are written and read as
  * they are, which generic WebSocket libraries refuse to do.
  */
-import { createHash, randomBytes } from "node:crypto";
+import type * as Crypto from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { createRequire } from "node:module";
 import { type Socket, connect as netConnect } from "node:net";
-import { type ConnectionOptions as TlsConnectionOptions, connect as tlsConnect } from "node:tls";
+import type * as Tls from "node:tls";
+import type { ConnectionOptions as TlsConnectionOptions } from "node:tls";
 import type { WsAddress } from "./endpoint.js";
 import { RawWsStream } from "./raw-stream.js";
+
+// node:crypto and node:tls load on first use, not at import: a cold start pays only for what it uses.
+const nodeRequire = createRequire(import.meta.url);
+let cryptoModule: typeof Crypto | undefined;
+let tlsModule: typeof Tls | undefined;
+const crypto = (): typeof Crypto => (cryptoModule ??= nodeRequire("node:crypto") as typeof Crypto);
+const tls = (): typeof Tls => (tlsModule ??= nodeRequire("node:tls") as typeof Tls);
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /** A response head longer than this is not a WebSocket server's. */
 const MAX_HEAD = 16 * 1024;
 
 export function acceptKey(key: string): string {
-  return createHash("sha1")
+  return crypto()
+    .createHash("sha1")
     .update(key + GUID)
     .digest("base64");
 }
@@ -69,7 +79,7 @@ export function connectClient(a: WsAddress, offer: readonly string[], options: C
   const host = a.host;
   const family = options.ipv6 ? 0 : host.includes(":") ? 6 : 0;
   const socket = a.secure
-    ? tlsConnect({ ...options.tls, host, port: a.port, servername: options.tls?.servername ?? (/^[\d.:]+$/.test(host) ? undefined : host) })
+    ? tls().connect({ ...options.tls, host, port: a.port, servername: options.tls?.servername ?? (/^[\d.:]+$/.test(host) ? undefined : host) })
     : netConnect({ host, port: a.port, family });
   const stream = new RawWsStream(socket, {
     endpoint: options.endpoint,
@@ -78,7 +88,7 @@ export function connectClient(a: WsAddress, offer: readonly string[], options: C
     maxPayload: options.maxPayload,
     alloc: options.alloc,
   });
-  const key = randomBytes(16).toString("base64");
+  const key = crypto().randomBytes(16).toString("base64");
   let timer: ReturnType<typeof setTimeout> | undefined;
   if (options.timeout > 0) {
     timer = setTimeout(() => stream.failOpen({ code: "ETIMEDOUT", message: `connect timed out after ${options.timeout} ms` }), options.timeout);

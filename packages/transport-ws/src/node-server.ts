@@ -7,9 +7,10 @@
  * reaches that binding's sessions as a refused stream, so the socket sees
  * accept, handshake:error:protocol and disconnect as with any bad peer.
  */
+import type * as Http from "node:http";
 import type { IncomingMessage, Server } from "node:http";
-import { createServer as createHttpServer } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
+import type * as Https from "node:https";
+import { createRequire } from "node:module";
 import type { Socket } from "node:net";
 import type { SecureContextOptions } from "node:tls";
 import type { ZwsStream, ZwsStreamHandlers } from "@zmq/engine";
@@ -17,6 +18,8 @@ import { type ByteStream, ZmqError } from "@zmq/kernel";
 import type { ProtocolSelector } from "./plugin.js";
 import { acceptUpgrade, badUpgrade } from "./handshake.js";
 import { denoNetDenial } from "./deno-permission.js";
+
+const nodeRequire = createRequire(import.meta.url);
 
 export interface PathBinding {
   readonly endpoint: string;
@@ -144,7 +147,10 @@ export function listenServer(tls: SecureContextOptions | undefined, host: string
   // Under Deno a denied permission would be thrown uncaught from inside listen(): ask first.
   const denial = denoNetDenial(host, port, url);
   if (denial) return Promise.reject(denial);
-  const server: Server = tls ? createHttpsServer(tls) : createHttpServer();
+  // node:http / node:https load when a socket first binds ws:// / wss://, not at import.
+  const server: Server = tls
+    ? (nodeRequire("node:https") as typeof Https).createServer(tls)
+    : (nodeRequire("node:http") as typeof Http).createServer();
   return new Promise<Server>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       const code = error.code === "EADDRINUSE" || error.code === "EADDRNOTAVAIL" ? error.code : error.code === "EACCES" ? "EACCES" : "EINVAL";

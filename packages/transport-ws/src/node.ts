@@ -4,7 +4,8 @@
  * than `ws`, and able to name RFC 45's subprotocols, which are not HTTP
  * tokens), ZWS 2.0 engines behind the shared sessions.
  */
-import { lookup } from "node:dns/promises";
+import type * as Dns from "node:dns/promises";
+import { createRequire } from "node:module";
 import type { Server } from "node:http";
 import type { SecureContextOptions } from "node:tls";
 import { type ByteStream, type ConnectOptions, type Endpoint, type ListenOptions, type Listener, TRANSPORT_API_VERSION, ZmqError } from "@zmq/kernel";
@@ -13,6 +14,9 @@ import { connectClient } from "./handshake.js";
 import { type PathBinding, PortServer, listenServer } from "./node-server.js";
 import { type ProtocolSelector, type ZwsTransport, zwsEngine } from "./plugin.js";
 import { zwsOffer, zwsSelect } from "@zmq/engine";
+
+// node:dns loads when a hostname first needs resolving, not at import.
+const nodeRequire = createRequire(import.meta.url);
 
 export interface WsOptions {
   /**
@@ -68,7 +72,7 @@ function makeTransport(scheme: "ws" | "wss", options: WssOptions): WsTransport {
     if (a.host === "*") ip = lo.ipv6 ? "::" : "0.0.0.0";
     else {
       try {
-        ip = (await lookup(a.host, { family: lo.ipv6 ? 0 : 4 })).address;
+        ip = (await (nodeRequire("node:dns/promises") as typeof Dns).lookup(a.host, { family: lo.ipv6 ? 0 : 4 })).address;
       } catch {
         throw new ZmqError("ENODEV", undefined, endpoint.url);
       }
