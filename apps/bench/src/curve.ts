@@ -162,7 +162,8 @@ for (backend of backends) {
 const title = "CURVE: Push/Pull throughput and handshake rate over tcp";
 const note =
   `both ends in separate node processes, same code path, one server and one client key pair per run; ` +
-  `zmq-ts's rows without a backend named use its default pure-JS crypto (@noble), the libsodium rows @zmq/curve/sodium (WebAssembly); ` +
+  `zmq-ts's rows without a backend named use @zmq/zeromq's default Context (X25519 from node:crypto, boxes from @noble/ciphers), ` +
+  `the libsodium rows @zmq/curve/sodium (WebAssembly) for both; ` +
   `median of ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up; throughput: the receiver's count, MB/s = payload bytes (10^6) per second; ` +
   `handshakes: a client connecting a new CURVE socket, waiting for its "handshake" event and closing it, one at a time; ` +
   machine.summary();

@@ -49,7 +49,15 @@ function words(bytes: Uint8Array): Uint32Array {
  * secret of zeros), which libsodium refuses too.
  */
 export function precompute(publicKey: Uint8Array, secretKey: Uint8Array): Uint8Array {
-  const shared = x25519.getSharedSecret(secretKey, publicKey);
+  return sharedBoxKey(x25519.getSharedSecret(secretKey, publicKey));
+}
+
+/**
+ * The second half of crypto_box_beforenm: the box key (HSalsa20 of the
+ * X25519 shared secret, under a zero nonce), for a backend that computes
+ * the shared secret itself.
+ */
+export function sharedBoxKey(shared: Uint8Array): Uint8Array {
   const out = new Uint32Array(8);
   hsalsa(SIGMA, words(shared), new Uint32Array(4), out);
   const key = new Uint8Array(KEY_SIZE);

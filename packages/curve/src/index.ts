@@ -67,6 +67,7 @@ export function curveMechanism(options: CurveMechanismOptions = {}): SecurityMec
 export const curve: SecurityMechanism<typeof curveOptions> = /* @__PURE__ */ curveMechanism();
 
 export { type CurveCrypto, nobleCrypto } from "./crypto.js";
+export { sharedBoxKey } from "./box.js";
 export { CurveClientMechanism, type CurveClientKeys } from "./client.js";
 export { CurveServerMechanism, type CurveServerOptions } from "./server.js";
 export { type CurveKey, curveAllowList, curveKeyPair, curvePublicKey } from "./keys.js";

@@ -1,6 +1,6 @@
 import { Context as KernelContext, type ContextOptions, type FrameCodec, ZmqError, typeError } from "@zmq/kernel";
 import { CONTEXT_OPTION_SPECS, type ContextOptionName, MAX_SOCKETS_LIMIT, checkContextOption, contextOptionName } from "./context-options.js";
-import { curve } from "@zmq/curve";
+import { curveMechanism } from "@zmq/curve";
 import { plain } from "@zmq/plain";
 import { inproc } from "@zmq/transport-inproc";
 import { ipc } from "@zmq/transport-ipc";
@@ -8,6 +8,10 @@ import { tcp } from "@zmq/transport-tcp";
 import { epgm, pgm } from "@zmq/transport-epgm";
 import { udp } from "@zmq/transport-udp";
 import { ws, wss } from "@zmq/transport-ws";
+import { nodeCurveCrypto } from "./node-curve.js";
+
+/** CURVE with X25519 from node:crypto (native) and boxes from @noble/ciphers. */
+const curve = /* @__PURE__ */ curveMechanism({ crypto: nodeCurveCrypto });
 
 /** Frames as Node Buffers, as zeromq.js gives them; views, never copies. */
 export const bufferFrames: FrameCodec = {

@@ -10,6 +10,7 @@
 import { defaultContext } from "./context.js";
 
 export { Context, type ZeromqContextOptions, bufferFrames, defaultContext } from "./context.js";
+export { nodeCurveCrypto } from "./node-curve.js";
 export { capability, version } from "./meta.js";
 export { type WsOptions, type WssOptions, type WsTransport, ws, wss } from "@zmq/transport-ws";
 export { type UdpTransport, udp } from "@zmq/transport-udp";
