@@ -61,7 +61,9 @@ interface Result {
 /** Runs one scenario in a fresh network namespace; resolves its result line. */
 function scenario(config: Record<string, unknown>): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn("unshare", ["-n", process.execPath, "--expose-gc", DRIVER, JSON.stringify(config)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("unshare", ["-n", process.execPath, "--expose-gc", DRIVER, JSON.stringify({ timeoutMs: 80_000, ...config })], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -86,11 +88,11 @@ function expectAll(r: Result, n: number): void {
 }
 
 describe.skipIf(unavailable !== undefined)("epgm:// ours with ours, in a network namespace", () => {
-  it("delivers 100,000 messages in order, exactly once", async () => {
+  it("delivers 100,000 messages in order, exactly once", { timeout: 90_000 }, async () => {
     expectAll(await scenario({ net: "lo", count: 100_000, size: 64 }), 100_000);
   });
 
-  it("carries 1 MiB messages (each over hundreds of APDUs) and multipart messages whole", async () => {
+  it("carries 1 MiB messages (each over hundreds of APDUs) and multipart messages whole", { timeout: 90_000 }, async () => {
     expectAll(await scenario({ net: "lo", count: 20, size: 1 << 20 }), 20);
     const multipart = await scenario({ net: "lo", count: 5000, size: 3000, parts: 4 });
     expectAll(multipart, 5000);
@@ -138,7 +140,7 @@ describe.skipIf(unavailable !== undefined)("epgm:// ours with ours, in a network
     expect(r.count).toBeLessThan(20_000);
   });
 
-  it("a hostile host on the group (garbage, forged sources, a NAK storm) disturbs neither the stream nor memory", async () => {
+  it("a hostile host on the group (garbage, forged sources, a NAK storm) disturbs neither the stream nor memory", { timeout: 90_000 }, async () => {
     const r = await scenario({ net: "lo", count: 20_000, size: 64, hostile: true });
     expectAll(r, 20_000);
     const h = r.hostile!;
@@ -147,6 +149,42 @@ describe.skipIf(unavailable !== undefined)("epgm:// ours with ours, in a network
     // Each NAK asked for 63 repairs; the source sends one per packet per 50 ms at most.
     expect(h.rdata).toBeLessThan((h.naks * 63) / 50);
     expect(r.heapGrowth!).toBeLessThan(32 * 1024 * 1024);
+  });
+});
+
+describe.skipIf(unavailable !== undefined)("epgm:// and the process's lifetime", () => {
+  it("open epgm sockets do not keep the process alive once nothing waits (as zeromq.js)", { timeout: 30_000 }, async () => {
+    // A Publisher and a Subscriber, left open after one message: the process must end by itself.
+    const script = `
+      import { Publisher, Subscriber } from "@zmq/zeromq";
+      const endpoint = "epgm://127.0.0.1;239.192.1.1:5555";
+      const sub = new Subscriber({ rate: 100000 });
+      sub.subscribe("");
+      await sub.bind(endpoint);
+      const pub = new Publisher({ rate: 100000 });
+      pub.connect(endpoint);
+      const heard = sub.receive();
+      let done = false;
+      void heard.then(() => (done = true));
+      while (!done) {
+        await pub.send("hello");
+        await Promise.race([heard, new Promise((r) => setTimeout(r, 10))]);
+      }
+      console.log("got", String((await heard)[0]));
+    `;
+    const setup = 'ip link set lo up && ip route add 224.0.0.0/4 dev lo && exec "$@"';
+    const child = spawn("unshare", ["-n", "sh", "-c", setup, "sh", process.execPath, "--input-type=module", "-e", script], {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    // A process that stays is the failure: killed after 20 s, so that nothing outlives the test.
+    const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    clearTimeout(killer);
+    expect(out.trim()).toBe("got hello");
+    expect(code).toBe(0);
   });
 });
 

@@ -59,6 +59,7 @@ export async function openSocket(address: EpgmAddress, url: string, role: "sourc
       socket.setMulticastInterface(nla);
       socket.setMulticastTTL(hops);
       socket.setMulticastLoopback(false);
+      socket.unref();
       return { socket, nakSocket: undefined, nla, group };
     }
     await bind(socket, address.port, group);
@@ -70,6 +71,9 @@ export async function openSocket(address: EpgmAddress, url: string, role: "sourc
       nakSocket.close();
       throw error;
     }
+    // As the other transports: open sockets do not keep the process alive; waiting calls and queued messages do.
+    socket.unref();
+    nakSocket.unref();
     return { socket, nakSocket, nla, group };
   } catch (error) {
     socket.close();

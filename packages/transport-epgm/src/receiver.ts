@@ -141,6 +141,8 @@ export class EpgmReceiver implements PipeOwner {
       },
       Math.max(0, at - performance.now()),
     );
+    // NAK and expiry timers do not keep the process alive: a waiting receive() does, through the kernel.
+    this.timer.unref?.();
   }
 
   /** Subscriptions the socket sends down: PGM cannot carry them. */

@@ -16,6 +16,8 @@ import { type Opened, everythingPeer, openSocket, randomTsi } from "./net.js";
 
 /** Datagrams handed to node:dgram and not yet sent, at most. */
 const MAX_IN_FLIGHT = 64;
+/** RDATA waiting for the rate, at most. */
+const MAX_QUEUED_REPAIRS = 1024;
 
 export class EpgmSender implements PipeOwner {
   private pipe: Pipe | undefined;
@@ -116,8 +118,9 @@ export class EpgmSender implements PipeOwner {
     const [confirm, ...repairs] = source.handle(packet, performance.now());
     if (confirm === undefined) return;
     this.transmit([confirm]);
-    if (repairs.length === 0) return;
-    this.queued = [...repairs, ...this.queued];
+    // Repairs wait at most MAX_QUEUED_REPAIRS deep: past that a NAK storm gets only its NCF (receivers NAK again).
+    if (repairs.length === 0 || this.queued.length >= MAX_QUEUED_REPAIRS) return;
+    this.queued = [...repairs.slice(0, MAX_QUEUED_REPAIRS - this.queued.length), ...this.queued];
     this.pump();
   }
 
@@ -131,6 +134,8 @@ export class EpgmSender implements PipeOwner {
       this.transmit(source.timeout(performance.now()));
       this.scheduleSpm();
     }, wait);
+    // SPMs alone do not keep the process alive (the kernel holds it for queued messages and waiting calls).
+    this.spmTimer.unref?.();
   }
 
   private transmit(packets: Uint8Array[]): void {
