@@ -3,7 +3,7 @@
 // both ways including large frames, PLAIN in both roles with libzmq's ZAP,
 // and refusals. All traffic stays on 127.0.0.1.
 import { createServer, type Server, type Socket } from "node:net";
-import { createCleanup, text as str } from "@zmq/kernel/testing";
+import { createCleanup, retryInUse, text as str } from "@zmq/kernel/testing";
 import { connectWirePeer, startWirePeer, type WirePeer } from "@zmq/examples/wire-peer";
 import { type SocketTypeName, WireError } from "@zmq/wire";
 import { afterEach, describe, expect, it } from "vitest";
@@ -113,8 +113,11 @@ describe("handshake and traffic with libzmq", () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(WireError.is(err)).toBe(true);
-    expect((err as WireError).code).toBe("ZMTP_INCOMPATIBLE_SOCKET_TYPE");
+    // Either we read libzmq's READY and refuse PUSH-PUSH ourselves, or libzmq read ours first and hung up before
+    // sending its own (it refuses the pair too): both are a refusal; a completed handshake is the failure.
+    expect(err).toBeInstanceOf(Error);
+    if (WireError.is(err)) expect(err.code).toBe("ZMTP_INCOMPATIBLE_SOCKET_TYPE");
+    else expect((err as Error).message).toBe("connection closed before the handshake completed");
   });
 });
 
@@ -122,7 +125,8 @@ describe("PLAIN with libzmq", () => {
   /** libzmq's ZAP handler, in zeromq.js's default context. */
   async function zapHandler(accept: (user: string, pass: string) => boolean): Promise<zmq.Reply> {
     const zap = track(new zmq.Reply({ linger: 0 }));
-    await zap.bind("inproc://zeromq.zap.01");
+    // libzmq frees the previous test's handler endpoint a moment after its close(): EADDRINUSE until then.
+    await retryInUse(() => zap.bind("inproc://zeromq.zap.01"));
     void (async () => {
       try {
         for await (const [version, id, , , , mechanism, user, pass] of zap) {
