@@ -46,3 +46,10 @@ declare class AbortController {
 }
 /** Node, Bun and Deno have it; browsers do not (feature-test before use). */
 declare const setImmediate: ((callback: () => void) => unknown) | undefined;
+/** The WHATWG URL parser (every runtime has it; address checks use it for IPv6 literals). */
+declare class URL {
+  constructor(url: string, base?: string);
+  readonly hostname: string;
+  readonly port: string;
+  readonly pathname: string;
+}

@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
-const programs = ["wire-codec.js", "inproc-push-pull.js", "throughput.js", "reqrep.js", "pubsub.js", "ws.js", "curve.js"];
+const programs = ["wire-codec.js", "cold-start.js", "inproc-push-pull.js", "throughput.js", "reqrep.js", "pubsub.js", "ws.js", "curve.js"];
 let failed = 0;
 for (const p of programs) {
   const r = spawnSync(process.execPath, [join(import.meta.dirname, p), ...process.argv.slice(2)], { stdio: "inherit" });

@@ -18,8 +18,8 @@ import {
   peerError,
   unexpectedCommand,
 } from "@zmq/wire";
-import { BOX_OVERHEAD, randomBytes } from "./box.js";
-import { type CurveCrypto, nobleCrypto } from "./crypto.js";
+import { BOX_OVERHEAD, randomBytes } from "./bytes.js";
+import type { CurveCrypto } from "./crypto.js";
 import {
   CurveTraffic,
   HELLO_PREFIX,
@@ -79,8 +79,8 @@ export class CurveClientMechanism extends MechanismBase implements Mechanism {
   constructor(
     private readonly keys: CurveClientKeys,
     properties: MetadataInput,
+    private readonly crypto: CurveCrypto,
     private readonly alloc: (size: number) => Uint8Array = (size) => new Uint8Array(size),
-    private readonly crypto: CurveCrypto = nobleCrypto,
   ) {
     super();
     this.transient = crypto.keyPair();

@@ -20,6 +20,7 @@
 //  - no single input takes long (no hang, no quadratic blow-up).
 // A small share also goes whole through a ZmtpConnection: feed() never throws
 // and an error arrives once, through onError.
+import { nobleCrypto } from "./crypto.js";
 import { type Mechanism, type WireErrorCode, ProtocolError, WireError, ZmtpConnection, concatBytes, encodeCommand, encodeMetadata } from "@zmq/wire";
 import { greetingBytes } from "@zmq/kernel/testing";
 import { afterAll, describe, expect, it } from "vitest";
@@ -221,8 +222,8 @@ const SERVER_PROPS = [
 /** One real connection, with a copy of each machine taken at each state. */
 async function connection(verdict: "200" | "300" | "400"): Promise<Connection> {
   const serverLong = generateKeyPair();
-  const server = new CurveServerMechanism({ ...serverLong, authenticate: () => Promise.resolve({ status: verdict }) }, SERVER_PROPS);
-  const client = new CurveClientMechanism({ serverKey: serverLong.publicKey, ...generateKeyPair() }, CLIENT_PROPS);
+  const server = new CurveServerMechanism({ ...serverLong, authenticate: () => Promise.resolve({ status: verdict }) }, SERVER_PROPS, nobleCrypto);
+  const client = new CurveClientMechanism({ serverKey: serverLong.publicKey, ...generateKeyPair() }, CLIENT_PROPS, nobleCrypto);
   const states = new Map<string, State>();
   const keep = (label: string, machine: Mechanism, expected?: State["expected"], alsoValid: Uint8Array[] = []) =>
     states.set(label, { label, machine: copy(machine), expected, alsoValid, verdict });
@@ -647,7 +648,7 @@ describe(`CURVE fuzz (${TOTAL} inputs, seed ${SEED})`, () => {
     perTarget.set("connection", count);
     const serverLong = generateKeyPair();
     const hello = statesOf(/^server:WaitHello$/)[0]!.expected!.body;
-    const client = new CurveClientMechanism({ serverKey: serverLong.publicKey, ...generateKeyPair() }, CLIENT_PROPS);
+    const client = new CurveClientMechanism({ serverKey: serverLong.publicKey, ...generateKeyPair() }, CLIENT_PROPS, nobleCrypto);
     const validHello = client.nextCommand()!;
     let ready = 0;
     for (let i = 0; i < count; i++) {
@@ -671,7 +672,8 @@ describe(`CURVE fuzz (${TOTAL} inputs, seed ${SEED})`, () => {
           mechanism: {
             type: "custom",
             name: "CURVE",
-            create: (properties) => new CurveServerMechanism({ ...serverLong, authenticate: () => Promise.resolve(undefined) }, properties),
+            create: (properties) =>
+              new CurveServerMechanism({ ...serverLong, authenticate: () => Promise.resolve(undefined) }, properties, nobleCrypto),
           },
         },
         {

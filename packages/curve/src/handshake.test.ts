@@ -6,6 +6,7 @@
 // fail with a WireError (and nothing else), and whole handshakes through two
 // ZmtpConnections, with the bytes delivered whole, split at every byte
 // boundary, and byte by byte.
+import { nobleCrypto } from "./crypto.js";
 import {
   type AuthResult,
   type Command,
@@ -119,8 +120,8 @@ function pair(options: { verdict?: Verdict | (() => Promise<Verdict>); serverKey
     asked.push(credentials.map((c) => c.slice()));
     return typeof verdict === "function" ? verdict() : Promise.resolve(verdict);
   };
-  const server = new CurveServerMechanism({ ...serverLong, authenticate }, SERVER_PROPS);
-  const client = new CurveClientMechanism({ serverKey: options.serverKey ?? serverLong.publicKey, ...clientLong }, CLIENT_PROPS);
+  const server = new CurveServerMechanism({ ...serverLong, authenticate }, SERVER_PROPS, nobleCrypto);
+  const client = new CurveClientMechanism({ serverKey: options.serverKey ?? serverLong.publicKey, ...clientLong }, CLIENT_PROPS, nobleCrypto);
   return { client, server, serverLong, clientLong, asked };
 }
 
@@ -297,6 +298,7 @@ function handClientAtInitiate(options: { verdict?: Verdict } = {}): { server: Cu
       },
     },
     SERVER_PROPS,
+    nobleCrypto,
   );
   const hand = new HandClient(serverLong.publicKey);
   expect(server.processCommand(hand.hello())).toBeUndefined();
@@ -418,7 +420,7 @@ describe("the state machines against hand-made RFC 26 peers", () => {
   it("the real client's HELLO and INITIATE open as RFC 26 says, and it takes a hand-made server's READY and MESSAGEs", () => {
     const serverLong = generateKeyPair();
     const clientLong = generateKeyPair();
-    const client = new CurveClientMechanism({ serverKey: serverLong.publicKey, ...clientLong }, CLIENT_PROPS);
+    const client = new CurveClientMechanism({ serverKey: serverLong.publicKey, ...clientLong }, CLIENT_PROPS, nobleCrypto);
     const hand = new HandServer(serverLong);
     const hello = client.nextCommand()!;
     expect(hand.openHello(hello)).toEqual(new Uint8Array(64));
@@ -447,7 +449,7 @@ describe("the state machines against hand-made RFC 26 peers", () => {
 
   it("the client takes a READY whose nonce is not 1 and then wants MESSAGE nonces above it", () => {
     const serverLong = generateKeyPair();
-    const client = new CurveClientMechanism({ serverKey: serverLong.publicKey, ...generateKeyPair() }, CLIENT_PROPS);
+    const client = new CurveClientMechanism({ serverKey: serverLong.publicKey, ...generateKeyPair() }, CLIENT_PROPS, nobleCrypto);
     const hand = new HandServer(serverLong);
     client.processCommand(hand.welcome(client.nextCommand()!));
     client.nextCommand();
@@ -567,7 +569,7 @@ describe("handshake failures are WireErrors", () => {
     const serverLong = generateKeyPair();
     const hand = new HandClient(serverLong.publicKey);
     const valid = hand.hello();
-    const fresh = () => new CurveServerMechanism({ ...serverLong, authenticate: () => Promise.resolve(undefined) }, SERVER_PROPS);
+    const fresh = () => new CurveServerMechanism({ ...serverLong, authenticate: () => Promise.resolve(undefined) }, SERVER_PROPS, nobleCrypto);
     const cases: [string, Uint8Array][] = [
       ["199 bytes", valid.subarray(0, 199)],
       ["201 bytes", concat(valid, [0])],
@@ -719,7 +721,7 @@ describe("handshake failures are WireErrors", () => {
   it("a READY that does not open, is too short, or holds malformed metadata fails at the client", () => {
     const make = () => {
       const serverLong = generateKeyPair();
-      const client = new CurveClientMechanism({ serverKey: serverLong.publicKey, ...generateKeyPair() }, CLIENT_PROPS);
+      const client = new CurveClientMechanism({ serverKey: serverLong.publicKey, ...generateKeyPair() }, CLIENT_PROPS, nobleCrypto);
       const hand = new HandServer(serverLong);
       client.processCommand(hand.welcome(client.nextCommand()!));
       client.nextCommand();
@@ -741,7 +743,7 @@ describe("handshake failures are WireErrors", () => {
   // The Mechanism interface says `status` is "error" once the handshake failed, whatever threw.
   it("a mechanism that threw on malformed metadata or an empty command says status 'error'", () => {
     const serverLong = generateKeyPair();
-    const client = new CurveClientMechanism({ serverKey: serverLong.publicKey, ...generateKeyPair() }, CLIENT_PROPS);
+    const client = new CurveClientMechanism({ serverKey: serverLong.publicKey, ...generateKeyPair() }, CLIENT_PROPS, nobleCrypto);
     const hand = new HandServer(serverLong);
     client.processCommand(hand.welcome(client.nextCommand()!));
     client.nextCommand();
@@ -908,7 +910,7 @@ function connections(verdict: Verdict = { status: "200", userId: "dealer-1" }): 
     mechanism: {
       type: "custom",
       name: "CURVE",
-      create: (properties) => new CurveClientMechanism({ serverKey: serverLong.publicKey, ...clientLong }, properties),
+      create: (properties) => new CurveClientMechanism({ serverKey: serverLong.publicKey, ...clientLong }, properties, nobleCrypto),
     },
   });
   const server = end({
@@ -916,7 +918,7 @@ function connections(verdict: Verdict = { status: "200", userId: "dealer-1" }): 
     mechanism: {
       type: "custom",
       name: "CURVE",
-      create: (properties) => new CurveServerMechanism({ ...serverLong, authenticate: () => Promise.resolve(verdict) }, properties),
+      create: (properties) => new CurveServerMechanism({ ...serverLong, authenticate: () => Promise.resolve(verdict) }, properties, nobleCrypto),
     },
   });
   return { client, server, clientLong };

@@ -6,75 +6,45 @@
  * options curveServer, curvePublicKey, curveSecretKey and curveServerKey.
  * A server asks the ZAP handler at inproc://zeromq.zap.01 about each
  * client's long-term public key; without a handler every client is let
- * in, as in libzmq. Runtime-agnostic.
+ * in, as in libzmq. Runtime-agnostic. `@zmq/curve/core` is the same with
+ * no default backend (and no @noble/curves).
  */
-import { type OptionValues, type SecurityMechanism, flag, option } from "@zmq/kernel";
+import type { SecurityMechanism } from "@zmq/kernel";
 import { type CurveCrypto, nobleCrypto } from "./crypto.js";
-import { CurveClientMechanism } from "./client.js";
-import { type CurveKey, keyBytes, keyProblem } from "./keys.js";
-import { CurveServerMechanism } from "./server.js";
+import * as core from "./core.js";
+import type { CurveKey } from "./keys.js";
+import type { CurveMechanismOptions, curveOptions } from "./mechanism.js";
 
-const keyCheck = (value: unknown): string | undefined => (value === null ? undefined : keyProblem(value));
-
-/** The options CURVE adds to every socket of a Context that has it. */
-export const curveOptions = {
-  /** ZMQ_CURVE_SERVER: act as a CURVE server (needs curveSecretKey). */
-  curveServer: flag(false),
-  /** ZMQ_CURVE_PUBLICKEY: this socket's long-term public key (Z85 or 32 bytes). */
-  curvePublicKey: option<CurveKey | null>(null, keyCheck),
-  /** ZMQ_CURVE_SECRETKEY: this socket's long-term secret key (Z85 or 32 bytes); never shown in errors. */
-  curveSecretKey: option<CurveKey | null>(null, keyCheck, { secret: true }),
-  /** ZMQ_CURVE_SERVERKEY: the server's long-term public key; setting it makes this socket a CURVE client. */
-  curveServerKey: option<CurveKey | null>(null, keyCheck),
-} as const;
-
-export type CurveOptions = OptionValues<typeof curveOptions>;
-
-/** How a CURVE mechanism is made. */
-export interface CurveMechanismOptions {
-  /** The crypto backend: the pure-JS default, or a faster one (`sodiumCrypto()` from `@zmq/curve/sodium`). */
-  readonly crypto?: CurveCrypto;
-}
-
-/**
- * A CURVE mechanism with a chosen crypto backend. A client without its own
- * long-term keys gets a fresh pair per connection (a server that checks
- * client keys through ZAP will not know it).
- */
+/** A CURVE mechanism with a chosen crypto backend (the pure-JS one by default). */
 export function curveMechanism(options: CurveMechanismOptions = {}): SecurityMechanism<typeof curveOptions> {
-  const crypto = options.crypto ?? nobleCrypto;
-  return {
-    name: "CURVE",
-    label: "curve",
-    options: curveOptions,
-    selects: (v) => v.curveServer || v.curveServerKey !== null || v.curvePublicKey !== null || v.curveSecretKey !== null,
-    create(values, setup) {
-      const own = values.curveSecretKey !== null ? undefined : crypto.keyPair();
-      const secretKey = own ? own.secretKey : keyBytes(values.curveSecretKey!);
-      const publicKey = own ? own.publicKey : crypto.publicKey(secretKey);
-      if (values.curveServer) {
-        const authenticate = (credentials: readonly Uint8Array[]) => setup.authenticate(credentials);
-        return new CurveServerMechanism({ publicKey, secretKey, authenticate }, setup.properties, setup.alloc, crypto);
-      }
-      // Without a server key the handshake fails at once, as with an unusable key.
-      const serverKey = values.curveServerKey !== null ? keyBytes(values.curveServerKey) : new Uint8Array(32);
-      return new CurveClientMechanism({ serverKey, publicKey, secretKey }, setup.properties, setup.alloc, crypto);
-    },
-  };
+  return core.curveMechanism({ ...options, crypto: options.crypto ?? nobleCrypto });
 }
 
 /** The CURVE mechanism, on the pure-JS crypto: register it with `new Context({ mechanisms: [curve] })`. */
 export const curve: SecurityMechanism<typeof curveOptions> = /* @__PURE__ */ curveMechanism();
 
-export { type CurveCrypto, nobleCrypto } from "./crypto.js";
-export { sharedBoxKey } from "./box.js";
-export { CurveClientMechanism, type CurveClientKeys } from "./client.js";
-export { CurveServerMechanism, type CurveServerOptions } from "./server.js";
-export { type CurveKey, curveAllowList, curveKeyPair, curvePublicKey } from "./keys.js";
-export { z85Decode, z85Encode } from "@zmq/wire";
-
-declare module "@zmq/kernel" {
-  // Sockets of a Context that has CURVE carry its options as properties.
-  interface SocketBase extends CurveOptions {}
-  interface SocketOptions extends Partial<CurveOptions> {}
+/** A new long-term key pair, Z85-encoded, as zeromq.js's curveKeyPair() and libzmq's zmq_curve_keypair give it. */
+export function curveKeyPair(crypto: Pick<CurveCrypto, "keyPair"> = nobleCrypto): { publicKey: string; secretKey: string } {
+  return core.curveKeyPair(crypto);
 }
+
+/** The public key of a secret key, Z85-encoded (libzmq's zmq_curve_public). */
+export function curvePublicKey(secretKey: CurveKey, crypto: Pick<CurveCrypto, "publicKey"> = nobleCrypto): string {
+  return core.curvePublicKey(secretKey, crypto);
+}
+
+export { type CurveCrypto, nobleCrypto } from "./crypto.js";
+export { sharedBoxKey } from "./secretbox.js";
+export {
+  type CurveClientKeys,
+  type CurveKey,
+  type CurveMechanismOptions,
+  type CurveOptions,
+  type CurveServerOptions,
+  CurveClientMechanism,
+  CurveServerMechanism,
+  curveAllowList,
+  curveOptions,
+  z85Decode,
+  z85Encode,
+} from "./core.js";

@@ -6,7 +6,8 @@ import { errorCode } from "@zmq/kernel/testing";
 import { z85Decode, z85Encode } from "@zmq/wire";
 import { describe, expect, it } from "vitest";
 import { publicKeyOf } from "./box.js";
-import { curveAllowList, curveKeyPair, curvePublicKey, keyBytes, keyProblem } from "./keys.js";
+import { curveKeyPair, curvePublicKey } from "./index.js";
+import { curveAllowList, keyBytes, keyProblem } from "./keys.js";
 
 const Z85 = /^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/;
 

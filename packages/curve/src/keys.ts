@@ -4,7 +4,8 @@
  */
 import { ZmqError } from "@zmq/kernel";
 import { z85Decode, z85Encode } from "@zmq/wire";
-import { KEY_SIZE, generateKeyPair, publicKeyOf } from "./box.js";
+import type { CurveCrypto } from "./crypto.js";
+import { KEY_SIZE } from "./bytes.js";
 
 /** A key as an option takes it. */
 export type CurveKey = string | Uint8Array;
@@ -26,17 +27,17 @@ export function keyBytes(key: CurveKey): Uint8Array {
   return typeof key === "string" ? z85Decode(key) : key;
 }
 
-/** A new long-term key pair, Z85-encoded, as zeromq.js's curveKeyPair() and libzmq's zmq_curve_keypair give it. */
-export function curveKeyPair(): { publicKey: string; secretKey: string } {
-  const { publicKey, secretKey } = generateKeyPair();
+/** A new long-term key pair from `crypto`, Z85-encoded, as zeromq.js's curveKeyPair() and libzmq's zmq_curve_keypair give it. */
+export function curveKeyPair(crypto: Pick<CurveCrypto, "keyPair">): { publicKey: string; secretKey: string } {
+  const { publicKey, secretKey } = crypto.keyPair();
   return { publicKey: z85Encode(publicKey), secretKey: z85Encode(secretKey) };
 }
 
-/** The public key of a secret key, Z85-encoded (libzmq's zmq_curve_public). */
-export function curvePublicKey(secretKey: CurveKey): string {
+/** The public key of a secret key from `crypto`, Z85-encoded (libzmq's zmq_curve_public). */
+export function curvePublicKey(secretKey: CurveKey, crypto: Pick<CurveCrypto, "publicKey">): string {
   const problem = keyProblem(secretKey);
   if (problem !== undefined) throw new ZmqError("EINVAL", `A CURVE secret key must be ${problem}`);
-  return z85Encode(publicKeyOf(keyBytes(secretKey)));
+  return z85Encode(crypto.publicKey(keyBytes(secretKey)));
 }
 
 /**

@@ -4,6 +4,7 @@
 // inner flags byte RFC 26 gives, and the receiver's nonce check is exactly
 // "strictly above the last accepted one": increasing nonces pass whatever
 // the gaps, anything else is a WireError that leaves the state as it was.
+import { nobleCrypto } from "./crypto.js";
 import fc from "fast-check";
 import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE, type PlainFrame, ProtocolError, WireError } from "@zmq/wire";
 import { describe, expect, it } from "vitest";
@@ -55,12 +56,16 @@ function wireError(fn: () => unknown): WireError {
 /** A client -> server traffic pair on a fresh key; the sender's last nonce is `sent`, the receiver's last seen `received`. */
 function traffic(sent = 2, received = sent): { key: Uint8Array; sender: CurveTraffic; receiver: CurveTraffic } {
   const key = precompute(generateKeyPair().publicKey, generateKeyPair().secretKey);
-  return { key, sender: new CurveTraffic(key, false, sent, 0, dirty), receiver: new CurveTraffic(key, true, 0, received, dirty) };
+  return {
+    key,
+    sender: new CurveTraffic(key, false, sent, 0, dirty, nobleCrypto),
+    receiver: new CurveTraffic(key, true, 0, received, dirty, nobleCrypto),
+  };
 }
 
 /** A MESSAGE from the client side with nonce exactly `counter`. */
 const messageWithNonce = (key: Uint8Array, counter: number, body: Uint8Array): Uint8Array =>
-  new CurveTraffic(key, false, counter - 1, 0, dirty).wrap({ body, flags: 0 });
+  new CurveTraffic(key, false, counter - 1, 0, dirty, nobleCrypto).wrap({ body, flags: 0 });
 
 describe("CURVE traffic round trips", () => {
   // One key for the runs of this property: deriving keys is the slow part.
@@ -92,8 +97,8 @@ describe("CURVE traffic round trips", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER - 20 }), fc.integer({ min: 1, max: 20 }), (start, count) => {
         const key = shared.key;
-        const sender = new CurveTraffic(key, false, start, 0, dirty);
-        const receiver = new CurveTraffic(key, true, 0, start, dirty);
+        const sender = new CurveTraffic(key, false, start, 0, dirty, nobleCrypto);
+        const receiver = new CurveTraffic(key, true, 0, start, dirty, nobleCrypto);
         for (let i = 1; i <= count; i++) {
           const m = sender.wrap({ body: Uint8Array.of(i), flags: 0 });
           expect(readU64(m, 8)).toBe(start + i);
@@ -108,10 +113,16 @@ describe("CURVE traffic round trips", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.boolean(), frameArb), { minLength: 1, maxLength: 10 }), async (items) => {
         const serverLong = generateKeyPair();
-        const client = new CurveClientMechanism({ serverKey: serverLong.publicKey, ...generateKeyPair() }, [["Socket-Type", "DEALER"]], dirty);
+        const client = new CurveClientMechanism(
+          { serverKey: serverLong.publicKey, ...generateKeyPair() },
+          [["Socket-Type", "DEALER"]],
+          nobleCrypto,
+          dirty,
+        );
         const server = new CurveServerMechanism(
           { ...serverLong, authenticate: () => Promise.resolve(undefined) },
           [["Socket-Type", "ROUTER"]],
+          nobleCrypto,
           dirty,
         );
         expect(server.processCommand(client.nextCommand()!)).toBeUndefined();
@@ -143,7 +154,7 @@ describe("CURVE MESSAGE nonces", () => {
         fc.nat(),
         (values, below) => {
           const nonces = [...values].sort((a, b) => a - b);
-          const receiver = new CurveTraffic(key, true, 0, below % nonces[0]!, dirty);
+          const receiver = new CurveTraffic(key, true, 0, below % nonces[0]!, dirty, nobleCrypto);
           for (const n of nonces) expect(receiver.unwrap(messageWithNonce(key, n, body)).body).toEqual(body);
         },
       ),
@@ -154,7 +165,7 @@ describe("CURVE MESSAGE nonces", () => {
   it("any nonce not above the last accepted one is a WireError (ZMTP_INVALID_SEQUENCE), and changes nothing", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER - 1 }), fc.nat(), (last, back) => {
-        const receiver = new CurveTraffic(key, true, 0, 0, dirty);
+        const receiver = new CurveTraffic(key, true, 0, 0, dirty, nobleCrypto);
         receiver.unwrap(messageWithNonce(key, last, body));
         // A properly sealed MESSAGE with an old nonce: 0 <= stale <= last.
         const stale = last - (back % (last + 1));
@@ -176,7 +187,7 @@ describe("CURVE MESSAGE nonces", () => {
   it("in any order, exactly the nonces above every one accepted before are accepted", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 40 }), fc.integer({ min: 0, max: 5 }), (nonces, start) => {
-        const receiver = new CurveTraffic(key, true, 0, start, dirty);
+        const receiver = new CurveTraffic(key, true, 0, start, dirty, nobleCrypto);
         let last = start;
         for (const n of nonces) {
           const m = messageWithNonce(key, n, Uint8Array.of(n));
@@ -195,7 +206,7 @@ describe("CURVE MESSAGE nonces", () => {
   it("a rejected MESSAGE (bad box) does not move the nonce: the same nonce with a good box is still taken", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.nat(), (n, where) => {
-        const receiver = new CurveTraffic(key, true, 0, 0, dirty);
+        const receiver = new CurveTraffic(key, true, 0, 0, dirty, nobleCrypto);
         const good = messageWithNonce(key, n, randomBytes(8));
         const bad = good.slice();
         bad[16 + (where % (good.length - 16))]! ^= 0x40;

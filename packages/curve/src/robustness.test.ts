@@ -12,6 +12,7 @@
 // server must report each bad connection (handshake:error:* and disconnect)
 // and close it; the server's live connections (accept minus disconnect
 // events) and, when gc can be had, its heap, stay bounded.
+import { nobleCrypto } from "./crypto.js";
 import { type Socket as NetSocket, connect as netConnect } from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -93,6 +94,7 @@ function helloFor(serverKey: string, keys: Keys = curveKeyPair()): Uint8Array {
   const client = new CurveClientMechanism(
     { serverKey: z85Decode(serverKey), publicKey: z85Decode(keys.publicKey), secretKey: z85Decode(keys.secretKey) },
     [["Socket-Type", "PUSH"]],
+    nobleCrypto,
   );
   return client.nextCommand()!;
 }
@@ -118,6 +120,7 @@ function scriptedClient(port: number, serverKey: string, keys: Keys) {
           const m = new CurveClientMechanism(
             { serverKey: z85Decode(serverKey), publicKey: z85Decode(keys.publicKey), secretKey: z85Decode(keys.secretKey) },
             properties,
+            nobleCrypto,
           );
           const next = m.nextCommand.bind(m);
           m.nextCommand = () => {

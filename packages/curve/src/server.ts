@@ -22,8 +22,8 @@ import {
   peerError,
   unexpectedCommand,
 } from "@zmq/wire";
-import { randomBytes } from "./box.js";
-import { type CurveCrypto, nobleCrypto } from "./crypto.js";
+import { randomBytes } from "./bytes.js";
+import type { CurveCrypto } from "./crypto.js";
 import {
   CurveTraffic,
   COOKIE_PREFIX,
@@ -88,8 +88,8 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
   constructor(
     private readonly options: CurveServerOptions,
     private readonly properties: MetadataInput,
+    private readonly crypto: CurveCrypto,
     private readonly alloc: (size: number) => Uint8Array = (size) => new Uint8Array(size),
-    private readonly crypto: CurveCrypto = nobleCrypto,
   ) {
     super();
   }

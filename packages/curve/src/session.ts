@@ -6,8 +6,8 @@
  * body).
  */
 import { FLAG_COMMAND, FLAG_MORE, type PlainFrame, ProtocolError, WireError } from "@zmq/wire";
-import { BOX_OVERHEAD } from "./box.js";
-import { type CurveCrypto, nobleCrypto } from "./crypto.js";
+import { BOX_OVERHEAD } from "./bytes.js";
+import type { CurveCrypto } from "./crypto.js";
 
 const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
@@ -91,7 +91,7 @@ export class CurveTraffic {
     private sent: number,
     private received: number,
     private readonly alloc: (size: number) => Uint8Array,
-    private readonly crypto: CurveCrypto = nobleCrypto,
+    private readonly crypto: CurveCrypto,
   ) {
     this.sendPrefix = ascii(asServer ? "CurveZMQMESSAGES" : "CurveZMQMESSAGEC");
     this.receivePrefix = ascii(asServer ? "CurveZMQMESSAGEC" : "CurveZMQMESSAGES");

@@ -71,10 +71,10 @@ describe("libsodium backend", () => {
       const server = new CurveServerMechanism(
         { ...serverLong, authenticate: ([key]) => (asked.push(key!), Promise.resolve({ status: "200", userId: "u" })) },
         [["Socket-Type", "PULL"]],
-        alloc,
         serverCrypto,
+        alloc,
       );
-      const client = new CurveClientMechanism({ serverKey: serverLong.publicKey, ...clientLong }, [["Socket-Type", "PUSH"]], alloc, clientCrypto);
+      const client = new CurveClientMechanism({ serverKey: serverLong.publicKey, ...clientLong }, [["Socket-Type", "PUSH"]], clientCrypto, alloc);
       expect(server.processCommand(client.nextCommand()!)).toBeUndefined();
       client.processCommand(server.nextCommand()!);
       await server.processCommand(client.nextCommand()!);

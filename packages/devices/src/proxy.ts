@@ -45,8 +45,8 @@ function frameStats(msg: Msg): [number, number] {
   return [msg.length, bytes];
 }
 
-const sendOnly = new Set(["PUSH", "PUB"]);
-const receiveOnly = new Set(["PULL", "SUB"]);
+const sendOnly = /* @__PURE__ */ new Set(["PUSH", "PUB"]);
+const receiveOnly = /* @__PURE__ */ new Set(["PULL", "SUB"]);
 const canReceive = (s: Socket) => !sendOnly.has(s.socketType);
 const canSend = (s: Socket) => !receiveOnly.has(s.socketType);
 

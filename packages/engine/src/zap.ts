@@ -125,7 +125,7 @@ export function parseZapReply(msg: Msg, idMatches: boolean): ZapReply {
   return { status, userId: text(msg[5]) };
 }
 
-const clients = new WeakMap<TransportContext, ZapClient>();
+const clients = /* @__PURE__ */ new WeakMap<TransportContext, ZapClient>();
 
 /** The Context's inproc transport, which ZAP handlers bind with, if it has one. */
 function inprocOf(context: TransportContext): MessageTransport | undefined {

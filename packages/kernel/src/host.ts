@@ -66,7 +66,7 @@ class SocketObserver extends Observer {
 }
 
 /** Open sockets that have had a pipe: the ones whose queued messages may hold the loop at exit. */
-const openHosts = new Set<SocketHost>();
+const openHosts = /* @__PURE__ */ new Set<SocketHost>();
 let exitHookInstalled = false;
 
 /** Where the runtime reports that its event loop ran empty (Node, Deno and Bun: process "beforeExit"). */

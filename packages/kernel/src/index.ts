@@ -4,7 +4,7 @@
  * mechanisms). Runtime-agnostic: no Node built-ins.
  */
 export { Context, type ContextOptions } from "./context.js";
-export { parseEndpoint } from "./endpoint.js";
+export { ipVersion, isMulticast, parseEndpoint } from "./endpoint.js";
 export { type ErrorCode, Errno, ErrorMessages, ZmqError, isZmqError, typeError } from "./errors.js";
 export {
   type CommandMsg,

@@ -26,7 +26,7 @@ export interface FrameCodec {
   alloc(size: number): Uint8Array;
 }
 
-const textEncoder = new TextEncoder();
+const textEncoder = /* @__PURE__ */ new TextEncoder();
 
 export const plainFrames: FrameCodec = {
   fromString: (text) => textEncoder.encode(text),

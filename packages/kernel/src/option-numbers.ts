@@ -79,7 +79,7 @@ export const SOCKET_OPTION_NUMBERS: Readonly<Record<number, string>> = {
   94: "loopbackFastPath",
 };
 
-const READ_ONLY = new Set(["type", "lastEndpoint", "securityMechanism", "threadSafe"]);
+const READ_ONLY = /* @__PURE__ */ new Set(["type", "lastEndpoint", "securityMechanism", "threadSafe"]);
 /** libzmq's numbers for the mechanisms `securityMechanism` names. */
 const MECHANISM_NUMBERS: Readonly<Record<string, number>> = { plain: 1, curve: 2, gssapi: 3 };
 

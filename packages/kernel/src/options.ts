@@ -203,7 +203,7 @@ interface ClassOptions {
   readonly defaults: Record<string, unknown>;
 }
 
-const byClass = new WeakMap<object, ClassOptions>();
+const byClass = /* @__PURE__ */ new WeakMap<object, ClassOptions>();
 
 /**
  * Declares a class's options: accessors on its prototype (except names it
@@ -227,7 +227,7 @@ export function defineOptions(cls: { readonly prototype: object }, specs: Option
   defineAccessors(cls.prototype, specs);
 }
 
-const descriptorsBySpecs = new WeakMap<OptionSpecs, PropertyDescriptorMap>();
+const descriptorsBySpecs = /* @__PURE__ */ new WeakMap<OptionSpecs, PropertyDescriptorMap>();
 
 /** One accessor pair per option, made once per specs object so that every object given them shares one shape. */
 function descriptorsFor(specs: OptionSpecs): PropertyDescriptorMap {

@@ -89,7 +89,7 @@ class LoopHolds {
 const WATCH_MS = 20;
 
 /** The process-wide loop holds (there is one event loop). */
-export const loopHolds = new LoopHolds();
+export const loopHolds = /* @__PURE__ */ new LoopHolds();
 
 export class PendingOperations<I, O> {
   private readonly queue = new Queue<Pending<I, O>>();

@@ -21,7 +21,8 @@ interface Channel {
   port2: { postMessage(message: undefined): void };
 }
 
-const webChannel = (globalThis as unknown as { MessageChannel?: new () => Channel }).MessageChannel;
+/** The web's MessageChannel; read only where there is no setImmediate (in Node the global loads the worker and stream modules). */
+const webChannel = () => (globalThis as unknown as { MessageChannel?: new () => Channel }).MessageChannel;
 
 /**
  * One event-loop turn: setImmediate where the runtime has it (Node, Bun,
@@ -34,8 +35,8 @@ const macrotask: (fn: () => void) => void =
     ? (fn) => {
         setImmediate(fn);
       }
-    : typeof webChannel === "function"
-      ? channelTask(webChannel)
+    : typeof webChannel() === "function"
+      ? channelTask(webChannel()!)
       : (fn) => {
           setTimeout(fn, 0);
         };

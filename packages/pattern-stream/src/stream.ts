@@ -28,7 +28,7 @@ export interface StreamOptions extends SocketOptions, Partial<OptionValues<typeo
 export interface Stream extends OptionValues<typeof streamOptions> {}
 
 /** The schemes whose streams carry raw bytes, as libzmq's STREAM takes them. */
-const RAW_SCHEMES = new Set(["tcp", "ipc"]);
+const RAW_SCHEMES = /* @__PURE__ */ new Set(["tcp", "ipc"]);
 
 /**
  * STREAM (libzmq's ZMQ_STREAM): plain TCP or unix-socket peers that speak no

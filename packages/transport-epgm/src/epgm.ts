@@ -22,8 +22,8 @@ export interface EpgmTransport extends StreamTransport {
   readonly scheme: "epgm" | "pgm";
 }
 
-const SENDERS = new Set(["PUB", "XPUB"]);
-const RECEIVERS = new Set(["SUB", "XSUB"]);
+const SENDERS = /* @__PURE__ */ new Set(["PUB", "XPUB"]);
+const RECEIVERS = /* @__PURE__ */ new Set(["SUB", "XSUB"]);
 
 function endpointFor(host: SessionHost, endpoint: Endpoint): EpgmSender | EpgmReceiver {
   const type = host.socketType;

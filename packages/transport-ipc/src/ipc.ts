@@ -5,10 +5,11 @@
  * path in a new temporary directory, the file is removed on unbind, and a
  * path longer than a unix socket address holds is EINVAL.
  */
-import { lstatSync, mkdtempSync, rmdirSync, unlinkSync } from "node:fs";
-import { createServer, connect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import type * as Fs from "node:fs";
+import { createRequire } from "node:module";
+import type { Socket } from "node:net";
+import type * as Os from "node:os";
+import type * as Path from "node:path";
 import {
   type ByteStream,
   type ConnectOptions,
@@ -20,7 +21,13 @@ import {
   ZmqError,
 } from "@zmq/kernel";
 import { zmtpEngine } from "@zmq/engine";
-import { fromDenoDenial, listenOn, nodeByteStream } from "@zmq/transport-tcp";
+import { fromDenoDenial, listenOn, nodeByteStream, nodeNet } from "@zmq/transport-tcp";
+
+// Required on first use: an ES import of node:fs would build Node's file streams at import.
+const nodeRequire = createRequire(import.meta.url);
+const fs = () => nodeRequire("node:fs") as typeof Fs;
+const join = (...parts: string[]) => (nodeRequire("node:path") as typeof Path).join(...parts);
+const tmpdir = () => (nodeRequire("node:os") as typeof Os).tmpdir();
 
 /** sun_path holds 108 bytes including the terminating NUL. */
 const MAX_PATH_BYTES = 107;
@@ -52,7 +59,7 @@ function parseIpcPath(endpoint: Endpoint): IpcPath {
 
 function isSocketFile(path: string): boolean {
   try {
-    return lstatSync(path).isSocket();
+    return fs().lstatSync(path).isSocket();
   } catch {
     return false;
   }
@@ -76,7 +83,7 @@ export function ipc(): IpcTransport {
       let target = endpoint;
       if (endpoint.address === "*") {
         try {
-          tempDir = mkdtempSync(join(tmpdir(), "zmq-ts-"));
+          tempDir = fs().mkdtempSync(join(tmpdir(), "zmq-ts-"));
         } catch (error) {
           // Deno without --allow-write: a clear EACCES, not its NotCapable.
           throw fromDenoDenial(error, endpoint.url);
@@ -85,13 +92,13 @@ export function ipc(): IpcTransport {
         target = { scheme: "ipc", address: path, url: `ipc://${path}` };
       }
       const { socketPath, abstract } = parseIpcPath(target);
-      const server = createServer({ noDelay: true });
+      const server = nodeNet().createServer({ noDelay: true });
       try {
         await listenOn(server, { path: socketPath, backlog: options.backlog }, target.url);
       } catch (error) {
         // A socket file left behind by an earlier process: replace it, as libzmq does.
         if (abstract || (error as ZmqError).code !== "EADDRINUSE" || !isSocketFile(socketPath)) throw error;
-        unlinkSync(socketPath);
+        fs().unlinkSync(socketPath);
         await listenOn(server, { path: socketPath, backlog: options.backlog }, target.url);
       }
       // A listening socket nobody waits on does not keep a process alive (as zeromq.js).
@@ -105,7 +112,7 @@ export function ipc(): IpcTransport {
           // node removes the file when the server closes; a temporary directory is ours to remove.
           if (tempDir) {
             try {
-              rmdirSync(tempDir);
+              fs().rmdirSync(tempDir);
             } catch {
               // already gone, or something else was put there: leave it
             }
@@ -116,7 +123,7 @@ export function ipc(): IpcTransport {
 
     connect(endpoint: Endpoint, options: ConnectOptions): ByteStream {
       const { socketPath } = parseIpcPath(endpoint);
-      const socket = connect({ path: socketPath });
+      const socket = nodeNet().connect({ path: socketPath });
       return nodeByteStream(socket, { endpoint: endpoint.url, remoteAddress: "", connectTimeout: options.connectTimeout });
     },
 

@@ -3,8 +3,7 @@
  * address, `[IPv6]`, a hostname, or `*` (bind only), and port a number or
  * `*` / 0 (bind only: an ephemeral port).
  */
-import { isIP } from "node:net";
-import { ZmqError } from "@zmq/kernel";
+import { ZmqError, ipVersion } from "@zmq/kernel";
 
 export interface TcpAddress {
   /** Host as given, without brackets; "*" for any. */
@@ -24,7 +23,7 @@ export function parseTcpAddress(url: string, address: string, bind: boolean): Tc
   if (host.startsWith("[")) {
     if (!host.endsWith("]")) throw invalid("unclosed [ in IPv6 address");
     host = host.slice(1, -1);
-    if (isIP(host.split("%")[0]!) !== 6) throw invalid(`${JSON.stringify(host)} is not an IPv6 address`);
+    if (ipVersion(host.split("%")[0]!) !== 6) throw invalid(`${JSON.stringify(host)} is not an IPv6 address`);
   } else if (host.includes(":")) {
     throw invalid("IPv6 addresses go in brackets: tcp://[::1]:5555");
   }
@@ -46,5 +45,5 @@ export function parseTcpAddress(url: string, address: string, bind: boolean): Tc
 
 /** Formats host and port as a tcp:// endpoint (IPv6 in brackets). */
 export function formatTcpEndpoint(host: string, port: number): string {
-  return isIP(host) === 6 ? `tcp://[${host}]:${port}` : `tcp://${host}:${port}`;
+  return ipVersion(host) === 6 ? `tcp://[${host}]:${port}` : `tcp://${host}:${port}`;
 }

@@ -5,7 +5,7 @@
  */
 import type * as Dns from "node:dns/promises";
 import { createRequire } from "node:module";
-import { type Server, type Socket, connect, createServer } from "node:net";
+import type { Server, Socket } from "node:net";
 import {
   type ByteStream,
   type ConnectOptions,
@@ -20,6 +20,7 @@ import { zmtpEngine } from "@zmq/engine";
 import { formatTcpEndpoint, parseTcpAddress } from "./address.js";
 import { nodeByteStream, zmqCode } from "./node-stream.js";
 import { denoNetHost, denoPermissionError } from "./deno-permission.js";
+import { nodeNet } from "./node-net.js";
 
 // node:dns is loaded when a hostname first needs resolving, not at import: a cold start pays only for what it uses.
 const nodeRequire = createRequire(import.meta.url);
@@ -88,7 +89,7 @@ export function tcp(): TcpTransport {
           throw new ZmqError("ENODEV", undefined, endpoint.url);
         }
       }
-      const server = createServer({ noDelay: true, pauseOnConnect: false });
+      const server = nodeNet().createServer({ noDelay: true, pauseOnConnect: false });
       await listenOn(server, { host: ip, port, backlog: options.backlog, ipv6Only: false }, endpoint.url);
       // A listening socket nobody waits on does not keep a process alive (as zeromq.js).
       server.unref();
@@ -108,7 +109,7 @@ export function tcp(): TcpTransport {
 
     connect(endpoint: Endpoint, options: ConnectOptions): ByteStream {
       const { host, port } = parseTcpAddress(endpoint.url, endpoint.address, false);
-      const socket = connect({ host, port, family: options.ipv6 ? 0 : host.includes(":") ? 6 : 0, noDelay: true });
+      const socket = nodeNet().connect({ host, port, family: options.ipv6 ? 0 : host.includes(":") ? 6 : 0, noDelay: true });
       applyKeepalive(socket, options);
       return nodeByteStream(socket, { endpoint: endpoint.url, connectTimeout: options.connectTimeout });
     },

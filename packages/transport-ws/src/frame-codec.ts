@@ -47,7 +47,7 @@ export function maskInPlace(buf: Uint8Array, mask: Uint8Array): void {
  * from the platform's CSPRNG, drawn 1,024 at a time (one call per thousand
  * frames instead of one per frame).
  */
-const maskPool = new Uint32Array(1024);
+const maskPool = /* @__PURE__ */ new Uint32Array(1024);
 let maskAt = maskPool.length;
 
 /** Four random bytes for a mask, as one number. */

@@ -10,18 +10,21 @@
 import type * as Crypto from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { createRequire } from "node:module";
-import { type Socket, connect as netConnect } from "node:net";
+import type * as Net from "node:net";
+import type { Socket } from "node:net";
 import type * as Tls from "node:tls";
 import type { ConnectionOptions as TlsConnectionOptions } from "node:tls";
 import type { WsAddress } from "./endpoint.js";
 import { RawWsStream } from "./raw-stream.js";
 
-// node:crypto and node:tls load on first use, not at import: a cold start pays only for what it uses.
+// node:crypto, node:net and node:tls load on first use, not at import: a cold start pays only for what it uses.
 const nodeRequire = createRequire(import.meta.url);
 let cryptoModule: typeof Crypto | undefined;
 let tlsModule: typeof Tls | undefined;
+let netModule: typeof Net | undefined;
 const crypto = (): typeof Crypto => (cryptoModule ??= nodeRequire("node:crypto") as typeof Crypto);
 const tls = (): typeof Tls => (tlsModule ??= nodeRequire("node:tls") as typeof Tls);
+const net = (): typeof Net => (netModule ??= nodeRequire("node:net") as typeof Net);
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /** A response head longer than this is not a WebSocket server's. */
@@ -80,7 +83,7 @@ export function connectClient(a: WsAddress, offer: readonly string[], options: C
   const family = options.ipv6 ? 0 : host.includes(":") ? 6 : 0;
   const socket = a.secure
     ? tls().connect({ ...options.tls, host, port: a.port, servername: options.tls?.servername ?? (/^[\d.:]+$/.test(host) ? undefined : host) })
-    : netConnect({ host, port: a.port, family });
+    : net().connect({ host, port: a.port, family });
   const stream = new RawWsStream(socket, {
     endpoint: options.endpoint,
     remoteAddress: "",

@@ -1,14 +1,14 @@
 /** Small byte helpers shared by the codec. Runtime-agnostic. */
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8");
+const encoder = /* @__PURE__ */ new TextEncoder();
+const decoder = /* @__PURE__ */ new TextDecoder("utf-8");
 
 /** A function that returns `n` writable bytes; Node callers may pass `Buffer.allocUnsafe`. */
 export type Allocator = (size: number) => Uint8Array;
 
 export const defaultAlloc: Allocator = (size) => new Uint8Array(size);
 
-export const EMPTY = new Uint8Array(0);
+export const EMPTY = /* @__PURE__ */ new Uint8Array(0);
 
 /** UTF-8 bytes of a string. */
 export function utf8(text: string): Uint8Array {

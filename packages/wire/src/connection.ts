@@ -74,7 +74,7 @@ export interface ConnectionHandler {
 }
 
 /** Socket types that send an Identity property in READY (libzmq). */
-const SENDS_IDENTITY: ReadonlySet<SocketTypeName> = new Set(["REQ", "DEALER", "ROUTER"]);
+const SENDS_IDENTITY: ReadonlySet<SocketTypeName> = /* @__PURE__ */ new Set(["REQ", "DEALER", "ROUTER"]);
 
 /** Our READY / INITIATE properties, in libzmq's order. */
 export function ownProperties(options: Pick<ConnectionOptions, "socketType" | "routingId" | "metadata">): [string, Uint8Array | string][] {

@@ -30,7 +30,7 @@ export const SocketTypes = {
 
 export type SocketTypeName = keyof typeof SocketTypes;
 
-const byNumber: readonly SocketTypeName[] = (() => {
+const byNumber: readonly SocketTypeName[] = /* @__PURE__ */ (() => {
   const out: SocketTypeName[] = [];
   for (const [name, n] of Object.entries(SocketTypes)) out[n] = name as SocketTypeName;
   return out;

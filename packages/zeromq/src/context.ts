@@ -1,6 +1,5 @@
 import { Context as KernelContext, type ContextOptions, type FrameCodec, ZmqError, typeError } from "@zmq/kernel";
 import { CONTEXT_OPTION_SPECS, type ContextOptionName, MAX_SOCKETS_LIMIT, checkContextOption, contextOptionName } from "./context-options.js";
-import { curveMechanism } from "@zmq/curve";
 import { plain } from "@zmq/plain";
 import { inproc } from "@zmq/transport-inproc";
 import { ipc } from "@zmq/transport-ipc";
@@ -8,10 +7,7 @@ import { tcp } from "@zmq/transport-tcp";
 import { epgm, pgm } from "@zmq/transport-epgm";
 import { udp } from "@zmq/transport-udp";
 import { ws, wss } from "@zmq/transport-ws";
-import { nodeCurveCrypto } from "./node-curve.js";
-
-/** CURVE with X25519 from node:crypto (native) and boxes from @noble/ciphers. */
-const curve = /* @__PURE__ */ curveMechanism({ crypto: nodeCurveCrypto });
+import { curve } from "./node-curve.js";
 
 /** Frames as Node Buffers, as zeromq.js gives them; views, never copies. */
 export const bufferFrames: FrameCodec = {
@@ -146,7 +142,7 @@ export interface ZeromqContextOptions {
 }
 
 /** The options the kernel's Context takes itself. */
-const KERNEL_KEYS = new Set(["transports", "frames", "mechanisms", "blocky"]);
+const KERNEL_KEYS = /* @__PURE__ */ new Set(["transports", "frames", "mechanisms", "blocky"]);
 
 let shared: Context | undefined;
 

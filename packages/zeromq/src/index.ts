@@ -10,7 +10,7 @@
 import { defaultContext } from "./context.js";
 
 export { Context, type ZeromqContextOptions, bufferFrames, defaultContext } from "./context.js";
-export { nodeCurveCrypto } from "./node-curve.js";
+export { curve, curveKeyPair, curveMechanism, curvePublicKey, nodeCurveCrypto } from "./node-curve.js";
 export { capability, version } from "./meta.js";
 export { type WsOptions, type WssOptions, type WsTransport, ws, wss } from "@zmq/transport-ws";
 export { type UdpTransport, udp } from "@zmq/transport-udp";
@@ -25,14 +25,10 @@ export {
   type CurveKey,
   type CurveMechanismOptions,
   type CurveOptions,
-  curve,
   curveAllowList,
-  curveKeyPair,
-  curveMechanism,
-  curvePublicKey,
   z85Decode,
   z85Encode,
-} from "@zmq/curve";
+} from "@zmq/curve/core";
 export { type ZapDecider, type ZapRequest, type ZapVerdict, serveZap } from "@zmq/engine";
 export { Proxy, ProxyRun, type ProxyStatistics, proxy, steerableProxy } from "@zmq/devices";
 export { Dealer, type Message, Pair, Publisher, Pull, Push, Reply, Request, Router, Stream, Subscriber, XPublisher, XSubscriber } from "./sockets.js";

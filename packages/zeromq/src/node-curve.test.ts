@@ -1,13 +1,21 @@
 // The default Context's CURVE backend: X25519 from node:crypto must give
 // exactly what @noble/curves gives (public keys, box keys), refuse what it
 // refuses, and box with the same bytes.
-import { nobleCrypto } from "@zmq/curve";
+import { nobleCrypto, sharedBoxKey } from "@zmq/curve";
 import { describe, expect, it } from "vitest";
 import { nodeCurveCrypto } from "./index.js";
+import { RFC7748 } from "./node-curve.js";
 
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
 describe("nodeCurveCrypto", () => {
+  it("checks node:crypto against RFC 7748's vectors, which @noble/curves gives too", () => {
+    const hex = (text: string) => new Uint8Array(Buffer.from(text, "hex"));
+    expect(nobleCrypto.publicKey(hex(RFC7748.alice))).toEqual(hex(RFC7748.alicePublic));
+    expect(nobleCrypto.precompute(hex(RFC7748.bobPublic), hex(RFC7748.alice))).toEqual(sharedBoxKey(hex(RFC7748.shared)));
+    expect(nodeCurveCrypto.publicKey(hex(RFC7748.alice))).toEqual(hex(RFC7748.alicePublic));
+  });
+
   it("is not the pure-JS fallback here (node:crypto has X25519)", () => {
     // Runs the first-use check; afterwards its answers come from node:crypto.
     const pair = nodeCurveCrypto.keyPair();

@@ -6,14 +6,31 @@
  * natively it is many times faster than in JavaScript. @zmq/zeromq's
  * default Context and curveKeyPair() use it.
  *
- * node:crypto loads on first use, not at import. The first use checks it
- * against @noble/curves on a known key; where the runtime has no X25519 in
- * node:crypto (or a different answer), everything falls back to the
- * pure-JS backend.
+ * node:crypto loads on first use, not at import, and @noble/curves not at
+ * all: the first use checks node:crypto against RFC 7748's X25519 test
+ * vectors, and only where the runtime has no X25519 there (or a different
+ * answer) does everything fall back to the pure-JS backend, loaded then.
  */
 import type * as NodeCrypto from "node:crypto";
 import { createRequire } from "node:module";
-import { type CurveCrypto, nobleCrypto, sharedBoxKey } from "@zmq/curve";
+import * as core from "@zmq/curve/core";
+import type { CurveCrypto, CurveKey, CurveMechanismOptions, curveOptions } from "@zmq/curve/core";
+import type * as Secretbox from "@zmq/curve/secretbox";
+import type { SecurityMechanism } from "@zmq/kernel";
+
+/** RFC 7748, section 6.1: two secret keys, the first one's public key, and the secret they share. */
+export const RFC7748 = {
+  alice: "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+  alicePublic: "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a",
+  bobPublic: "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f",
+  shared: "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742",
+};
+const hex = (text: string) => new Uint8Array(Buffer.from(text, "hex"));
+
+const nodeRequire = createRequire(import.meta.url);
+let boxes: typeof Secretbox | undefined;
+/** The pure-JS boxes (@noble/ciphers), loaded with the first connection that needs them, not at import. */
+const secretbox = (): typeof Secretbox => (boxes ??= nodeRequire("@zmq/curve/secretbox") as typeof Secretbox);
 
 /** The base64url of 32 zero bytes: a JWK private key needs an "x", and node:crypto derives the real one from "d". */
 const ANY_X = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
@@ -23,7 +40,7 @@ const b64u = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, 
 function nativeX25519(): Pick<CurveCrypto, "publicKey" | "keyPair" | "precompute"> | undefined {
   let c: typeof NodeCrypto;
   try {
-    c = createRequire(import.meta.url)("node:crypto") as typeof NodeCrypto;
+    c = nodeRequire("node:crypto") as typeof NodeCrypto;
   } catch {
     return undefined;
   }
@@ -44,34 +61,59 @@ function nativeX25519(): Pick<CurveCrypto, "publicKey" | "keyPair" | "precompute
     // OpenSSL refuses a low-order public key (an all-zero shared secret) by throwing, as the contract asks.
     precompute(peerPublicKey: Uint8Array, secretKey: Uint8Array): Uint8Array {
       const peer = c.createPublicKey({ key: { kty: "OKP", crv: "X25519", x: b64u(peerPublicKey) }, format: "jwk" });
-      return sharedBoxKey(c.diffieHellman({ privateKey: privateKey(secretKey), publicKey: peer }));
+      return secretbox().sharedBoxKey(c.diffieHellman({ privateKey: privateKey(secretKey), publicKey: peer }));
     },
   };
   try {
-    // A known answer: the same public key and box key as the pure-JS backend.
-    const a = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
-    const b = Uint8Array.from({ length: 32 }, (_, i) => 200 - i);
+    // Known answers: RFC 7748's public key and shared secret (as a box key).
+    const a = hex(RFC7748.alice);
     const same = (x: Uint8Array, y: Uint8Array) => x.length === y.length && x.every((v, i) => v === y[i]);
-    if (!same(ops.publicKey(a), nobleCrypto.publicKey(a))) return undefined;
-    if (!same(ops.precompute(nobleCrypto.publicKey(b), a), nobleCrypto.precompute(nobleCrypto.publicKey(b), a))) return undefined;
+    if (!same(ops.publicKey(a), hex(RFC7748.alicePublic))) return undefined;
+    if (!same(ops.precompute(hex(RFC7748.bobPublic), a), secretbox().sharedBoxKey(hex(RFC7748.shared)))) return undefined;
   } catch {
     return undefined;
   }
   return ops;
 }
 
-let x25519: Pick<CurveCrypto, "publicKey" | "keyPair" | "precompute"> | undefined;
-const native = () => (x25519 ??= nativeX25519() ?? nobleCrypto);
+type X25519 = Pick<CurveCrypto, "publicKey" | "keyPair" | "precompute">;
+let x25519: X25519 | undefined;
+let fallback = false;
+
+/** The pure-JS X25519 of @zmq/curve (@noble/curves), loaded only where node:crypto cannot serve. */
+function pureX25519(): X25519 {
+  fallback = true;
+  return (nodeRequire("@zmq/curve") as { nobleCrypto: X25519 }).nobleCrypto;
+}
+const native = () => (x25519 ??= nativeX25519() ?? pureX25519());
 
 /** X25519 from node:crypto, boxes from @noble/ciphers; the pure-JS backend where node:crypto has no X25519. */
 export const nodeCurveCrypto: CurveCrypto = {
   /** "node:crypto+noble", or "noble" once the first use found no X25519 in node:crypto. */
   get name() {
-    return x25519 === nobleCrypto ? "noble" : "node:crypto+noble";
+    return fallback ? "noble" : "node:crypto+noble";
   },
   publicKey: (secretKey) => native().publicKey(secretKey),
   keyPair: () => native().keyPair(),
   precompute: (publicKey, secretKey) => native().precompute(publicKey, secretKey),
-  seal: (key, nonce, plaintext, output) => nobleCrypto.seal(key, nonce, plaintext, output),
-  open: (key, nonce, box, output) => nobleCrypto.open(key, nonce, box, output),
+  seal: (key, nonce, plaintext, output) => secretbox().seal(key, nonce, plaintext, output),
+  open: (key, nonce, box, output) => secretbox().open(key, nonce, box, output),
 };
+
+/** A CURVE mechanism (the default Context's, with `nodeCurveCrypto` unless another backend is given). */
+export function curveMechanism(options: CurveMechanismOptions = {}): SecurityMechanism<typeof curveOptions> {
+  return core.curveMechanism({ ...options, crypto: options.crypto ?? nodeCurveCrypto });
+}
+
+/** CURVE on `nodeCurveCrypto`: the mechanism the default Context has. */
+export const curve: SecurityMechanism<typeof curveOptions> = /* @__PURE__ */ curveMechanism();
+
+/** A new long-term key pair, Z85-encoded, as zeromq.js's curveKeyPair() gives it (X25519 from node:crypto). */
+export function curveKeyPair(): { publicKey: string; secretKey: string } {
+  return core.curveKeyPair(nodeCurveCrypto);
+}
+
+/** The public key of a secret key, Z85-encoded (libzmq's zmq_curve_public). */
+export function curvePublicKey(secretKey: CurveKey): string {
+  return core.curvePublicKey(secretKey, nodeCurveCrypto);
+}

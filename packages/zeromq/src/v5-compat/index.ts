@@ -8,7 +8,7 @@
  *   sock.bindSync("tcp://127.0.0.1:3000");
  *   sock.send(["work", "item"]);
  */
-import { curveKeyPair } from "@zmq/curve";
+import { curveKeyPair } from "../node-curve.js";
 import { defaultContext } from "../context.js";
 import { version } from "../meta.js";
 import type { SocketType } from "./constants.js";
