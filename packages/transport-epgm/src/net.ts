@@ -12,8 +12,8 @@
  *    interface, and sends NAKs from a second, unbound socket.
  */
 import type { Socket as DgramSocket } from "node:dgram";
-import type { SessionHost } from "@zmq/kernel";
-import { type NodeApi, interfaceAddress, nodeApi } from "@zmq/transport-udp";
+import { Errno, type Pipe, type PipeOwner, type SessionHost, pipePair } from "@zmq/kernel";
+import { type NodeApi, asZmqError, interfaceAddress, nodeApi } from "@zmq/transport-udp";
 import type { EpgmAddress } from "./address.js";
 
 export interface Opened {
@@ -103,3 +103,25 @@ export const everythingPeer: Parameters<SessionHost["peerReady"]>[1] = {
   properties: new Map(),
   userId: "",
 };
+
+/**
+ * Gives the socket one end of a new pipe, whose peer takes every message;
+ * `owner` (a source or a receiver) adopts the other end first.
+ */
+export function attachEndpointPipe(host: SessionHost, owner: PipeOwner, endpoint: string, adopt: (pipe: Pipe) => void): void {
+  const [mine, theirs] = pipePair(host.sendHighWaterMark, host.receiveHighWaterMark);
+  theirs.owner = owner;
+  adopt(theirs);
+  host.attachPipe(mine, endpoint);
+  host.peerReady(mine, everythingPeer);
+}
+
+/** Waits for an endpoint's socket to open; a failure is reported as libzmq does (a close:error event), closes it, and rejects. */
+export function opened(host: SessionHost, endpoint: string, opening: Promise<void>, close: () => void): Promise<void> {
+  return opening.catch((error: unknown) => {
+    const e = asZmqError(error, endpoint);
+    host.emit({ type: "close:error", address: endpoint, error: { code: e.code, errno: Errno[e.code], message: e.message } });
+    close();
+    throw e;
+  });
+}

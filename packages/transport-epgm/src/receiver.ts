@@ -8,12 +8,11 @@
  * message it cut and the stream rejoins at the next message start.
  */
 import type { RemoteInfo } from "node:dgram";
-import { Errno, type Msg, type Pipe, type PipeOwner, type SessionHost, pipePair } from "@zmq/kernel";
+import type { Msg, Pipe, PipeOwner, SessionHost } from "@zmq/kernel";
 import { PgmError, PgmReceiver, decodePacket } from "@zmq/pgm";
-import { asZmqError } from "@zmq/transport-udp";
 import { type EpgmAddress, windowSqns } from "./address.js";
 import { ApduReader } from "./apdu.js";
-import { type Opened, everythingPeer, openSocket } from "./net.js";
+import { type Opened, attachEndpointPipe, openSocket, opened } from "./net.js";
 
 /** Sources read from at once, at most (OpenPGM keeps a peer per TSI too). */
 const MAX_SOURCES = 256;
@@ -39,18 +38,9 @@ export class EpgmReceiver implements PipeOwner {
   ) {}
 
   start(): Promise<void> {
-    const [mine, theirs] = pipePair(this.host.sendHighWaterMark, this.host.receiveHighWaterMark);
-    theirs.owner = this;
-    this.pipe = theirs;
-    this.host.attachPipe(mine, this.endpoint);
-    this.host.peerReady(mine, everythingPeer);
+    attachEndpointPipe(this.host, this, this.endpoint, (pipe) => (this.pipe = pipe));
     this.drainSubscriptions();
-    return this.open().catch((error: unknown) => {
-      const e = asZmqError(error, this.endpoint);
-      this.host.emit({ type: "close:error", address: this.endpoint, error: { code: e.code, errno: Errno[e.code], message: e.message } });
-      this.close();
-      throw e;
-    });
+    return opened(this.host, this.endpoint, this.open(), () => this.close());
   }
 
   private async open(): Promise<void> {

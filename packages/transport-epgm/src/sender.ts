@@ -7,12 +7,11 @@
  * subscriptions, so the pipe subscribes to everything (receivers filter).
  */
 import type { RemoteInfo } from "node:dgram";
-import { Errno, type Pipe, type PipeOwner, type SessionHost, pipePair } from "@zmq/kernel";
+import type { Pipe, PipeOwner, SessionHost } from "@zmq/kernel";
 import { FRAGMENT_OPTIONS_SIZE, PgmError, PgmSource, decodePacket } from "@zmq/pgm";
-import { asZmqError } from "@zmq/transport-udp";
 import { type EpgmAddress, DATA_HEADERS, encapsulationOverhead, windowSqns } from "./address.js";
 import { ApduWriter } from "./apdu.js";
-import { type Opened, everythingPeer, openSocket, randomTsi } from "./net.js";
+import { type Opened, attachEndpointPipe, openSocket, opened, randomTsi } from "./net.js";
 
 /** Datagrams handed to node:dgram and not yet sent, at most. */
 const MAX_IN_FLIGHT = 64;
@@ -50,17 +49,8 @@ export class EpgmSender implements PipeOwner {
 
   /** Attaches the pipe now (messages queue up to the HWM) and opens the socket in the background. */
   start(): Promise<void> {
-    const [mine, theirs] = pipePair(this.host.sendHighWaterMark, this.host.receiveHighWaterMark);
-    theirs.owner = this;
-    this.pipe = theirs;
-    this.host.attachPipe(mine, this.endpoint);
-    this.host.peerReady(mine, everythingPeer);
-    return this.open().catch((error: unknown) => {
-      const e = asZmqError(error, this.endpoint);
-      this.host.emit({ type: "close:error", address: this.endpoint, error: { code: e.code, errno: Errno[e.code], message: e.message } });
-      this.close();
-      throw e;
-    });
+    attachEndpointPipe(this.host, this, this.endpoint, (pipe) => (this.pipe = pipe));
+    return opened(this.host, this.endpoint, this.open(), () => this.close());
   }
 
   private async open(): Promise<void> {
