@@ -93,7 +93,6 @@ await build({
   // (@zmq/zeromq: its Push wraps the pattern package's Push, and users see the name). Off elsewhere: the helper it
   // calls at module level keeps a bundler from dropping unused classes.
   keepNames: process.argv.includes("--keep-names"),
-  minifyWhitespace: true,
   chunkNames: "chunks/[name]-[hash]",
   logLevel: "warning",
 });

@@ -10,7 +10,7 @@ export interface Row {
   readonly zeromq: number;
   /** libzmq's own C program (c/zmq-peer.c), where it ran. */
   readonly libzmq?: number;
-  /** For latency rows: raw node:net ping-pong, the floor for a Node program. */
+  /** The floor for any Node program: raw node:net ping-pong for latency rows, the loop alone for inproc. */
   readonly floor?: number;
   readonly unit: string;
   /** For latencies, lower is better: the ratios are then theirs / ours. */
@@ -22,6 +22,8 @@ export interface Row {
 export interface TableOptions {
   /** Replaces the default line under the title (how and where the two were run). */
   readonly note?: string;
+  /** The head of the floor column (default "node:net"). */
+  readonly floorName?: string;
 }
 
 /** zmq-ts against another figure of the row: above 1, zmq-ts is faster. */
@@ -44,6 +46,7 @@ export function markdown(title: string, rows: readonly Row[], options: TableOpti
   const note = options.note ?? "same process, same code path.";
   const withC = rows.some((r) => r.libzmq !== undefined);
   const withFloor = rows.some((r) => r.floor !== undefined);
+  const floorName = options.floorName ?? "node:net";
   const withBytes = rows.some((r) => r.bytesPerMsg !== undefined);
   const mb = (r: Row, perSec: number | undefined) => (r.bytesPerMsg === undefined || perSec === undefined ? "" : fmt((perSec * r.bytesPerMsg) / 1e6));
   const columns: Column[] = [
@@ -51,7 +54,7 @@ export function markdown(title: string, rows: readonly Row[], options: TableOpti
     { head: "zmq-ts", right: true, cell: (r) => fmt(r.ours) },
     { head: "zeromq.js", right: true, cell: (r) => fmt(r.zeromq) },
     ...(withC ? [{ head: "libzmq C", right: true, cell: (r: Row) => fmt(r.libzmq) }] : []),
-    ...(withFloor ? [{ head: "node:net", right: true, cell: (r: Row) => (r.floor === undefined ? "" : fmt(r.floor)) }] : []),
+    ...(withFloor ? [{ head: floorName, right: true, cell: (r: Row) => (r.floor === undefined ? "" : fmt(r.floor)) }] : []),
     { head: "unit", right: false, cell: (r) => r.unit },
     ...(withBytes
       ? [
@@ -62,7 +65,9 @@ export function markdown(title: string, rows: readonly Row[], options: TableOpti
       : []),
     { head: "zmq-ts / zeromq.js", right: true, cell: (r) => times(ratio(r)) },
     ...(withC ? [{ head: "zmq-ts / libzmq C", right: true, cell: (r: Row) => times(speedup(r, r.libzmq)) }] : []),
-    ...(withFloor ? [{ head: "zmq-ts / node:net", right: true, cell: (r: Row) => (r.floor === undefined ? "" : times(speedup(r, r.floor))) }] : []),
+    ...(withFloor
+      ? [{ head: `zmq-ts / ${floorName}`, right: true, cell: (r: Row) => (r.floor === undefined ? "" : times(speedup(r, r.floor))) }]
+      : []),
   ];
   const libzmq = withC ? `; libzmq C = apps/bench/c/zmq-peer.c on the system's libzmq ${libzmqPeer()?.version ?? "?"}` : "";
   const lines = [
