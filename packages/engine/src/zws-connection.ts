@@ -171,6 +171,11 @@ export class ZwsConnection {
     this.run(() => this.process(payload));
   }
 
+  /** True when traffic frames go as they are (no mechanism boxes them): a stream may then write them itself (ZwsStream.writeFrames). */
+  get framesInTheClear(): boolean {
+    return this.mechanism?.wrapFrame === undefined;
+  }
+
   /** Encodes messages: one payload per frame (wrapped by an encrypting mechanism); send each as one binary message. */
   encodeMessages(messages: readonly (readonly Uint8Array[])[]): Uint8Array[] {
     const out: Uint8Array[] = [];

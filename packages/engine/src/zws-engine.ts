@@ -45,6 +45,14 @@ export interface ZwsStream extends ByteStream {
   readonly protocol: string | undefined;
   /** Sends a WebSocket ping, where the runtime can. */
   ping?(): void;
+  /**
+   * Sends each frame of each message as one binary message, its payload the
+   * ZWS flags byte (ZWS_MORE on all but a message's last frame) then the
+   * body, without a payload buffer in between; the frames stay the
+   * caller's. Same return as write(). Optional: the engine builds the
+   * payloads itself where a stream has none (or a mechanism boxes frames).
+   */
+  writeFrames?(messages: readonly Msg[]): boolean;
   setHandlers(handlers: ZwsStreamHandlers): void;
 }
 
@@ -240,9 +248,16 @@ export class ZwsEngine implements Engine {
       for (let i = 0; i < msg.length; i++) bytes += msg[i]!.length + 9;
     }
     if (batch.length === 0) return;
-    const payloads = this.conn!.encodeMessages(batch);
+    const conn = this.conn!;
     const stream = this.stream;
     let ok: boolean;
+    if (stream.writeFrames && conn.framesInTheClear) {
+      ok = stream.writeFrames(batch);
+      if (!ok) this.writeBlocked = true;
+      else if (bytes >= BATCH_BYTES) this.restartOutput();
+      return;
+    }
+    const payloads = conn.encodeMessages(batch);
     if (payloads.length === 1) ok = stream.write(payloads[0]!);
     else if (stream.writev) ok = stream.writev(payloads);
     else {

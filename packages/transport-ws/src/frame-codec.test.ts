@@ -125,8 +125,8 @@ describe("decoding", () => {
     const expected = ["binary 3", "ping 2", "binary 200", "pong", "close 1000"];
     for (let split = 0; split <= wire.length; split++) {
       const { d, seen } = decoder(true);
-      d.feed(wire.subarray(0, split));
-      d.feed(wire.subarray(split));
+      d.feed(wire.slice(0, split));
+      d.feed(wire.slice(split));
       expect(seen.events, `split at ${split}`).toEqual(expected);
       expect(seen.binaries[1]).toEqual(filled(200));
     }
@@ -146,7 +146,7 @@ describe("decoding", () => {
         const { d, seen } = decoder(masked);
         for (let at = 0, i = 0; at < wire.length; i++) {
           const n = Math.max(1, (step * (i % 5)) % (step + 3));
-          d.feed(wire.subarray(at, at + n));
+          d.feed(wire.slice(at, at + n));
           at += n;
         }
         expect(seen.error, `masked ${masked}, step ${step}`).toBeUndefined();
@@ -163,7 +163,7 @@ describe("decoding", () => {
     const inner = d as unknown as { chunks: Uint8Array[] };
     let most = 0;
     for (let i = 0; i < wire.length - 1; i++) {
-      d.feed(wire.subarray(i, i + 1));
+      d.feed(wire.slice(i, i + 1));
       most = Math.max(most, inner.chunks.length);
     }
     // What is held: a handful of chunks, over buffers at most about twice the bytes received.
@@ -172,7 +172,7 @@ describe("decoding", () => {
     let bytes = 0;
     for (const b of held) bytes += b.byteLength;
     expect(bytes).toBeLessThanOrEqual(2 * wire.length + 4096);
-    d.feed(wire.subarray(wire.length - 1));
+    d.feed(wire.slice(wire.length - 1));
     expect(seen.binaries).toHaveLength(1);
     expect(Buffer.from(seen.binaries[0]!).equals(Buffer.from(payload))).toBe(true);
   });

@@ -51,7 +51,7 @@ const maskPool = /* @__PURE__ */ new Uint32Array(1024);
 let maskAt = maskPool.length;
 
 /** Four random bytes for a mask, as one number. */
-function maskKey(): number {
+export function maskKey(): number {
   if (maskAt === maskPool.length) {
     crypto.getRandomValues(maskPool);
     maskAt = 0;
@@ -60,7 +60,7 @@ function maskKey(): number {
 }
 
 /** A fresh mask key. */
-function newMask(): Uint8Array {
+export function newMask(): Uint8Array {
   const key = maskKey();
   return new Uint8Array([key >>> 24, (key >>> 16) & 0xff, (key >>> 8) & 0xff, key & 0xff]);
 }
@@ -78,25 +78,40 @@ export function writeFrame(out: Uint8Array, at: number, opcode: number, payload:
     return at + length;
   }
   const key = maskKey();
+  at = putMask(out, at, key);
+  xorInto(out, at, payload, 0, length, key);
+  return at + length;
+}
+
+/** Writes a mask key (as maskKey gives it) at `at`; returns the offset after it. */
+export function putMask(out: Uint8Array, at: number, key: number): number {
+  out[at] = key >>> 24;
+  out[at + 1] = (key >>> 16) & 0xff;
+  out[at + 2] = (key >>> 8) & 0xff;
+  out[at + 3] = key & 0xff;
+  return at + 4;
+}
+
+/**
+ * Writes `length` bytes of `src` from `from` to `out` at `at`, XORed with
+ * the mask key `key` (its first byte on the first byte written), four bytes
+ * a turn. `out` may be `src` at the same offset (masking in place).
+ */
+export function xorInto(out: Uint8Array, at: number, src: Uint8Array, from: number, length: number, key: number): void {
   const m0 = key >>> 24;
   const m1 = (key >>> 16) & 0xff;
   const m2 = (key >>> 8) & 0xff;
   const m3 = key & 0xff;
-  out[at++] = m0;
-  out[at++] = m1;
-  out[at++] = m2;
-  out[at++] = m3;
   let i = 0;
   for (; i + 3 < length; i += 4) {
-    out[at + i] = payload[i]! ^ m0;
-    out[at + i + 1] = payload[i + 1]! ^ m1;
-    out[at + i + 2] = payload[i + 2]! ^ m2;
-    out[at + i + 3] = payload[i + 3]! ^ m3;
+    out[at + i] = src[from + i]! ^ m0;
+    out[at + i + 1] = src[from + i + 1]! ^ m1;
+    out[at + i + 2] = src[from + i + 2]! ^ m2;
+    out[at + i + 3] = src[from + i + 3]! ^ m3;
   }
-  if (i < length) out[at + i] = payload[i]! ^ m0;
-  if (i + 1 < length) out[at + i + 1] = payload[i + 1]! ^ m1;
-  if (i + 2 < length) out[at + i + 2] = payload[i + 2]! ^ m2;
-  return at + length;
+  if (i < length) out[at + i] = src[from + i]! ^ m0;
+  if (i + 1 < length) out[at + i + 1] = src[from + i + 1]! ^ m1;
+  if (i + 2 < length) out[at + i + 2] = src[from + i + 2]! ^ m2;
 }
 
 /** Frames for several payloads of one opcode, in one buffer (masked ones of 1 KiB and more in aligned buffers of their own). */
@@ -146,7 +161,7 @@ export function writeHeader(out: Uint8Array, opcode: number, length: number, mas
 }
 
 /** Writes the first bytes of a frame header (FIN, opcode, mask bit, length) at `at`; returns the offset after them. */
-function putHeader(out: Uint8Array, at: number, opcode: number, length: number, masked: boolean): number {
+export function putHeader(out: Uint8Array, at: number, opcode: number, length: number, masked: boolean): number {
   out[at++] = 0x80 | opcode;
   const maskBit = masked ? 0x80 : 0;
   if (length < 126) out[at++] = maskBit | length;
@@ -237,7 +252,7 @@ export class WsFrameDecoder {
     private readonly sink: FrameSink,
   ) {}
 
-  /** Bytes from the peer, any size. */
+  /** Bytes from the peer, any size. The chunk is taken over: a masked frame in it is unmasked where it lies. */
   feed(chunk: Uint8Array): void {
     if (this.state === State.Failed || chunk.length === 0) return;
     this.hold(chunk);
@@ -380,25 +395,17 @@ export class WsFrameDecoder {
     const o = this.offset;
     if (n === 0) data = this.options.alloc(0);
     else if (this.masked) {
-      // Unmasked into a buffer of our own: a client's frames are never delivered as views.
-      data = this.options.alloc(n);
       const mask = this.mask;
       if (n < 512 && first!.length - o >= n) {
-        // Small and in one chunk (the common case): copy and unmask in one pass, four bytes a turn.
-        const src = first!;
-        const m0 = mask[0]!;
-        const m1 = mask[1]!;
-        const m2 = mask[2]!;
-        const m3 = mask[3]!;
-        let i = 0;
-        for (; i + 3 < n; i += 4) {
-          data[i] = src[o + i]! ^ m0;
-          data[i + 1] = src[o + i + 1]! ^ m1;
-          data[i + 2] = src[o + i + 2]! ^ m2;
-          data[i + 3] = src[o + i + 3]! ^ m3;
-        }
-        for (; i < n; i++) data[i] = src[o + i]! ^ mask[i & 3]!;
+        // Small and in one chunk (the common case): unmasked where it lies, four bytes a turn, and delivered as a
+        // view (the chunk is the decoder's own, and these bytes are never read again).
+        const key = ((mask[0]! << 24) | (mask[1]! << 16) | (mask[2]! << 8) | mask[3]!) >>> 0;
+        xorInto(first!, o, first!, o, n, key);
+        data = first!.subarray(o, o + n);
       } else {
+        // Unmasked in a buffer of our own: a large one is gathered from several chunks, or copied so as not to keep
+        // a read chunk alive for a view of part of it.
+        data = this.options.alloc(n);
         this.copyOut(data, 0, n);
         maskInPlace(data, mask);
       }

@@ -9,6 +9,7 @@
 import type { Socket } from "node:net";
 import type { ZwsStream, ZwsStreamHandlers } from "@zmq/engine";
 import type { StreamError } from "@zmq/kernel";
+import { encodeZwsFrames } from "./zws-frames.js";
 import {
   OP_BINARY,
   OP_CLOSE,
@@ -156,18 +157,29 @@ export class RawWsStream implements ZwsStream {
     return this.writev([payload]);
   }
 
+  writeFrames(messages: readonly (readonly Uint8Array[])[]): boolean {
+    const socket = this.socket;
+    if (this.closed || this.closeSent || socket.destroyed) return false;
+    return this.writeChunks(encodeZwsFrames(messages, this.masked, this.alloc));
+  }
+
+  /** Writes chunks as one write where Node can (corked); false when the socket wants the writer to wait. */
+  private writeChunks(chunks: readonly Uint8Array[]): boolean {
+    const socket = this.socket;
+    if (chunks.length === 1) return socket.write(chunks[0]!);
+    let ok = true;
+    socket.cork();
+    for (const c of chunks) ok = socket.write(c);
+    socket.uncork();
+    return ok;
+  }
+
   writev(payloads: readonly Uint8Array[]): boolean {
     const socket = this.socket;
     if (this.closed || this.closeSent || socket.destroyed) return false;
     if (this.masked) {
       // The engine's payloads are fresh and handed over: large ones are masked in place.
-      const chunks = encodeFrameList(OP_BINARY, payloads, true, this.alloc, true);
-      if (chunks.length === 1) return socket.write(chunks[0]!);
-      let ok = true;
-      socket.cork();
-      for (const c of chunks) ok = socket.write(c);
-      socket.uncork();
-      return ok;
+      return this.writeChunks(encodeFrameList(OP_BINARY, payloads, true, this.alloc, true));
     }
     let small: Uint8Array[] = [];
     let ok = true;

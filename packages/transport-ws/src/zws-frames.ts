@@ -1,0 +1,72 @@
+/**
+ * ZWS 2.0 frames written straight into RFC 6455 frames: each frame of each
+ * message is one binary WebSocket message whose payload is the ZWS flags
+ * byte (MORE on every frame of a message but its last) and the body. Small
+ * frames share one buffer, written with their flags byte and, on the
+ * client, masked on the way in: one copy per frame, no payload buffer in
+ * between. A large body goes after a header of its own: as it lies on the
+ * server (no copy at all), in one aligned copy masked where it lies on the
+ * client (the application's buffer is never touched). Runtime-agnostic.
+ */
+import { ZWS_MORE } from "@zmq/engine";
+import { OP_BINARY, headerSize, maskInPlace, maskKey, newMask, putHeader, putMask, writeHeader, xorInto } from "./frame-codec.js";
+
+/** Bodies at least this large are not copied into the shared buffer. */
+const OWN_BUFFER = 1024;
+
+/** Writes one frame's WebSocket frame at `at` (its payload `flags` then `body`); returns the offset after it. */
+function writeZwsFrame(out: Uint8Array, at: number, flags: number, body: Uint8Array, masked: boolean): number {
+  const length = body.length;
+  at = putHeader(out, at, OP_BINARY, length + 1, masked);
+  if (!masked) {
+    out[at] = flags;
+    out.set(body, at + 1);
+    return at + 1 + length;
+  }
+  const key = maskKey();
+  at = putMask(out, at, key);
+  out[at++] = flags ^ (key >>> 24);
+  // The body starts at payload byte 1: its first byte takes the mask's second byte (the key rotated by one).
+  xorInto(out, at, body, 0, length, ((key << 8) | (key >>> 24)) >>> 0);
+  return at + length;
+}
+
+/** The chunks to write for `messages`, in order. */
+export function encodeZwsFrames(messages: readonly (readonly Uint8Array[])[], masked: boolean, alloc: (size: number) => Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let small = 0;
+  for (const frames of messages) for (const f of frames) if (f.length < OWN_BUFFER) small += headerSize(f.length + 1, masked) + f.length + 1;
+  const shared = small > 0 ? alloc(small) : undefined;
+  let start = 0;
+  let at = 0;
+  for (const frames of messages) {
+    const last = frames.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const body = frames[i]!;
+      const flags = i < last ? ZWS_MORE : 0;
+      if (body.length < OWN_BUFFER) {
+        at = writeZwsFrame(shared!, at, flags, body, masked);
+        continue;
+      }
+      if (at > start) out.push(shared!.subarray(start, at));
+      start = at;
+      if (!masked) {
+        const head = alloc(headerSize(body.length + 1, false) + 1);
+        const end = putHeader(head, 0, OP_BINARY, body.length + 1, false);
+        head[end] = flags;
+        out.push(head, body);
+        continue;
+      }
+      const payload = alloc(body.length + 1);
+      payload[0] = flags;
+      payload.set(body, 1);
+      const mask = newMask();
+      const head = alloc(headerSize(payload.length, true));
+      writeHeader(head, OP_BINARY, payload.length, mask);
+      maskInPlace(payload, mask);
+      out.push(head, payload);
+    }
+  }
+  if (at > start) out.push(start === 0 && at === shared!.length ? shared! : shared!.subarray(start, at));
+  return out;
+}
