@@ -35,6 +35,20 @@ describe("libsodium backend", () => {
     }
   });
 
+  it("boxes of growing and shrinking sizes in its scratch memory stay independent of one another (1 MiB, then small)", () => {
+    const key = bytes(32, 4);
+    const kept: [Uint8Array, Uint8Array, Uint8Array][] = [];
+    for (const [i, size] of [5, 1 << 20, 17, 70000, 0, 16, 300000, 64].entries()) {
+      const plaintext = Uint8Array.from({ length: size }, (_, j) => (j * 7 + i) & 0xff);
+      const nonce = bytes(24, i);
+      const boxed = sodium.seal(key, nonce, plaintext);
+      expect(boxed).toEqual(nobleCrypto.seal(key, nonce, plaintext));
+      kept.push([nonce, plaintext, boxed]);
+    }
+    // Every box returned earlier is the caller's own: later boxes did not overwrite it.
+    for (const [nonce, plaintext, boxed] of kept) expect(sodium.open(key, nonce, boxed)).toEqual(plaintext);
+  });
+
   it("writes into the caller's buffer as the contract says, in place too", () => {
     const key = bytes(32, 9);
     const nonce = bytes(24, 1);
