@@ -90,8 +90,8 @@ await build({
   logOverride: { "ignored-bare-import": "silent" },
   sourcemap: true,
   // `--keep-names`: functions and classes keep their names even where two modules of the bundle declare the same one
-  // (@zmq/zeromq: its Push wraps the pattern package's Push, and users see the name). Off elsewhere: the helper it
-  // calls at module level keeps a bundler from dropping unused classes.
+  // (@zmq/zeromq, whose Push wraps the pattern package's Push; @zmq/curve, whose curveKeyPair wraps its core's), as
+  // users see them. Off elsewhere: the helper it calls at module level keeps a bundler from dropping unused classes.
   keepNames: process.argv.includes("--keep-names"),
   chunkNames: "chunks/[name]-[hash]",
   logLevel: "warning",
