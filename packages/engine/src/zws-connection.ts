@@ -24,7 +24,6 @@ import {
   type Mechanism,
   type MechanismOptions,
   type MetadataInput,
-  MAX_PING_CONTEXT,
   NullMechanism,
   type PeerInfo,
   PlainClientMechanism,
@@ -32,12 +31,12 @@ import {
   ProtocolError,
   type SocketTypeName,
   WireError,
-  decodeCommand,
+  connectionFailure,
   encodeCommand,
   isCompatible,
   isSocketTypeName,
   ownProperties,
-  parseCommandBody,
+  trafficCommand,
 } from "@zmq/wire";
 
 /** Frame bodies at least this large are put in a payload buffer of their own (see encodeMessages). */
@@ -406,25 +405,14 @@ export class ZwsConnection {
   }
 
   private command(body: Uint8Array): void {
-    const command = decodeCommand(parseCommandBody(body));
-    // libzmq drops any other command after the handshake.
-    if (command === undefined || command.name === "READY" || command.name === "ERROR") return;
-    if (command.name === "PING") {
-      this.out(this.encodeCommand({ name: "PONG", context: command.context.subarray(0, MAX_PING_CONTEXT) }));
-    }
-    this.handler.onCommand(command);
+    const command = trafficCommand(body, (pong) => this.out(this.encodeCommand(pong)));
+    if (command) this.handler.onCommand(command);
   }
 
   private fail(error: unknown): void {
     if (this.phase === Phase.Failed) return;
     this.phase = Phase.Failed;
     this.flushOutbox();
-    const wireError = WireError.is(error)
-      ? error
-      : new WireError("ZMTP_BAD_FRAME", `Connection failed on a non-protocol error (a handler threw?): ${String(error)}`, {
-          field: "internal",
-          value: String(error),
-        });
-    this.handler.onError(wireError);
+    this.handler.onError(connectionFailure(error));
   }
 }

@@ -416,13 +416,8 @@ export class ZmtpConnection {
   }
 
   private command(body: Uint8Array): void {
-    const command = decodeCommand(parseCommandBody(body));
-    // libzmq drops any other command after the handshake.
-    if (command === undefined || command.name === "READY" || command.name === "ERROR") return;
-    if (command.name === "PING") {
-      this.out(this.encodeCommand({ name: "PONG", context: command.context.subarray(0, MAX_PING_CONTEXT) }));
-    }
-    this.handler.onCommand(command);
+    const command = trafficCommand(body, (pong) => this.out(this.encodeCommand(pong)));
+    if (command) this.handler.onCommand(command);
   }
 
   private unwrap(frames: Uint8Array[]): void {
@@ -446,12 +441,29 @@ export class ZmtpConnection {
     this.phase = Phase.Failed;
     // What was queued (an ERROR command, say) goes out before the caller closes the stream.
     this.flushOutbox();
-    const wireError = WireError.is(error)
-      ? error
-      : new WireError("ZMTP_BAD_FRAME", `Connection failed on a non-protocol error (a handler threw?): ${String(error)}`, {
-          field: "internal",
-          value: String(error),
-        });
-    this.handler.onError(wireError);
+    this.handler.onError(connectionFailure(error));
   }
+}
+
+/**
+ * A command after the handshake, as libzmq takes it: READY, ERROR and
+ * commands it does not know are dropped (undefined); a PING is answered
+ * through `reply` with a PONG carrying its context (at most 16 bytes), and
+ * returned, as every other command is, for the socket to see.
+ */
+export function trafficCommand(body: Uint8Array, reply: (pong: Command) => void): Command | undefined {
+  const command = decodeCommand(parseCommandBody(body));
+  if (command === undefined || command.name === "READY" || command.name === "ERROR") return undefined;
+  if (command.name === "PING") reply({ name: "PONG", context: command.context.subarray(0, MAX_PING_CONTEXT) });
+  return command;
+}
+
+/** Why a connection failed, as a WireError: a protocol error as it is, anything else (a handler threw) wrapped. */
+export function connectionFailure(error: unknown): WireError {
+  return WireError.is(error)
+    ? error
+    : new WireError("ZMTP_BAD_FRAME", `Connection failed on a non-protocol error (a handler threw?): ${String(error)}`, {
+        field: "internal",
+        value: String(error),
+      });
 }

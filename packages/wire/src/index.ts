@@ -59,4 +59,13 @@ export {
   PlainServerMechanism,
   type PlainServerOptions,
 } from "./plain-mechanism.js";
-export { type ConnectionHandler, type ConnectionOptions, type MechanismOptions, type PeerInfo, ZmtpConnection, ownProperties } from "./connection.js";
+export {
+  type ConnectionHandler,
+  type ConnectionOptions,
+  type MechanismOptions,
+  type PeerInfo,
+  ZmtpConnection,
+  connectionFailure,
+  ownProperties,
+  trafficCommand,
+} from "./connection.js";
