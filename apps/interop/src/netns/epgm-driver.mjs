@@ -68,6 +68,25 @@ function check(frames, topicLength) {
   return frames.every((f, k) => f.equals(want[k])) ? i : -1;
 }
 
+/** The one-frame probe a pyzmq peer sends or takes (pgm_peer.py's PROBE): never counted as a message. */
+const isProbe = (frames) => frames.length === 1 && frames[0].length === 5 && frames[0].toString() === "probe";
+
+/**
+ * Probes from the pyzmq Publisher until our Subscriber has one. A PGM
+ * receiver joins a source at the first packet it hears (OpenPGM's too): an
+ * ODATA lost before that is before the join and never asked for, so the
+ * counted messages must come after it. OpenPGM's SYN SPMs went out when the
+ * publisher connected, before our Subscriber was there to hear them.
+ */
+async function joined(sub, py) {
+  const timer = setInterval(() => py.say("probe"), 20);
+  try {
+    while (!isProbe(await sub.receive()));
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 async function send(pub, s, from, count) {
   const topics = s.topics ?? [""];
   for (let i = from; i < from + count; i++) await pub.send(message(i, topics[i % topics.length], s.size ?? 8, s.parts ?? 1));
@@ -86,6 +105,7 @@ async function receive(sub, s, count) {
       if (error.code === "EAGAIN") break;
       throw error;
     }
+    if (isProbe(frames)) continue;
     const i = check(frames, s.topicLength ?? 0);
     if (i < 0) corrupt++;
     else seen.push(i);
@@ -298,7 +318,8 @@ async function run(s) {
       py.say(`go ${late}`);
       sub = await lateSubscriber(s, options, ours, witness, late - 1);
     } else {
-      sub = await subscriber(s, options, ours, s.subscribe ?? [""]);
+      sub = await subscriber(s, options, ours, [...(s.subscribe ?? [""]), "probe"]);
+      await joined(sub, py);
     }
     const receiving = receive(sub, s, s.expect ?? s.count);
     py.say(`go ${s.count - late}`);

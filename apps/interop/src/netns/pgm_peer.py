@@ -139,6 +139,9 @@ def run_pub(args):
                 }
             )
             total += n
+        elif words[0] == "probe":
+            # One uncounted one-frame message, for a receiver to know it has joined.
+            s.send(PROBE)
         elif words[0] in ("close", "quit"):
             break
         else:
