@@ -9,7 +9,7 @@
  * client (the application's buffer is never touched). Runtime-agnostic.
  */
 import { ZWS_MORE } from "@zmq/engine";
-import { OP_BINARY, headerSize, maskInPlace, maskKey, newMask, putHeader, putMask, writeHeader, xorInto } from "./frame-codec.js";
+import { OP_BINARY, headerSize, maskInto, maskKey, newMask, putHeader, putMask, writeHeader, xorInto } from "./frame-codec.js";
 
 /** Bodies at least this large are not copied into the shared buffer. */
 const OWN_BUFFER = 1024;
@@ -57,14 +57,15 @@ export function encodeZwsFrames(messages: readonly (readonly Uint8Array[])[], ma
         out.push(head, body);
         continue;
       }
-      const payload = alloc(body.length + 1);
-      payload[0] = flags;
-      payload.set(body, 1);
+      // The payload starts 3 bytes into a fresh (aligned) buffer, so that the body after the flags byte is aligned:
+      // copied and masked in one pass, a word at a time, with the mask turned by the one byte before it.
+      const raw = alloc(body.length + 4);
       const mask = newMask();
-      const head = alloc(headerSize(payload.length, true));
-      writeHeader(head, OP_BINARY, payload.length, mask);
-      maskInPlace(payload, mask);
-      out.push(head, payload);
+      raw[3] = flags ^ mask[0]!;
+      maskInto(raw.subarray(4), body, Uint8Array.of(mask[1]!, mask[2]!, mask[3]!, mask[0]!));
+      const head = alloc(headerSize(body.length + 1, true));
+      writeHeader(head, OP_BINARY, body.length + 1, mask);
+      out.push(head, raw.subarray(3));
     }
   }
   if (at > start) out.push(start === 0 && at === shared!.length ? shared! : shared!.subarray(start, at));
