@@ -1,7 +1,9 @@
 /**
  * @zmq/engine: ZMTP over a byte stream for zmq-ts. Stream transports (tcp,
  * ipc, your own) set `engine: zmtpEngine`; sessions, reconnection, monitor
- * events and ZAP come with it. Runtime-agnostic.
+ * events and ZAP come with it. Runtime-agnostic. The ZWS engine (ZMTP over
+ * WebSocket) is the entry "@zmq/engine/zws": kept apart, so that a bundle
+ * which loads its WebSocket transport lazily does not load it at once.
  */
 import type { EnginePlugin } from "@zmq/kernel";
 import { sessionEngine } from "./sessions.js";
@@ -11,10 +13,9 @@ import { zmtpEngineFactory } from "./zmtp-engine.js";
 export const zmtpEngine: EnginePlugin = /* @__PURE__ */ sessionEngine(zmtpEngineFactory);
 
 export { ZmtpEngine, zmtpEngineFactory } from "./zmtp-engine.js";
+export { BATCH_BYTES, EngineBase } from "./engine-base.js";
 export { sessionEngine } from "./sessions.js";
 export { engineOptions } from "./engine-options.js";
 export { emitFailure, protocolErrorCode } from "./failure-events.js";
 export { ZAP_ENDPOINT, type ZapReply, type ZapRequest, hasZapHandler, zapRequest } from "./zap.js";
 export { type ZapDecider, type ZapVerdict, serveZap } from "./zap-handler.js";
-export { ZwsEngine, type ZwsStream, type ZwsStreamHandlers, zwsEngineFactory } from "./zws-engine.js";
-export { ZWS_BARE, ZWS_COMMAND, ZWS_MORE, ZwsConnection, mechanismName, zwsOffer, zwsProtocol, zwsSelect } from "./zws-connection.js";

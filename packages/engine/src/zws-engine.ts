@@ -12,7 +12,7 @@
  */
 import { type ByteStream, type ByteStreamHandlers, ENGINE_API_VERSION, type EngineFactory, type Msg } from "@zmq/kernel";
 import { type PeerInfo, ProtocolError, WireError } from "@zmq/wire";
-import { BATCH_BYTES, EngineBase } from "./engine-base.js";
+import { BATCH_BYTES, EngineBase } from "./index.js";
 import { ZwsConnection } from "./zws-connection.js";
 
 /** Handlers a ZwsStream may call beyond a ByteStream's. */

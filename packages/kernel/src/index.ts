@@ -5,7 +5,8 @@
  */
 export { Context, type ContextOptions } from "./context.js";
 export { ipVersion, isMulticast, parseEndpoint } from "./endpoint.js";
-export { type ErrorCode, Errno, ErrorMessages, ZmqError, isZmqError, typeError } from "./errors.js";
+export { type DeferredTransport, type DeferredTransportShape, deferredTransport } from "./deferred-transport.js";
+export { type ErrorCode, Errno, ErrorMessages, ZmqError, isZmqError, show, typeError } from "./errors.js";
 export {
   type CommandMsg,
   type FrameCodec,

@@ -5,8 +5,8 @@
  * multicast address, the port the data-destination port, which is also the
  * UDP port of the encapsulation, for multicast and for unicast NAKs alike.
  */
-import { ZmqError } from "@zmq/kernel";
-import { type UdpAddress, parseUdpAddress } from "@zmq/transport-udp";
+import { type Endpoint, type SessionHost, ZmqError } from "@zmq/kernel";
+import { type UdpAddress, parseUdpAddress } from "@zmq/transport-udp/address";
 
 export type EpgmAddress = UdpAddress;
 
@@ -31,3 +31,21 @@ export function encapsulationOverhead(family: "udp4" | "udp6"): number {
 
 /** PGM header and data header: what an ODATA packet adds to its payload. */
 export const DATA_HEADERS = 16 + 8;
+
+/** True for the socket types that send over PGM (the others that may use it receive). */
+export function isPgmSender(type: string): boolean {
+  return type === "PUB" || type === "XPUB";
+}
+
+/**
+ * What a socket may do over epgm://, as libzmq allows it: PUB and XPUB send,
+ * SUB and XSUB receive, by bind() or connect() alike; anything else is
+ * ENOCOMPATPROTO. Returns the parsed address (EINVAL for a malformed one).
+ */
+export function admitEpgm(host: SessionHost, endpoint: Endpoint): EpgmAddress {
+  const type = host.socketType;
+  if (!isPgmSender(type) && type !== "SUB" && type !== "XSUB") {
+    throw new ZmqError("ENOCOMPATPROTO", `A ${type} socket cannot use epgm://; only PUB, XPUB, SUB and XSUB can (as in libzmq)`);
+  }
+  return parseEpgmAddress(endpoint.url, endpoint.address, host.options.ipv6);
+}

@@ -9,7 +9,7 @@ import {
   TRANSPORT_API_VERSION,
   ZmqError,
 } from "@zmq/kernel";
-import { parseEpgmAddress } from "./address.js";
+import { admitEpgm, isPgmSender, parseEpgmAddress } from "./address.js";
 import { EpgmReceiver } from "./receiver.js";
 import { EpgmSender } from "./sender.js";
 
@@ -22,16 +22,9 @@ export interface EpgmTransport extends StreamTransport {
   readonly scheme: "epgm" | "pgm";
 }
 
-const SENDERS = /* @__PURE__ */ new Set(["PUB", "XPUB"]);
-const RECEIVERS = /* @__PURE__ */ new Set(["SUB", "XSUB"]);
-
 function endpointFor(host: SessionHost, endpoint: Endpoint): EpgmSender | EpgmReceiver {
-  const type = host.socketType;
-  if (!SENDERS.has(type) && !RECEIVERS.has(type)) {
-    throw new ZmqError("ENOCOMPATPROTO", `A ${type} socket cannot use epgm://; only PUB, XPUB, SUB and XSUB can (as in libzmq)`);
-  }
-  const address = parseEpgmAddress(endpoint.url, endpoint.address, host.options.ipv6);
-  return SENDERS.has(type) ? new EpgmSender(host, address, endpoint.url) : new EpgmReceiver(host, address, endpoint.url);
+  const address = admitEpgm(host, endpoint);
+  return isPgmSender(host.socketType) ? new EpgmSender(host, address, endpoint.url) : new EpgmReceiver(host, address, endpoint.url);
 }
 
 function noStreams(scheme: string): ZmqError {
@@ -81,38 +74,5 @@ export function epgm(): EpgmTransport {
       parseEpgmAddress(endpoint.url, endpoint.address, true);
     },
     engine,
-  };
-}
-
-function rawRefused(): ZmqError {
-  return new ZmqError(
-    "EPROTONOSUPPORT",
-    "pgm:// needs raw IP sockets (IP protocol 113), which JavaScript runtimes cannot open; use epgm://, the same protocol in UDP, which libzmq speaks too",
-  );
-}
-
-/**
- * pgm:// refused with a clear error: PGM straight over IP needs raw
- * sockets, which no JavaScript runtime opens. epgm:// is the same protocol
- * inside UDP.
- */
-export function pgm(): EpgmTransport {
-  return {
-    apiVersion: TRANSPORT_API_VERSION,
-    kind: "stream",
-    scheme: "pgm",
-    listen: () => Promise.reject(rawRefused()),
-    connect: () => {
-      throw rawRefused();
-    },
-    validate: () => {
-      throw rawRefused();
-    },
-    engine: {
-      listen: () => Promise.reject(rawRefused()),
-      connect: () => {
-        throw rawRefused();
-      },
-    },
   };
 }

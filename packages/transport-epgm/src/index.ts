@@ -3,6 +3,7 @@
  * for PUB / XPUB and SUB / XSUB, as libzmq built with OpenPGM speaks it.
  * pgm:// (PGM straight over IP) is refused: it needs raw sockets.
  */
-export { type EpgmTransport, epgm, pgm } from "./epgm.js";
-export { type EpgmAddress, parseEpgmAddress, windowSqns } from "./address.js";
+export { type EpgmTransport, epgm } from "./epgm.js";
+export { pgm } from "./pgm.js";
+export { type EpgmAddress, admitEpgm, parseEpgmAddress, windowSqns } from "./address.js";
 export { ApduReader, ApduWriter, NO_MESSAGE_START } from "./apdu.js";

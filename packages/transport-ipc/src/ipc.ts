@@ -24,7 +24,9 @@ import { zmtpEngine } from "@zmq/engine";
 import { fromDenoDenial, listenOn, nodeByteStream, nodeNet } from "@zmq/transport-tcp";
 
 // Required on first use: an ES import of node:fs would build Node's file streams at import.
-const nodeRequire = createRequire(import.meta.url);
+let required: NodeJS.Require | undefined;
+/** Node's require, made on first use (createRequire costs at import). */
+const nodeRequire = (id: string): unknown => (required ??= createRequire(import.meta.url))(id);
 const fs = () => nodeRequire("node:fs") as typeof Fs;
 const join = (...parts: string[]) => (nodeRequire("node:path") as typeof Path).join(...parts);
 const tmpdir = () => (nodeRequire("node:os") as typeof Os).tmpdir();

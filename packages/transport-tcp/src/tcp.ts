@@ -23,7 +23,9 @@ import { denoNetHost, denoPermissionError } from "./deno-permission.js";
 import { nodeNet } from "./node-net.js";
 
 // node:dns is loaded when a hostname first needs resolving, not at import: a cold start pays only for what it uses.
-const nodeRequire = createRequire(import.meta.url);
+let required: NodeJS.Require | undefined;
+/** Node's require, made on first use (createRequire costs at import). */
+const nodeRequire = (id: string): unknown => (required ??= createRequire(import.meta.url))(id);
 let dnsModule: typeof Dns | undefined;
 const dns = (): typeof Dns => (dnsModule ??= nodeRequire("node:dns/promises") as typeof Dns);
 

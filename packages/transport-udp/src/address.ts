@@ -10,7 +10,7 @@
  * address goes in brackets and needs the ipv6 option. Hostnames (and, to
  * bind, NIC names) are resolved when the socket opens.
  */
-import { ZmqError } from "@zmq/kernel";
+import { type Endpoint, type SessionHost, ZmqError } from "@zmq/kernel";
 import { ipVersion, isMulticast } from "./ip.js";
 
 export interface UdpAddress {
@@ -78,4 +78,22 @@ export function parseUdpAddress(url: string, address: string, bind: boolean, ipv
 /** The endpoint as bound: the address as given, with the port the system chose. */
 export function boundEndpoint(url: string, port: number): string {
   return `${url.slice(0, url.lastIndexOf(":"))}:${port}`;
+}
+
+/**
+ * What a socket may do over udp://, as libzmq allows it: RADIO connects, DISH
+ * and DGRAM bind; anything else is ENOCOMPATPROTO. Returns the parsed
+ * address (EINVAL for a malformed one).
+ */
+export function admitUdp(host: SessionHost, endpoint: Endpoint, op: "bind" | "connect"): UdpAddress {
+  const type = host.socketType;
+  const allowed = op === "bind" ? type === "DISH" || type === "DGRAM" : type === "RADIO";
+  if (!allowed) {
+    const who = op === "bind" ? "DISH and DGRAM" : "RADIO";
+    throw new ZmqError(
+      "ENOCOMPATPROTO",
+      `A ${type} socket cannot ${op === "bind" ? "bind to" : "connect to"} udp://; only ${who} can (as in libzmq)`,
+    );
+  }
+  return parseUdpAddress(endpoint.url, endpoint.address, op === "bind", host.options.ipv6);
 }

@@ -8,7 +8,7 @@ import {
   TRANSPORT_API_VERSION,
   ZmqError,
 } from "@zmq/kernel";
-import { parseUdpAddress } from "./address.js";
+import { admitUdp, parseUdpAddress } from "./address.js";
 import { UdpEndpoint } from "./udp-endpoint.js";
 
 /**
@@ -22,25 +22,17 @@ export interface UdpTransport extends StreamTransport {
   readonly scheme: "udp";
 }
 
-function incompatible(host: SessionHost, what: string, allowed: string): ZmqError {
-  return new ZmqError("ENOCOMPATPROTO", `A ${host.socketType} socket cannot ${what} udp://; only ${allowed} can (as in libzmq)`);
-}
-
 function noStreams(): ZmqError {
   return new ZmqError("ENOCOMPATPROTO", "udp:// has no streams: it serves RADIO, DISH and DGRAM sockets only, through its own engine plug-in");
 }
 
 const engine: EnginePlugin = {
   async listen(host: SessionHost, _transport: StreamTransport, endpoint: Endpoint): Promise<MessageBinding> {
-    const type = host.socketType;
-    if (type !== "DISH" && type !== "DGRAM") throw incompatible(host, "bind to", "DISH and DGRAM");
-    const address = parseUdpAddress(endpoint.url, endpoint.address, true, host.options.ipv6);
-    return UdpEndpoint.bind(host, type, address, endpoint.url);
+    const address = admitUdp(host, endpoint, "bind");
+    return UdpEndpoint.bind(host, host.socketType as "DISH" | "DGRAM", address, endpoint.url);
   },
   connect(host: SessionHost, _transport: StreamTransport, endpoint: Endpoint): MessageConnection {
-    if (host.socketType !== "RADIO") throw incompatible(host, "connect to", "RADIO");
-    const address = parseUdpAddress(endpoint.url, endpoint.address, false, host.options.ipv6);
-    return UdpEndpoint.connect(host, address, endpoint.url);
+    return UdpEndpoint.connect(host, admitUdp(host, endpoint, "connect"), endpoint.url);
   },
 };
 

@@ -9,7 +9,7 @@
  * input waits in the engine when the socket's queue is full.
  * Runtime-agnostic.
  */
-import type { ZwsStream, ZwsStreamHandlers } from "@zmq/engine";
+import type { ZwsStream, ZwsStreamHandlers } from "@zmq/engine/zws";
 import type { StreamError } from "@zmq/kernel";
 
 /** What is used of a WHATWG WebSocket. */

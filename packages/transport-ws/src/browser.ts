@@ -5,7 +5,7 @@
  * "@zmq/transport-ws/browser". Runtime-agnostic.
  */
 import { type ByteStream, type ConnectOptions, type Endpoint, TRANSPORT_API_VERSION, ZmqError } from "@zmq/kernel";
-import { zwsOffer } from "@zmq/engine";
+import { zwsOffer } from "@zmq/engine/zws";
 import { BrowserWsStream, type WebSocketConstructor } from "./browser-stream.js";
 import { clientUrl, parseWsAddress } from "./endpoint.js";
 import { type ZwsTransport, zwsEngine } from "./plugin.js";

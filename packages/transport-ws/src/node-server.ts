@@ -13,7 +13,7 @@ import type * as Https from "node:https";
 import { createRequire } from "node:module";
 import type { Socket } from "node:net";
 import type { SecureContextOptions } from "node:tls";
-import type { ZwsStream, ZwsStreamHandlers } from "@zmq/engine";
+import type { ZwsStream, ZwsStreamHandlers } from "@zmq/engine/zws";
 import { type ByteStream, ZmqError } from "@zmq/kernel";
 import type { ProtocolSelector } from "./plugin.js";
 import { acceptUpgrade, badUpgrade } from "./handshake.js";

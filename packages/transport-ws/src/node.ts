@@ -13,7 +13,7 @@ import { formatWsEndpoint, parseWsAddress } from "./endpoint.js";
 import { connectClient } from "./handshake.js";
 import { type PathBinding, PortServer, listenServer } from "./node-server.js";
 import { type ProtocolSelector, type ZwsTransport, zwsEngine } from "./plugin.js";
-import { zwsOffer, zwsSelect } from "@zmq/engine";
+import { zwsOffer, zwsSelect } from "@zmq/engine/zws";
 
 // node:dns loads when a hostname first needs resolving, not at import.
 const nodeRequire = createRequire(import.meta.url);

@@ -15,7 +15,8 @@ import {
   type SessionHost,
   type StreamTransport,
 } from "@zmq/kernel";
-import { sessionEngine, zwsEngineFactory, zwsOffer, zwsSelect } from "@zmq/engine";
+import { sessionEngine } from "@zmq/engine";
+import { zwsEngineFactory, zwsOffer, zwsSelect } from "@zmq/engine/zws";
 
 /** Picks a subprotocol from a client's offer, or undefined when none fits. */
 export type ProtocolSelector = (offered: readonly string[]) => string | undefined;

@@ -7,7 +7,7 @@
  * reach the engine as onBadFrame after a close frame with the reason's code.
  */
 import type { Socket } from "node:net";
-import type { ZwsStream, ZwsStreamHandlers } from "@zmq/engine";
+import type { ZwsStream, ZwsStreamHandlers } from "@zmq/engine/zws";
 import type { StreamError } from "@zmq/kernel";
 import { encodeZwsFrames } from "./zws-frames.js";
 import {

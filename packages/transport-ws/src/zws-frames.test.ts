@@ -4,7 +4,7 @@
 // server; large bodies go by reference from the server and are never
 // touched; every length across the 7/16/64-bit header edges and the
 // shared-buffer limit, and every body alignment of the masking loop.
-import { ZWS_MORE } from "@zmq/engine";
+import { ZWS_MORE } from "@zmq/engine/zws";
 import { describe, expect, it } from "vitest";
 import { WsFrameDecoder } from "./frame-codec.js";
 import { encodeZwsFrames } from "./zws-frames.js";

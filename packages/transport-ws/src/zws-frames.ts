@@ -8,7 +8,7 @@
  * server (no copy at all), in one aligned copy masked where it lies on the
  * client (the application's buffer is never touched). Runtime-agnostic.
  */
-import { ZWS_MORE } from "@zmq/engine";
+import { ZWS_MORE } from "@zmq/engine/zws";
 import { OP_BINARY, headerSize, maskInto, maskKey, newMask, putHeader, putMask, writeHeader, xorInto } from "./frame-codec.js";
 
 /** Bodies at least this large are not copied into the shared buffer. */

@@ -4,9 +4,8 @@ import { plain } from "@zmq/plain";
 import { inproc } from "@zmq/transport-inproc";
 import { ipc } from "@zmq/transport-ipc";
 import { tcp } from "@zmq/transport-tcp";
-import { epgm, pgm } from "@zmq/transport-epgm";
-import { udp } from "@zmq/transport-udp";
-import { ws, wss } from "@zmq/transport-ws";
+import { pgm } from "@zmq/transport-epgm/pgm";
+import { epgm, udp, ws, wss } from "./transports.js";
 import { curve } from "./node-curve.js";
 
 /** Frames as Node Buffers, as zeromq.js gives them; views, never copies. */

@@ -12,7 +12,7 @@ import { Datagram as DatagramBase } from "@zmq/pattern-datagram";
 import { Channel as ChannelBase, Peer as PeerBase, type PeerRoutingOptions } from "@zmq/pattern-peer";
 import { type DishGroupOptions, Dish as DishBase, Radio as RadioBase } from "@zmq/pattern-radiodish";
 import { Gather as GatherBase, type GatherOptions, Scatter as ScatterBase, type ScatterOptions } from "@zmq/pattern-scattergather";
-import { defaultContext } from "./context.js";
+import { defaultContext } from "./index.js";
 import type { Message } from "./sockets.js";
 
 const withContext = <T extends SocketOptions>(options: T): T => ({ ...options, context: options.context ?? defaultContext() });

@@ -12,9 +12,12 @@ import { defaultContext } from "./context.js";
 export { Context, type ZeromqContextOptions, bufferFrames, defaultContext } from "./context.js";
 export { curve, curveKeyPair, curveMechanism, curvePublicKey, nodeCurveCrypto } from "./node-curve.js";
 export { capability, version } from "./meta.js";
-export { type WsOptions, type WssOptions, type WsTransport, ws, wss } from "@zmq/transport-ws";
-export { type UdpTransport, udp } from "@zmq/transport-udp";
-export { type EpgmTransport, epgm, pgm } from "@zmq/transport-epgm";
+export type { WsOptions, WssOptions, WsTransport } from "@zmq/transport-ws";
+export type { UdpTransport } from "@zmq/transport-udp";
+export type { EpgmTransport } from "@zmq/transport-epgm";
+export { pgm } from "@zmq/transport-epgm/pgm";
+export { epgm, udp, ws, wss } from "./transports.js";
+export type { DeferredTransport } from "@zmq/kernel";
 /** The default Context, as zeromq.js's `context`: sockets made without one use it. */
 export const context = /* @__PURE__ */ defaultContext();
 export { type Device, type DeviceOptions, forwarder, queue, streamer } from "./devices.js";

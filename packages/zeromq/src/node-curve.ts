@@ -27,7 +27,9 @@ export const RFC7748 = {
 };
 const hex = (text: string) => new Uint8Array(Buffer.from(text, "hex"));
 
-const nodeRequire = createRequire(import.meta.url);
+let required: NodeJS.Require | undefined;
+/** Node's require, made on first use (createRequire costs at import). */
+const nodeRequire = (id: string): unknown => (required ??= createRequire(import.meta.url))(id);
 let boxes: typeof Secretbox | undefined;
 /** The pure-JS boxes (@noble/ciphers), loaded with the first connection that needs them, not at import. */
 const secretbox = (): typeof Secretbox => (boxes ??= nodeRequire("@zmq/curve/secretbox") as typeof Secretbox);

@@ -2,7 +2,7 @@
  * Rejections in tests: the ZmqError an operation fails with, its code,
  * rejections awaited later, and retrying while an address is still in use.
  */
-import { type ZmqError, isZmqError, show } from "../errors.js";
+import { type ZmqError, isZmqError, show } from "../index.js";
 
 /**
  * The ZmqError that `promise` rejects with, for `expect((await rejection(s.receive())).code).toBe("EAGAIN")`.

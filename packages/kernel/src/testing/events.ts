@@ -3,7 +3,7 @@
  * sleeping: the next event of a type, or a record of every event with waits
  * for the n-th of a type.
  */
-import type { Event, EventOfType, EventType, Observer } from "../observer.js";
+import type { Event, EventOfType, EventType, Observer } from "../index.js";
 
 /** A socket, or anything else with monitor events. */
 export interface Monitored {

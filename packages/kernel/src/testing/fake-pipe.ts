@@ -3,8 +3,8 @@
  * exported from @zmq/kernel/testing): a stand-in for a pipe end whose
  * capacity and content the test controls, with no socket behind it.
  */
-import type { Msg } from "../msg.js";
-import type { Pipe } from "../pipe.js";
+import type { Msg } from "../index.js";
+import type { Pipe } from "../index.js";
 
 /** A stand-in for a pipe end: an outbox with a capacity, an inbox the test fills. */
 export class FakePipe {

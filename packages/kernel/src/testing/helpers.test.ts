@@ -1,8 +1,8 @@
 // The shared test helpers: cleanup lists, frames as text, rejections,
 // monitor-event waits, endpoint names and hand-made greetings.
 import { describe, expect, it } from "vitest";
-import { ZmqError } from "../errors.js";
-import { type Event, Observer } from "../observer.js";
+import { ZmqError } from "../index.js";
+import { type Event, Observer } from "../index.js";
 import { createCleanup } from "./cleanup.js";
 import { endpointNames } from "./endpoints.js";
 import { errorCode, later, rejection, retryInUse } from "./errors.js";

@@ -8,8 +8,8 @@
  * setHandlers, end, destroy), because a real transport never does that and
  * an engine that relied on it would break over TCP.
  */
-import { ZmqError } from "../errors.js";
-import type { ByteStream, ByteStreamHandlers, StreamError } from "../transport.js";
+import { ZmqError } from "../index.js";
+import type { ByteStream, ByteStreamHandlers, StreamError } from "../index.js";
 
 /** Faults applied to the bytes one side writes. */
 export interface MemoryFaults {

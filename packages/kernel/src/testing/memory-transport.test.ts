@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseEndpoint } from "../endpoint.js";
-import { isZmqError } from "../errors.js";
-import { type ByteStream, type ConnectOptions, type ListenOptions, TRANSPORT_API_VERSION } from "../transport.js";
+import { isZmqError } from "../index.js";
+import { type ByteStream, type ConnectOptions, type ListenOptions, TRANSPORT_API_VERSION } from "../index.js";
 import { memoryTransport } from "./memory-transport.js";
 import { recordStream } from "./stream-recorder.js";
 

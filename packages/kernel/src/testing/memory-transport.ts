@@ -3,7 +3,7 @@
  * and sockets can be tested end to end, with injected faults, without a
  * network or any Node module.
  */
-import { ZmqError } from "../errors.js";
+import { ZmqError } from "../index.js";
 import {
   type ByteStream,
   type ConnectOptions,
@@ -13,7 +13,7 @@ import {
   type Listener,
   type StreamTransport,
   TRANSPORT_API_VERSION,
-} from "../transport.js";
+} from "../index.js";
 import { type MemoryFaults, type MemoryStream, memoryStreamPair } from "./memory-stream.js";
 
 /** Faults and addresses for one side of a connection made by the transport. */

@@ -2,7 +2,7 @@
  * Records what a ByteStream reports, so that a test can wait for an event
  * instead of sleeping and then assert on the whole sequence.
  */
-import type { ByteStream, StreamError } from "../transport.js";
+import type { ByteStream, StreamError } from "../index.js";
 
 /** What {@link recordStream} returns. */
 export interface StreamRecording {

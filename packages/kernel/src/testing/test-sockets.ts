@@ -4,11 +4,11 @@
  * PULL on FairQueue that also records its peers and their commands.
  */
 import type { Command, PeerInfo } from "@zmq/wire";
-import type { Msg } from "../msg.js";
-import type { Pipe } from "../pipe.js";
-import { SocketBase, type SocketOptions } from "../socket-base.js";
-import { FairQueue } from "../strategies/fair-queue.js";
-import { LoadBalancer } from "../strategies/load-balancer.js";
+import type { Msg } from "../index.js";
+import type { Pipe } from "../index.js";
+import { SocketBase, type SocketOptions } from "../index.js";
+import { FairQueue } from "../index.js";
+import { LoadBalancer } from "../index.js";
 
 export class TestPush extends SocketBase {
   private readonly lb = new LoadBalancer();

@@ -8,9 +8,7 @@
  *   sock.bindSync("tcp://127.0.0.1:3000");
  *   sock.send(["work", "item"]);
  */
-import { curveKeyPair } from "../node-curve.js";
-import { defaultContext } from "../context.js";
-import { version } from "../meta.js";
+import { curveKeyPair, defaultContext, version } from "../index.js";
 import type { SocketType } from "./constants.js";
 import { Socket } from "./socket.js";
 

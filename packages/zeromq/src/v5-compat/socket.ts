@@ -7,7 +7,7 @@
 import { EventEmitter } from "node:events";
 import { type Event, type EventError, type MessageLike, type SocketBase, ZmqError, parseEndpoint } from "@zmq/kernel";
 import { parseTcpAddress } from "@zmq/transport-tcp";
-import { Dealer, Pair, Publisher, Pull, Push, Reply, Request, Router, Stream, Subscriber, XPublisher, XSubscriber } from "../sockets.js";
+import { Dealer, Pair, Publisher, Pull, Push, Reply, Request, Router, Stream, Subscriber, XPublisher, XSubscriber } from "../index.js";
 import { type ShortOption, type SocketType, ZMQ_SNDMORE, options as shortOptions } from "./constants.js";
 import { type OptionTarget, getOption, setOption } from "./socket-options.js";
 
