@@ -26,8 +26,20 @@ function make(options: ConnectionOptions, protocol: string): { conn: ZwsConnecti
   return { conn, rec };
 }
 
-/** Two connections joined: whatever one sends, the other is fed. */
-function pair(a: ConnectionOptions, b: ConnectionOptions, protocol: string) {
+/** Chunks that feedAt was given, so a test can see which bytes a received value views. */
+const chunks: Uint8Array[] = [];
+
+/** Feeds a payload as a stream that reads frames out of larger chunks does (feedAt, the payload between other bytes), or whole (feed). */
+function deliver(conn: ZwsConnection, payload: Uint8Array, split: boolean): void {
+  if (!split) return conn.feed(payload);
+  const chunk = new Uint8Array(payload.length + 5).fill(0xee);
+  chunk.set(payload, 3);
+  chunks.push(chunk);
+  conn.feedAt(chunk, 3, payload.length);
+}
+
+/** Two connections joined: whatever one sends, the other is fed (`split`: by feedAt). */
+function pair(a: ConnectionOptions, b: ConnectionOptions, protocol: string, split = false) {
   const left = make(a, protocol);
   const right = make(b, protocol);
   const pump = () => {
@@ -38,7 +50,7 @@ function pair(a: ConnectionOptions, b: ConnectionOptions, protocol: string) {
         [right, left],
       ] as const) {
         const out = from.rec.sent.splice(0);
-        for (const p of out) to.conn.feed(p);
+        for (const p of out) deliver(to.conn, p, split);
         if (out.length > 0) moved = true;
       }
     }
@@ -96,6 +108,23 @@ describe("ZWS2.0/NULL", () => {
     expect(right.rec.messages).toEqual([]);
     right.conn.feed(payloads[2]!);
     expect(right.rec.messages).toEqual([["a", "", "bc"]]);
+  });
+
+  it("takes frames where they lie in larger chunks (feedAt) as it takes them whole: handshake, multipart, PING, size limit", () => {
+    chunks.length = 0;
+    const { left, right } = pair({ socketType: "DEALER", routingId: bytes("d1") }, { socketType: "ROUTER", maxMessageSize: 60 }, "ZWS2.0/NULL", true);
+    expect(left.conn.ready && right.conn.ready).toBe(true);
+    expect(new TextDecoder().decode(right.rec.peer!.routingId)).toBe("d1");
+    // Handshake values are views of the chunk the stream gave, not copies of another kind (a Buffer stays a Buffer).
+    expect(chunks.some((c) => c.buffer === right.rec.peer!.routingId.buffer)).toBe(true);
+    for (const p of left.conn.encodeMessages([[bytes("a"), bytes(""), bytes("bc")]])) deliver(right.conn, p, true);
+    expect(right.rec.messages).toEqual([["a", "", "bc"]]);
+    deliver(right.conn, left.conn.encodeCommand({ name: "PING", ttl: 10, context: bytes("ctx") }), true);
+    expect([...right.rec.sent.at(-1)!]).toEqual([0x02, 4, ...bytes("PONG"), ...bytes("ctx")]);
+    deliver(right.conn, bytes(0x00, "x".repeat(61)), true);
+    expect(right.rec.error?.code).toBe("ZMTP_FRAME_TOO_LARGE");
+    deliver(right.conn, bytes(0x00, "ab"), true);
+    expect(right.rec.messages).toHaveLength(1); // nothing after the error
   });
 
   it("refuses a peer of a socket type it cannot talk to", () => {

@@ -167,7 +167,32 @@ export class ZwsConnection {
   /** One binary WebSocket message from the peer. */
   feed(payload: Uint8Array): void {
     if (this.phase === Phase.Failed) return;
-    this.run(() => this.process(payload));
+    if (payload.length > 0 && this.phase === Phase.Traffic && this.busy === 0) this.traffic1(payload[0]!, payload.subarray(1));
+    else this.run(() => this.process(payload));
+  }
+
+  /**
+   * One binary WebSocket message from the peer that lies in `chunk` at
+   * `start` for `length` bytes: in traffic its flags byte is read where it
+   * lies and one view made, of the body; otherwise as feed.
+   */
+  feedAt(chunk: Uint8Array, start: number, length: number): void {
+    if (length > 0 && this.phase === Phase.Traffic && this.busy === 0) this.traffic1(chunk[start]!, chunk.subarray(start + 1, start + length));
+    else this.feed(chunk.subarray(start, start + length));
+  }
+
+  /** One traffic frame, when no step is running: no step to defer sends for, so no closure per frame. */
+  private traffic1(flags: number, body: Uint8Array): void {
+    this.busy++;
+    try {
+      this.checkSize(body);
+      this.traffic(flags, body);
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.busy--;
+      if (this.busy === 0 && this.outbox.length > 0) this.flushOutbox();
+    }
   }
 
   /** True when traffic frames go as they are (no mechanism boxes them): a stream may then write them itself (ZwsStream.writeFrames). */
@@ -265,13 +290,7 @@ export class ZwsConnection {
     }
     const flags = payload[0]!;
     const body = payload.subarray(1);
-    const max = this.options.maxMessageSize ?? -1;
-    if (max >= 0 && body.length > max) {
-      throw new WireError("ZMTP_FRAME_TOO_LARGE", `Frame of ${body.length} bytes exceeds maxMessageSize ${max}`, {
-        field: "size",
-        value: body.length,
-      });
-    }
+    this.checkSize(body);
     switch (this.phase) {
       case Phase.Traffic:
         return this.traffic(flags, body);
@@ -281,6 +300,16 @@ export class ZwsConnection {
         return this.finish(undefined, body, new Map());
       default:
         return;
+    }
+  }
+
+  private checkSize(body: Uint8Array): void {
+    const max = this.options.maxMessageSize ?? -1;
+    if (max >= 0 && body.length > max) {
+      throw new WireError("ZMTP_FRAME_TOO_LARGE", `Frame of ${body.length} bytes exceeds maxMessageSize ${max}`, {
+        field: "size",
+        value: body.length,
+      });
     }
   }
 

@@ -21,6 +21,13 @@ export interface ZwsStreamHandlers extends ByteStreamHandlers {
   onPong?(): void;
   /** The peer broke the WebSocket protocol (a text or fragmented message, a bad frame, one too large): a protocol error. */
   onBadFrame?(reason: string): void;
+  /**
+   * One binary WebSocket message that lies in `chunk` at `start` for
+   * `length` bytes. A stream that reads messages out of larger chunks may
+   * call this instead of onData: the engine then reads the ZWS flags byte
+   * where it lies and makes one view per frame (of the body) instead of two.
+   */
+  onFrameAt?(chunk: Uint8Array, start: number, length: number): void;
 }
 
 /**
@@ -53,6 +60,10 @@ export class ZwsEngine extends EngineBase<ZwsStream> {
       onData: (payload) => {
         this.sawTraffic();
         this.conn?.feed(payload);
+      },
+      onFrameAt: (chunk, start, length) => {
+        this.sawTraffic();
+        this.conn?.feedAt(chunk, start, length);
       },
       onPong: () => this.sawTraffic(),
       onBadFrame: (reason) => this.fail(reason),

@@ -13,21 +13,29 @@ import {
   encodeFrameList,
   encodeFrames,
   headerSize,
-  maskInPlace,
   writeHeader,
 } from "./frame-codec.js";
+import { maskInPlace, xorView } from "./masking.js";
 
 const alloc = (n: number) => new Uint8Array(n);
 
 interface Seen {
   events: string[];
   binaries: Uint8Array[];
+  /** How many binary messages came by onBinaryAt (chunk and place). */
+  inPlace: number;
   error: string | undefined;
   code: number | undefined;
 }
 
-function decoder(expectMasked: boolean, maxPayload = 1 << 24) {
-  const seen: Seen = { events: [], binaries: [], error: undefined, code: undefined };
+/** A decoder and what it reported; `inPlace`: the sink also takes whole messages as chunk and place (onBinaryAt). */
+function decoder(expectMasked: boolean, maxPayload = 1 << 24, inPlace = false) {
+  const seen: Seen = { events: [], binaries: [], inPlace: 0, error: undefined, code: undefined };
+  const atPlace = (chunk: Uint8Array, start: number, length: number) => {
+    seen.inPlace++;
+    seen.events.push(`binary ${length}`);
+    seen.binaries.push(chunk.slice(start, start + length));
+  };
   const d = new WsFrameDecoder(
     { expectMasked, maxPayload, alloc },
     {
@@ -35,6 +43,7 @@ function decoder(expectMasked: boolean, maxPayload = 1 << 24) {
         seen.events.push(`binary ${p.length}`);
         seen.binaries.push(p.slice());
       },
+      ...(inPlace ? { onBinaryAt: atPlace } : {}),
       onText: () => seen.events.push("text"),
       onPing: (p) => seen.events.push(`ping ${p.length}`),
       onPong: () => seen.events.push("pong"),
@@ -111,6 +120,18 @@ describe("encoding", () => {
       expect(view).toEqual(expected);
     }
   });
+
+  it("xorView (a word a turn through a DataView) agrees with byte by byte at every offset and length", () => {
+    const key = ((MASK[0]! << 24) | (MASK[1]! << 16) | (MASK[2]! << 8) | MASK[3]!) >>> 0;
+    for (const offset of [0, 1, 2, 3, 5]) {
+      for (let length = 0; length <= 70; length++) {
+        const data = filled(offset + length + 3);
+        const expected = data.map((b, i) => (i >= offset && i < offset + length ? b ^ MASK[(i - offset) & 3]! : b));
+        xorView(new DataView(data.buffer), offset, length, key);
+        expect(data, `offset ${offset}, length ${length}`).toEqual(expected);
+      }
+    }
+  });
 });
 
 describe("decoding", () => {
@@ -133,6 +154,38 @@ describe("decoding", () => {
     const { d, seen } = decoder(true);
     for (const byte of wire) d.feed(new Uint8Array([byte]));
     expect(seen.events).toEqual(expected);
+  });
+
+  it("a sink taking messages where they lie gets the same messages: whole frames in one chunk in place, others as payloads", () => {
+    const wire = new Uint8Array([
+      ...frame(OP_BINARY, filled(3), { mask: MASK }),
+      ...frame(OP_BINARY, filled(40), { mask: MASK, fin: false }),
+      ...frame(OP_PING, filled(2), { mask: MASK }),
+      ...frame(OP_CONTINUATION, filled(5), { mask: MASK }),
+      ...frame(OP_BINARY, filled(200), { mask: MASK }),
+      ...frame(OP_BINARY, filled(600), { mask: MASK }),
+    ]);
+    const expected = ["binary 3", "ping 2", "binary 45", "binary 200", "binary 600"];
+    const whole = decoder(true, 1 << 24, true);
+    whole.d.feed(wire.slice());
+    expect(whole.seen.events).toEqual(expected);
+    expect(whole.seen.inPlace).toBe(2); // 3 and 200 bytes; the fragmented message is gathered, 600 is over the in-place size
+    expect(whole.seen.binaries[0]).toEqual(filled(3));
+    expect(whole.seen.binaries[2]).toEqual(filled(200));
+    for (let split = 0; split <= wire.length; split++) {
+      const { d, seen } = decoder(true, 1 << 24, true);
+      d.feed(wire.slice(0, split));
+      d.feed(wire.slice(split));
+      expect(seen.events, `split at ${split}`).toEqual(expected);
+      expect(seen.binaries[2]).toEqual(filled(200));
+    }
+    for (const masked of [true, false]) {
+      const server = decoder(masked, 1 << 24, true);
+      const frames = [frame(OP_BINARY, filled(70), masked ? { mask: MASK } : {}), frame(OP_BINARY, filled(9000), masked ? { mask: MASK } : {})];
+      server.d.feed(new Uint8Array([...frames[0]!, ...frames[1]!]));
+      expect(server.seen.binaries).toEqual([filled(70), filled(9000)]);
+      expect(server.seen.inPlace).toBe(masked ? 1 : 2); // unmasked frames in one chunk are never copied, whatever their size
+    }
   });
 
   it("decodes masked and unmasked frames of every length class cut into chunks of any size", () => {

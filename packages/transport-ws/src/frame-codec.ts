@@ -7,6 +7,7 @@
  * control frames that are long or fragmented, a continuation with nothing
  * to continue, and messages over the size limit. Runtime-agnostic.
  */
+import { maskInPlace, maskKey, newMask, putMask, xorInto, xorView } from "./masking.js";
 
 export const OP_CONTINUATION = 0x0;
 export const OP_TEXT = 0x1;
@@ -18,76 +19,6 @@ export const OP_PONG = 0xa;
 /** Bytes of a frame header for a payload of `length`, masked or not. */
 export function headerSize(length: number, masked: boolean): number {
   return (length < 126 ? 2 : length < 0x10000 ? 4 : 10) + (masked ? 4 : 0);
-}
-
-/**
- * XORs `buf` in place with the 4-byte `mask`, starting at mask byte 0:
- * word by word where `buf` is 4-byte aligned (fresh buffers are), byte by
- * byte otherwise.
- */
-export function maskInPlace(buf: Uint8Array, mask: Uint8Array): void {
-  maskInto(buf, buf, mask);
-}
-
-/** True on a little-endian machine (every runtime here; checked, not assumed). */
-const LITTLE_ENDIAN = /* @__PURE__ */ (() => new Uint8Array(new Uint32Array([1]).buffer)[0] === 1)();
-
-/**
- * Writes `src` XORed with the 4-byte `mask` (its first byte on src's first
- * byte) into `dst`, which is as long and may be `src` itself: eight words a
- * turn where both are 4-byte aligned and long enough to gain from it, byte
- * by byte otherwise. One pass: a copy that masks on the way.
- */
-export function maskInto(dst: Uint8Array, src: Uint8Array, mask: Uint8Array): void {
-  const length = src.length;
-  let i = 0;
-  if (length >= 512 && dst.byteOffset % 4 === 0 && src.byteOffset % 4 === 0) {
-    const words = length >>> 2;
-    // The four mask bytes as one word in this machine's byte order.
-    const m = LITTLE_ENDIAN
-      ? mask[0]! | (mask[1]! << 8) | (mask[2]! << 16) | (mask[3]! << 24)
-      : (mask[0]! << 24) | (mask[1]! << 16) | (mask[2]! << 8) | mask[3]!;
-    const s = new Int32Array(src.buffer, src.byteOffset, words);
-    const d = dst === src ? s : new Int32Array(dst.buffer, dst.byteOffset, words);
-    let j = 0;
-    // Eight words a turn: about twice the speed of one (V8 keeps the loop's bounds checks and branch per turn).
-    for (; j + 7 < words; j += 8) {
-      d[j] = s[j]! ^ m;
-      d[j + 1] = s[j + 1]! ^ m;
-      d[j + 2] = s[j + 2]! ^ m;
-      d[j + 3] = s[j + 3]! ^ m;
-      d[j + 4] = s[j + 4]! ^ m;
-      d[j + 5] = s[j + 5]! ^ m;
-      d[j + 6] = s[j + 6]! ^ m;
-      d[j + 7] = s[j + 7]! ^ m;
-    }
-    for (; j < words; j++) d[j] = s[j]! ^ m;
-    i = words << 2;
-  }
-  for (; i < length; i++) dst[i] = src[i]! ^ mask[i & 3]!;
-}
-
-/**
- * Mask keys: RFC 6455 (section 5.3) wants them unpredictable, so they come
- * from the platform's CSPRNG, drawn 1,024 at a time (one call per thousand
- * frames instead of one per frame).
- */
-const maskPool = /* @__PURE__ */ new Uint32Array(1024);
-let maskAt = maskPool.length;
-
-/** Four random bytes for a mask, as one number. */
-export function maskKey(): number {
-  if (maskAt === maskPool.length) {
-    crypto.getRandomValues(maskPool);
-    maskAt = 0;
-  }
-  return maskPool[maskAt++]!;
-}
-
-/** A fresh mask key. */
-export function newMask(): Uint8Array {
-  const key = maskKey();
-  return new Uint8Array([key >>> 24, (key >>> 16) & 0xff, (key >>> 8) & 0xff, key & 0xff]);
 }
 
 /**
@@ -106,37 +37,6 @@ export function writeFrame(out: Uint8Array, at: number, opcode: number, payload:
   at = putMask(out, at, key);
   xorInto(out, at, payload, 0, length, key);
   return at + length;
-}
-
-/** Writes a mask key (as maskKey gives it) at `at`; returns the offset after it. */
-export function putMask(out: Uint8Array, at: number, key: number): number {
-  out[at] = key >>> 24;
-  out[at + 1] = (key >>> 16) & 0xff;
-  out[at + 2] = (key >>> 8) & 0xff;
-  out[at + 3] = key & 0xff;
-  return at + 4;
-}
-
-/**
- * Writes `length` bytes of `src` from `from` to `out` at `at`, XORed with
- * the mask key `key` (its first byte on the first byte written), four bytes
- * a turn. `out` may be `src` at the same offset (masking in place).
- */
-export function xorInto(out: Uint8Array, at: number, src: Uint8Array, from: number, length: number, key: number): void {
-  const m0 = key >>> 24;
-  const m1 = (key >>> 16) & 0xff;
-  const m2 = (key >>> 8) & 0xff;
-  const m3 = key & 0xff;
-  let i = 0;
-  for (; i + 3 < length; i += 4) {
-    out[at + i] = src[from + i]! ^ m0;
-    out[at + i + 1] = src[from + i + 1]! ^ m1;
-    out[at + i + 2] = src[from + i + 2]! ^ m2;
-    out[at + i + 3] = src[from + i + 3]! ^ m3;
-  }
-  if (i < length) out[at + i] = src[from + i]! ^ m0;
-  if (i + 1 < length) out[at + i + 1] = src[from + i + 1]! ^ m1;
-  if (i + 2 < length) out[at + i + 2] = src[from + i + 2]! ^ m2;
 }
 
 /** Frames for several payloads of one opcode, in one buffer (masked ones of 1 KiB and more in aligned buffers of their own). */
@@ -222,6 +122,12 @@ export function encodeFrames(opcode: number, payloads: readonly Uint8Array[], ma
 export interface FrameSink {
   /** A whole binary message. */
   onBinary(payload: Uint8Array): void;
+  /**
+   * A whole binary message that lies in one received chunk, as the chunk and
+   * the message's place in it (no view made), when the sink takes it so: a
+   * ZWS stream then makes one view, of the frame's body after its flags byte.
+   */
+  onBinaryAt?(chunk: Uint8Array, start: number, length: number): void;
   /** A whole text message (ZWS never sends one). */
   onText(): void;
   onPing(payload: Uint8Array): void;
@@ -267,6 +173,9 @@ export class WsFrameDecoder {
   /** The current frame's mask key (reused: written in place for each frame). */
   private readonly mask = new Uint8Array(4);
   private length = 0;
+  /** A DataView of `viewed` (the first chunk, for unmasking small frames where they lie), made once per chunk. */
+  private view: DataView | undefined;
+  private viewed: Uint8Array | undefined;
   /** A fragmented message being gathered. */
   private fragments: Uint8Array[] | undefined;
   private fragmentBytes = 0;
@@ -322,6 +231,7 @@ export class WsFrameDecoder {
 
   private fail(reason: string, code = 1002): void {
     this.state = State.Failed;
+    this.viewed = this.view = undefined;
     this.chunks.length = 0;
     this.spare = null;
     this.offset = 0;
@@ -351,7 +261,10 @@ export class WsFrameDecoder {
     }
     this.offset = this.chunks.length > 0 ? offset : 0;
     // The spare buffer is always the last chunk: once that is gone, nothing may be appended to it.
-    if (this.chunks.length === 0) this.spare = null;
+    if (this.chunks.length === 0) {
+      this.spare = null;
+      this.viewed = this.view = undefined;
+    }
   }
 
   private header(): boolean {
@@ -418,14 +331,20 @@ export class WsFrameDecoder {
     let data: Uint8Array;
     const first = this.chunks[0];
     const o = this.offset;
+    const inPlace = this.sink.onBinaryAt !== undefined && this.opcode === OP_BINARY && this.fin;
     if (n === 0) data = this.options.alloc(0);
     else if (this.masked) {
       const mask = this.mask;
       if (n < 512 && first!.length - o >= n) {
-        // Small and in one chunk (the common case): unmasked where it lies, four bytes a turn, and delivered as a
-        // view (the chunk is the decoder's own, and these bytes are never read again).
+        // Small and in one chunk (the common case): unmasked where it lies, four bytes a turn, and delivered where
+        // it lies (the chunk is the decoder's own, and these bytes are never read again).
         const key = ((mask[0]! << 24) | (mask[1]! << 16) | (mask[2]! << 8) | mask[3]!) >>> 0;
-        xorInto(first!, o, first!, o, n, key);
+        if (this.viewed !== first) {
+          this.viewed = first;
+          this.view = new DataView(first!.buffer, first!.byteOffset, first!.length);
+        }
+        xorView(this.view!, o, n, key);
+        if (inPlace) return this.deliverAt(first!, o, n);
         data = first!.subarray(o, o + n);
       } else {
         // Unmasked in a buffer of our own: a large one is gathered from several chunks, or copied so as not to keep
@@ -436,6 +355,7 @@ export class WsFrameDecoder {
       }
     } else if (first!.length - o >= n) {
       // A server's frame inside one chunk: a view, no copy.
+      if (inPlace) return this.deliverAt(first!, o, n);
       data = first!.subarray(o, o + n);
     } else {
       data = this.options.alloc(n);
@@ -472,6 +392,14 @@ export class WsFrameDecoder {
       }
       this.deliver(this.fragmentOpcode, whole);
     }
+    return true;
+  }
+
+  /** A whole binary message in one chunk, to onBinaryAt: consumed first, so that the sink may feed the decoder again. */
+  private deliverAt(chunk: Uint8Array, start: number, length: number): true {
+    this.consume(length);
+    this.state = State.Header;
+    this.sink.onBinaryAt!(chunk, start, length);
     return true;
   }
 

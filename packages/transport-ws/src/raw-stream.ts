@@ -71,6 +71,11 @@ export class RawWsStream implements ZwsStream {
       { expectMasked: !options.client, maxPayload: options.maxPayload, alloc: options.alloc },
       {
         onBinary: (payload) => this.handlers.onData(payload),
+        onBinaryAt: (chunk, start, length) => {
+          const handlers = this.handlers;
+          if (handlers.onFrameAt !== undefined) handlers.onFrameAt(chunk, start, length);
+          else handlers.onData(chunk.subarray(start, start + length));
+        },
         onText: () => this.bad("a text message (ZWS frames are binary)", 1003),
         onPing: (payload) => this.control(OP_PONG, payload),
         onPong: () => this.handlers.onPong?.(),

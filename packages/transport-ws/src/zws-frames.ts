@@ -9,7 +9,8 @@
  * client (the application's buffer is never touched). Runtime-agnostic.
  */
 import { ZWS_MORE } from "@zmq/engine/zws";
-import { OP_BINARY, headerSize, maskInto, maskKey, newMask, putHeader, putMask, writeHeader, xorInto } from "./frame-codec.js";
+import { OP_BINARY, headerSize, putHeader, writeHeader } from "./frame-codec.js";
+import { maskInto, maskKey, newMask, putMask, xorInto } from "./masking.js";
 
 /** Bodies at least this large are not copied into the shared buffer. */
 const OWN_BUFFER = 1024;
