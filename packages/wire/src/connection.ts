@@ -100,6 +100,9 @@ function createMechanism(options: MechanismOptions, properties: MetadataInput, a
 /** Input queued while an authenticator decides, at most this many bytes. */
 const MAX_HANDSHAKE_BACKLOG = 1 << 20;
 
+/** Queued chunks up to this many bytes in all are joined into one send (one write). */
+const JOIN_LIMIT = 16 * 1024;
+
 const enum Phase {
   Greeting,
   Handshake,
@@ -206,6 +209,8 @@ export class ZmtpConnection {
         throw error;
       }
       if (step.send) this.out(step.send);
+      // Our first handshake command goes with the rest of our greeting, not a round trip later.
+      if (this.encoderInstance === undefined && this.greeting.versioned) this.early();
       if (!step.peer) return;
       this.afterGreeting(step.peer);
       if (step.peer.rest.length > 0) this.decoder!.feed(step.peer.rest);
@@ -229,10 +234,18 @@ export class ZmtpConnection {
     if (this.flushing) return;
     this.flushing = true;
     try {
+      // Small chunks queued together (the rest of a greeting and a handshake command, say) go as one write.
+      if (this.outbox.length > 1) this.joinOutbox();
       for (let chunk = this.outbox.shift(); chunk !== undefined; chunk = this.outbox.shift()) this.handler.send(chunk);
     } finally {
       this.flushing = false;
     }
+  }
+
+  private joinOutbox(): void {
+    let size = 0;
+    for (const chunk of this.outbox) size += chunk.length;
+    if (size <= JOIN_LIMIT) this.outbox = [concatBytes(this.outbox, this.alloc)];
   }
 
   /** Encodes messages for the peer (wrapped by an encrypting mechanism); write the chunks in order. */
@@ -259,10 +272,23 @@ export class ZmtpConnection {
     this.phase = Phase.Failed;
   }
 
+  /**
+   * The peer speaks ZMTP 3.x (its revision byte): the handshake's first
+   * commands (NULL's READY, a PLAIN or CURVE client's HELLO) depend on
+   * nothing else in its greeting, so they follow ours in the same write.
+   * Should the rest of its greeting be refused (a mechanism mismatch), the
+   * peer refuses ours too and never reads them.
+   */
+  private early(): void {
+    this.encoderInstance = new FrameEncoder({ framing: "zmtp3", alloc: this.alloc });
+    const m = this.mechanism;
+    for (let body = m.nextCommand(); body !== undefined; body = m.nextCommand()) this.out(this.encoderInstance.encodeCommand(body));
+  }
+
   private afterGreeting(greeting: PeerGreeting): void {
     this.peerGreeting = greeting;
     const { framing } = greeting;
-    this.encoderInstance = new FrameEncoder({ framing, alloc: this.alloc });
+    this.encoderInstance ??= new FrameEncoder({ framing, alloc: this.alloc });
     this.decoder = new FrameDecoder(
       { onMessage: (frames) => this.onFrames(frames), onCommand: (body) => this.onCommandFrame(body) },
       { framing, maxMessageSize: this.options.maxMessageSize, alloc: this.alloc },

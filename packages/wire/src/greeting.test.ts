@@ -209,3 +209,59 @@ describe("ZmtpConnection re-entrancy", () => {
     expect(messages.sort()).toEqual(["a<-from b", "b<-from a"]);
   });
 });
+
+describe("ZmtpConnection's first handshake command", () => {
+  const quiet = (sent: Uint8Array[], ready: string[] = []) => ({
+    send: (chunk: Uint8Array) => sent.push(chunk.slice()),
+    onReady: (p: PeerInfo) => ready.push(String(p.socketType)),
+    onMessage: () => {},
+    onCommand: () => {},
+    onError: (e: WireError) => {
+      throw e;
+    },
+  });
+
+  it("goes with the rest of the greeting, in the same send, once the peer's revision byte says 3.x", () => {
+    const sent: Uint8Array[] = [];
+    const conn = new ZmtpConnection({ socketType: "DEALER", mechanism: { type: "PLAIN", username: "u", password: "p" } }, quiet(sent));
+    conn.start();
+    expect(sent.map((c) => c.length)).toEqual([10]);
+    const server = encodeGreeting({ mechanism: "PLAIN", socketType: "ROUTER", asServer: true });
+    conn.feed(server.subarray(0, 10));
+    expect(sent.map((c) => c.length)).toEqual([10, 1]); // our revision, after the peer's signature
+    conn.feed(server.subarray(10, 11));
+    // The rest of the greeting (53 bytes), then HELLO: command flag, size, "\x05HELLO", "\x01u", "\x01p".
+    expect(sent).toHaveLength(3);
+    const hello = [0x04, 10, 5, ...Buffer.from("HELLO"), 1, ...Buffer.from("u"), 1, ...Buffer.from("p")];
+    expect([...sent[2]!.subarray(53)]).toEqual(hello);
+    expect([...sent[2]!.subarray(0, 53)]).toEqual([...encodeGreeting({ mechanism: "PLAIN", socketType: "DEALER" }).subarray(11)]);
+  });
+
+  it("is not sent to a ZMTP 2.0 peer, which gets its identity frame after the greeting", () => {
+    const sent: Uint8Array[] = [];
+    const conn = new ZmtpConnection({ socketType: "DEALER" }, quiet(sent));
+    conn.start();
+    conn.feed(new Uint8Array([0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 1]));
+    expect(sent.map((c) => c.length)).toEqual([10, 2]); // signature; revision and socket type: nothing more yet
+  });
+
+  it("lets two NULL peers that answer each other's whole sends be ready after two exchanges", () => {
+    const ready: string[] = [];
+    const aSent: Uint8Array[] = [];
+    const bSent: Uint8Array[] = [];
+    const a = new ZmtpConnection({ socketType: "DEALER" }, quiet(aSent, ready));
+    const b = new ZmtpConnection({ socketType: "ROUTER" }, quiet(bSent, ready));
+    a.start();
+    b.start();
+    let exchanges = 0;
+    while (ready.length < 2 && exchanges < 10) {
+      const [fromA, fromB] = [aSent.splice(0), bSent.splice(0)];
+      for (const c of fromA) b.feed(c);
+      for (const c of fromB) a.feed(c);
+      exchanges++;
+    }
+    // Signatures cross, then revisions, then greeting rests each with its READY (a round trip less than READY after the greeting).
+    expect(ready.sort()).toEqual(["DEALER", "ROUTER"]);
+    expect(exchanges).toBe(3);
+  });
+});

@@ -15,7 +15,10 @@
  *     - anything else: send the rest of our 64-byte greeting (minor,
  *       mechanism, as-server, filler) and read the peer's 64 bytes.
  *
- * We never wait for the peer's whole greeting before sending our own bytes.
+ * We never wait for the peer's whole greeting before sending our own bytes,
+ * and ZmtpConnection sends its first handshake command right after the rest
+ * of a 3.x greeting (see `versioned`), where libzmq waits for the peer's
+ * whole greeting: a round trip less before a connection is ready.
  */
 import { concatBytes, writeAscii, writeU64 } from "./bytes.js";
 import { ProtocolError, WireError, hexBytes } from "./errors.js";
@@ -148,6 +151,16 @@ export class GreetingExchange {
     const owed = this.owed;
     this.owed = undefined;
     return owed !== undefined && owed.length > 0 ? owed : undefined;
+  }
+
+  /**
+   * True once we have sent the rest of our 3.x greeting (the peer's revision
+   * byte said 3.x): from then on the framing is ZMTP 3's whatever the rest
+   * of the peer's greeting says, so our first handshake command may follow
+   * our greeting at once.
+   */
+  get versioned(): boolean {
+    return this.expected === GREETING_SIZE;
   }
 
   /** True once the peer's greeting is complete. */

@@ -962,11 +962,12 @@ describe("ZmtpConnection back to back (NULL)", () => {
         expect(n.ready.length + p.ready.length).toBe(0);
         // A side fails as soon as it has the peer's whole greeting, and sends the rest of its own
         // first (as libzmq does), so both sides see the whole of the other's and fail the same way.
+        // (What follows the 64 bytes, a first command sent early, is never read.)
         for (const [ep, other, peerMechanism] of [
           [n, p, "PLAIN"],
           [p, n, "NULL"],
         ] as const) {
-          expect(concatBytes(other.sent).length).toBe(64);
+          expect(concatBytes(other.sent).length).toBeGreaterThanOrEqual(64);
           expect(ep.errors.map((e) => e.code)).toEqual(["ZMTP_MECHANISM_MISMATCH"]);
           expect(ep.errors[0]!.value).toBe(peerMechanism);
         }

@@ -36,6 +36,8 @@ const secretbox = (): typeof Secretbox => (boxes ??= nodeRequire("@zmq/curve/sec
 
 /** The base64url of 32 zero bytes: a JWK private key needs an "x", and node:crypto derives the real one from "d". */
 const ANY_X = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+/** How many long-term secret keys stay imported (a process rarely has more than a few sockets' own keys). */
+const LONG_TERM_KEYS = 8;
 const b64u = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, 32).toString("base64url");
 
 /** The native X25519 operations, or undefined where the runtime lacks them. */
@@ -47,18 +49,37 @@ function nativeX25519(): Pick<CurveCrypto, "publicKey" | "keyPair" | "precompute
     return undefined;
   }
   // Keys go in as JWK (raw key bytes, tens of microseconds), not DER (OpenSSL 3's decoders take ~0.4 ms a key).
-  const privateKey = (secretKey: Uint8Array) =>
-    c.createPrivateKey({ key: { kty: "OKP", crv: "X25519", d: b64u(secretKey), x: ANY_X }, format: "jwk" });
+  // Importing a secret key costs as much as an X25519 (~35 us here), so an imported key is kept for its next use:
+  // a transient key (keyPair) by the identity of its bytes, for as long as they live; a socket's own long-term key
+  // (the one publicKey() is asked about, at every connection) by value, a few of them, the oldest forgotten first.
+  const transients = new WeakMap<Uint8Array, NodeCrypto.KeyObject>();
+  const longTerm = new Map<string, NodeCrypto.KeyObject>();
+  const importKey = (d: string) => c.createPrivateKey({ key: { kty: "OKP", crv: "X25519", d, x: ANY_X }, format: "jwk" });
+  const privateKey = (secretKey: Uint8Array): NodeCrypto.KeyObject => {
+    const known = transients.get(secretKey);
+    if (known !== undefined) return known;
+    const d = b64u(secretKey);
+    return longTerm.get(d) ?? importKey(d);
+  };
+  const rawPublic = (key: NodeCrypto.KeyObject) => new Uint8Array(Buffer.from(c.createPublicKey(key).export({ format: "jwk" }).x!, "base64url"));
   const publicKey = (secretKey: Uint8Array): Uint8Array => {
-    const x = c.createPublicKey(privateKey(secretKey)).export({ format: "jwk" }).x!;
-    return new Uint8Array(Buffer.from(x, "base64url"));
+    const d = b64u(secretKey);
+    let key = longTerm.get(d);
+    if (key === undefined) {
+      key = importKey(d);
+      if (longTerm.size >= LONG_TERM_KEYS) longTerm.delete(longTerm.keys().next().value!);
+      longTerm.set(d, key);
+    }
+    return rawPublic(key);
   };
   const ops = {
     publicKey,
     keyPair() {
       const secretKey = new Uint8Array(32);
       crypto.getRandomValues(secretKey);
-      return { publicKey: publicKey(secretKey), secretKey };
+      const key = importKey(b64u(secretKey));
+      transients.set(secretKey, key);
+      return { publicKey: rawPublic(key), secretKey };
     },
     // OpenSSL refuses a low-order public key (an all-zero shared secret) by throwing, as the contract asks.
     precompute(peerPublicKey: Uint8Array, secretKey: Uint8Array): Uint8Array {
