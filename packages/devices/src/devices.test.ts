@@ -2,7 +2,7 @@
 // backpressure without loss, steering (PAUSE, RESUME, TERMINATE,
 // STATISTICS), the zeromq.js Proxy class, and the three presets.
 import { Context, type SocketBase, isZmqError } from "@zmq/kernel";
-import { createCleanup, endpointNames, text } from "@zmq/kernel/testing";
+import { createCleanup, endpointNames, nextEvent, text } from "@zmq/kernel/testing";
 import { Pair } from "@zmq/pattern-pair";
 import { Pull, Push } from "@zmq/pattern-pipeline";
 import { Publisher, Subscriber } from "@zmq/pattern-pubsub";
@@ -141,7 +141,21 @@ describe("Proxy (zeromq.js)", () => {
   it("wants both sockets bound or connected", async () => {
     const p = new Proxy(make(new Pull({ context })), make(new Push({ context })));
     await expect(p.run()).rejects.toMatchObject({ code: "EINVAL", message: "Front-end socket must be bound or connected" });
-    expect(() => new Proxy({} as never, {} as never)).toThrow(TypeError);
+    // zeromq.js's argument checks: an object that is not a socket is EINVAL, anything else a TypeError, and two arguments.
+    expect(() => new Proxy({} as never, {} as never)).toThrow(expect.objectContaining({ code: "EINVAL" }));
+    expect(() => new Proxy(1 as never, 2 as never)).toThrow(TypeError);
+    const a = make(new Pull({ context }));
+    const b = make(new Push({ context }));
+    expect(() => new (Proxy as unknown as new (...args: unknown[]) => Proxy)(a, b, a)).toThrow("Expected 2 arguments but received 3");
+    // A closed socket is neither bound nor connected.
+    await a.bind("inproc://proxy-closed-front");
+    await b.bind("inproc://proxy-closed-back");
+    a.close();
+    await expect(new Proxy(a, b).run()).rejects.toMatchObject({ code: "EINVAL", message: "Front-end socket must be bound or connected" });
+    const c = make(new Pull({ context }));
+    await c.bind("inproc://proxy-closed-front2");
+    b.close();
+    await expect(new Proxy(c, b).run()).rejects.toMatchObject({ code: "EINVAL", message: "Back-end socket must be bound or connected" });
   });
 });
 
@@ -149,7 +163,10 @@ describe("presets", () => {
   it("queue: REQ clients to REP workers through ROUTER/DEALER over tcp", async () => {
     const device = await queue({ frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*", socketOptions: { context } });
     const workers = [make(new Reply({ context })), make(new Reply({ context }))];
+    // Both workers ready at the DEALER before any job, so that its round robin gives each two.
+    const bothReady = nextEvent(device.backend, "handshake", 2);
     for (const w of workers) w.connect(device.backend.lastEndpoint!);
+    await bothReady;
     const serve = workers.map(async (w, i) => {
       for (let k = 0; k < 2; k++) {
         const [q] = await w.receive();

@@ -13,16 +13,23 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
   private current: ProxyRun | undefined;
 
   constructor(frontEnd: F, backEnd: B) {
-    if (!frontEnd || typeof frontEnd.receive !== "function") throw new TypeError("Front-end must be a socket object");
-    if (!backEnd || typeof backEnd.receive !== "function") throw new TypeError("Back-end must be a socket object");
+    // zeromq.js's checks: the argument count, then sockets (any other object is EINVAL, as its native check).
+    if (arguments.length !== 2) throw new TypeError(`Expected 2 arguments but received ${arguments.length}`);
+    const isSocket = (s: unknown) => typeof s === "object" && s !== null && typeof (s as SocketBase).receive === "function";
+    if (!isSocket(frontEnd))
+      throw typeof frontEnd === "object" && frontEnd !== null ? new ZmqError("EINVAL") : new TypeError("Front-end must be a socket object");
+    if (!isSocket(backEnd))
+      throw typeof backEnd === "object" && backEnd !== null ? new ZmqError("EINVAL") : new TypeError("Back-end must be a socket object");
     this.frontEnd = frontEnd;
     this.backEnd = backEnd;
   }
 
   /** Forwards until terminate() or a socket closes; then closes both sockets. */
   async run(): Promise<void> {
-    if (this.frontEnd.lastEndpoint === null) throw new ZmqError("EINVAL", undefined, undefined, "Front-end socket must be bound or connected");
-    if (this.backEnd.lastEndpoint === null) throw new ZmqError("EINVAL", undefined, undefined, "Back-end socket must be bound or connected");
+    // A closed socket is neither bound nor connected.
+    const unused = (s: SocketBase) => s.closed || s.lastEndpoint === null;
+    if (unused(this.frontEnd)) throw new ZmqError("EINVAL", undefined, undefined, "Front-end socket must be bound or connected");
+    if (unused(this.backEnd)) throw new ZmqError("EINVAL", undefined, undefined, "Back-end socket must be bound or connected");
     if (this.current) throw new ZmqError("EBUSY", "Proxy is already running");
     const run = new ProxyRun(this.frontEnd, this.backEnd);
     this.current = run;

@@ -60,6 +60,17 @@ export abstract class EngineBase<S extends ByteStream> implements Engine {
     this.options.defer(this.flushBound);
   }
 
+  /**
+   * The socket closes at once (linger 0): one batch of what its pipe holds
+   * goes to the stream now, if the stream takes it, the way libzmq's I/O
+   * thread has written a message by the time its zmq_send returned and the
+   * socket closed; what does not fit is dropped with the pipe.
+   */
+  flushNow(): void {
+    if (this.stopped || !this.ready || this.writeBlocked) return;
+    this.flush();
+  }
+
   /** The pipe to the socket has room again (its writeActivated). */
   restartInput(): void {
     if (this.stopped || this.inbound.length === 0) return;

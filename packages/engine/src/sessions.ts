@@ -76,6 +76,10 @@ abstract class SessionBase implements PipeOwner {
     this.engine?.restartInput();
   }
 
+  flushNow(): void {
+    this.engine?.flushNow?.();
+  }
+
   abstract pipeTerminated(pipe: Pipe): void;
 
   protected startEngine(stream: ByteStream): void {

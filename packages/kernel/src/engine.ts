@@ -41,6 +41,8 @@ export interface Engine {
   restartOutput(): void;
   /** The pipe toward the socket has room again. */
   restartInput(): void;
+  /** The socket closes at once (linger 0): write what the pipe holds and the stream takes now (optional). */
+  flushNow?(): void;
   /** Closes the connection: gracefully (what is queued gets out) or at once; close(false) after close(true) cuts the graceful close short. */
   close(graceful: boolean): void;
 }

@@ -111,6 +111,18 @@ export function show(value: unknown): string {
  * A TypeError as zeromq.js throws it (its `message`), carrying our fuller
  * explanation in `detail`.
  */
+/**
+ * A constructor's options argument, checked as zeromq.js checks it:
+ * undefined or an object, anything else a TypeError ("Options must be an
+ * object").
+ */
+export function optionsObject<T extends object>(options: T | undefined): T | undefined {
+  if (options !== undefined && (typeof options !== "object" || options === null)) {
+    throw typeError("Options must be an object", `Options must be an object, not ${options === null ? "null" : typeof options}`);
+  }
+  return options;
+}
+
 export function typeError(message: string, detail?: string): TypeError {
   const error = new TypeError(message);
   if (detail !== undefined && detail !== message) Object.defineProperty(error, "detail", { value: detail, writable: true, configurable: true });

@@ -228,6 +228,8 @@ export class SocketHost implements SessionHost, PipeOwner {
       this.pipes.delete(pipe);
       this.hooks.detach(pipe);
       if (linger === 0) {
+        // What a connection can write at once still goes (libzmq's I/O thread would have taken it already).
+        pipe.peer.owner?.flushNow?.(pipe.peer);
         pipe.terminate();
       } else {
         const queued = pipe.peer.pending > 0;

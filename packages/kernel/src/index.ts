@@ -6,7 +6,7 @@
 export { Context, type ContextOptions } from "./context.js";
 export { ipVersion, isMulticast, parseEndpoint } from "./endpoint.js";
 export { type DeferredTransport, type DeferredTransportShape, deferredTransport } from "./deferred-transport.js";
-export { type ErrorCode, Errno, ErrorMessages, ZmqError, isZmqError, show, typeError } from "./errors.js";
+export { type ErrorCode, Errno, ErrorMessages, ZmqError, isZmqError, optionsObject, show, typeError } from "./errors.js";
 export {
   type CommandMsg,
   type FrameCodec,

@@ -1,4 +1,5 @@
 import type { Command } from "@zmq/wire";
+import { ZmqError } from "./errors.js";
 
 /**
  * A message is a whole multipart message: an array of frames. Pipes,
@@ -27,6 +28,25 @@ export interface FrameCodec {
 }
 
 const textEncoder = /* @__PURE__ */ new TextEncoder();
+
+/** One frame of what send() was given, as the codec's preferred type (a Buffer in Node's zeromq). */
+export function toFrame(frames: FrameCodec, value: MessageLike): Uint8Array {
+  if (value instanceof Uint8Array) {
+    return frames.isNative(value) ? value : frames.fromBytes(value.buffer, value.byteOffset, value.byteLength);
+  }
+  if (typeof value === "string") return frames.fromString(value);
+  if (ArrayBuffer.isView(value)) return frames.fromBytes(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && value instanceof SharedArrayBuffer)) {
+    return frames.fromBytes(value, 0, value.byteLength);
+  }
+  if (value === null) return frames.alloc(0);
+  if (value === undefined || typeof value === "symbol") {
+    throw new ZmqError("EINVAL", `A frame must be a string, Buffer, typed array, ArrayBuffer, number or null; got ${typeof value}`);
+  }
+  // Anything else is sent as its string form, as zeromq.js does (42 -> "42", true -> "true").
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- zeromq.js sends String(value) for any other value
+  return frames.fromString(String(value));
+}
 
 export const plainFrames: FrameCodec = {
   fromString: (text) => textEncoder.encode(text),

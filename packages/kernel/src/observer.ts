@@ -60,6 +60,9 @@ export type EmittedEvent =
   | { [K in ErrorEventType]: { readonly type: K; readonly address: string; readonly error: EventErrorFields } }[ErrorEventType];
 
 function toEvent(event: EmittedEvent): Event {
+  // libzmq names a failed bind's address without its scheme ("127.0.0.1:5555"), and so does zeromq.js.
+  if (event.type === "bind:error" && event.address.includes("://"))
+    event = { ...event, address: event.address.slice(event.address.indexOf("://") + 3) };
   if (!("error" in event) || event.error instanceof Error) return event as Event;
   const { code, errno, message, status } = event.error;
   const error = Object.assign(new Error(message), status === undefined ? { code, errno } : { code, errno, status });
@@ -79,7 +82,7 @@ export class Observer implements AsyncIterable<Event> {
     return this.isClosed;
   }
 
-  /** Calls `listener` for every event of that type. */
+  /** Calls `listener` for every event of that type. While any listener is on, receive() throws, as zeromq.js's. */
   on<T extends EventType>(type: T, listener: (event: EventOfType<T>) => void): this {
     let set = this.listeners.get(type);
     if (!set) this.listeners.set(type, (set = new Set()));
@@ -92,11 +95,25 @@ export class Observer implements AsyncIterable<Event> {
     return this;
   }
 
-  /** The next event; rejects with EAGAIN once the observer is closed and drained. */
+  /**
+   * The next event. Throws EBADF once the observer is closed and drained
+   * (after its "end"), and an Error while listeners are on (zeromq.js's
+   * "event emitter mode", which lasts from its first on()).
+   */
   receive(): Promise<Event> {
+    if (this.hasListeners()) {
+      throw new Error("Observer is in event emitter mode. After a call to events.on() it is not possible to read events with events.receive().");
+    }
+    return this.next(true);
+  }
+
+  private next(strict: boolean): Promise<Event> {
     const event = this.buffered.shift();
     if (event) return Promise.resolve(event);
-    if (this.isClosed) return Promise.reject(new ZmqError("EAGAIN"));
+    if (this.isClosed) {
+      if (strict) throw new ZmqError("EBADF");
+      return Promise.reject(new ZmqError("EAGAIN"));
+    }
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
@@ -135,7 +152,7 @@ export class Observer implements AsyncIterable<Event> {
       while (true) {
         let event: Event;
         try {
-          event = await this.receive();
+          event = await this.next(false);
         } catch {
           return;
         }

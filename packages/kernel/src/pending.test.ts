@@ -30,14 +30,14 @@ async function microtasks(n = 10): Promise<void> {
 }
 
 /** Operations over a pool of items: an attempt takes one when there is one. */
-function pool() {
+function pool(timedOut?: () => ZmqError) {
   const items: string[] = [];
   const attempts: string[] = [];
   const ops = new PendingOperations<string, string>((input) => {
     attempts.push(input);
     const item = items.shift();
     return item === undefined ? undefined : `${input}:${item}`;
-  });
+  }, timedOut);
   return { items, attempts, ops };
 }
 
@@ -194,19 +194,19 @@ describe("PendingOperations", () => {
 
   it("rejectAll fails every waiting operation with a fresh error each, and clears their timers", async () => {
     vi.useFakeTimers();
-    const { attempts, ops } = pool();
+    const made: ZmqError[] = [];
+    const { attempts, ops } = pool(() => {
+      const e = new ZmqError("EAGAIN");
+      made.push(e);
+      return e;
+    });
     const results = [
       track(ops.wait("a", 100, undefined)),
       track(ops.wait("b", -1, new AbortController().signal)),
       track(ops.wait("c", 5, undefined)),
     ];
     expect(vi.getTimerCount()).toBe(2);
-    const made: ZmqError[] = [];
-    ops.rejectAll(() => {
-      const e = new ZmqError("EAGAIN");
-      made.push(e);
-      return e;
-    });
+    ops.rejectAll();
     await microtasks();
     expect(results.map((r) => r.state)).toEqual(["rejected", "rejected", "rejected"]);
     results.forEach((r, i) => expect(r.error).toBe(made[i]));
@@ -215,6 +215,21 @@ describe("PendingOperations", () => {
     expect(vi.getTimerCount()).toBe(0);
     ops.flush();
     expect(attempts).toEqual([]);
+  });
+
+  it("fails a timed-out or cut-short operation with the error its socket chooses (EFSM out of turn)", async () => {
+    vi.useFakeTimers();
+    let code: "EAGAIN" | "EFSM" = "EFSM";
+    const { ops } = pool(() => new ZmqError(code));
+    const now = track(ops.wait("a", 0, undefined));
+    const later = track(ops.wait("b", 10, undefined));
+    const closed = track(ops.wait("c", -1, undefined));
+    await vi.advanceTimersByTimeAsync(10);
+    code = "EAGAIN";
+    ops.rejectAll();
+    await microtasks();
+    expect([now, later, closed].map((r) => (r.error as ZmqError).code)).toEqual(["EFSM", "EFSM", "EAGAIN"]);
+    vi.useRealTimers();
   });
 });
 
@@ -235,7 +250,7 @@ describe("loop holds", () => {
     expect([a.state, b.state]).toEqual(["resolved", "resolved"]);
     const c = track(ops.wait("c", -1, undefined));
     expect(loopHolds.held).toBe(before + 1);
-    ops.rejectAll(() => new ZmqError("EAGAIN"));
+    ops.rejectAll();
     expect(loopHolds.held).toBe(before);
     await microtasks();
     expect(c.state).toBe("rejected");

@@ -100,8 +100,13 @@ export class PendingOperations<I, O> {
   /**
    * @param attempt tries one operation: its result, or undefined when it
    * must keep waiting. A throw fails that operation alone.
+   * @param timedOut the error of an operation whose time is up: EAGAIN
+   * unless the socket says otherwise (EFSM for one out of turn).
    */
-  constructor(private readonly attempt: (input: I) => O | undefined) {}
+  constructor(
+    private readonly attempt: (input: I) => O | undefined,
+    private readonly timedOut: () => ZmqError = () => new ZmqError("EAGAIN"),
+  ) {}
 
   /** Operations waiting. */
   get length(): number {
@@ -110,18 +115,18 @@ export class PendingOperations<I, O> {
 
   /**
    * Queues an operation; `timeout` ms (-1 for ever) before it fails with
-   * EAGAIN. A timeout of 0 fails at once, as does an aborted signal (with
-   * its reason).
+   * EAGAIN (or the socket's timedOut error). A timeout of 0 fails at once,
+   * as does an aborted signal (with its reason).
    */
   wait(input: I, timeout: number, signal: AbortSignal | undefined): Promise<O> {
-    if (timeout === 0) return Promise.reject(new ZmqError("EAGAIN"));
+    if (timeout === 0) return Promise.reject(this.timedOut());
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<O>((resolve, reject) => {
       const pending: Pending<I, O> = { input, resolve, reject, timer: undefined, signal, onAbort: undefined };
       const remove = (error: unknown) => {
         if (this.queue.removeWhere((p) => p === pending) > 0) this.settle(pending, error);
       };
-      if (timeout > 0) pending.timer = setTimeout(() => remove(new ZmqError("EAGAIN")), timeout);
+      if (timeout > 0) pending.timer = setTimeout(() => remove(this.timedOut()), timeout);
       if (signal) {
         pending.onAbort = () => remove(signal.reason);
         signal.addEventListener("abort", pending.onAbort, { once: true });
@@ -162,9 +167,9 @@ export class PendingOperations<I, O> {
     }
   }
 
-  /** Fails every waiting operation (the socket closed). */
-  rejectAll(error: () => unknown): void {
-    for (let p = this.queue.shift(); p; p = this.queue.shift()) this.settle(p, error());
+  /** Fails every waiting operation (the socket closed) with the timedOut error. */
+  rejectAll(): void {
+    for (let p = this.queue.shift(); p; p = this.queue.shift()) this.settle(p, this.timedOut());
   }
 
   private settle(pending: Pending<I, O>, error: unknown, value?: O): void {

@@ -21,6 +21,8 @@ export interface PipeOwner {
   writeActivated(pipe: Pipe): void;
   /** The pipe is gone: its peer closed it, or it was terminated. */
   pipeTerminated(pipe: Pipe): void;
+  /** The other end is about to be terminated at once (linger 0): move out what can go without waiting, now. */
+  flushNow?(pipe: Pipe): void;
 }
 
 /** The low-water mark for a high-water mark, as libzmq computes it. */

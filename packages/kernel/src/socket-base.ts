@@ -11,9 +11,9 @@ import { type BaseOptions, baseOptions } from "./base-options.js";
 import type { ConnectCallOptions, EndpointHandle, OperationOptions, SocketOptions } from "./socket-options.js";
 import type { Context } from "./context.js";
 import { checkAddress, engineOf, parseEndpoint } from "./endpoint.js";
-import { ZmqError } from "./errors.js";
+import { ZmqError, isZmqError, optionsObject } from "./errors.js";
 import { SocketHost } from "./host.js";
-import type { MessageLike, Msg } from "./msg.js";
+import { type MessageLike, type Msg, toFrame } from "./msg.js";
 import type { Observer } from "./observer.js";
 import { OptionStore, type OptionValues, classOptions, defineAccessors, defineOptions, unknownOption } from "./options.js";
 import { getNumberedOption, setNumberedOption } from "./option-numbers.js";
@@ -44,8 +44,14 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
   private readonly host: SocketHost;
   private readonly bound = new Map<string, EndpointHandle>();
   private readonly connected = new Map<string, EndpointHandle>();
-  private readonly sends = new PendingOperations<Msg, true>((msg) => (this.xsend(msg) ? true : undefined));
-  private readonly receives = new PendingOperations<undefined, Msg>(() => this.xrecv());
+  private readonly sends = new PendingOperations<Msg, true>(
+    (msg) => (this.xsend(msg) ? true : undefined),
+    () => this.gaveUp("send"),
+  );
+  private readonly receives = new PendingOperations<undefined, Msg>(
+    () => this.xrecv(),
+    () => this.gaveUp("receive"),
+  );
   private endpointLast: string | null = null;
   /** Called when the socket may have become readable or writable (a Poller waits on it: watchReadiness). */
   private watchers: Set<() => void> | undefined = undefined;
@@ -55,7 +61,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
   private readonly budget = new SyncBudget();
 
   protected constructor(socketType: SocketTypeName, options: SocketOptions = {}) {
-    const { context, ...rest } = options;
+    const { context, ...rest } = optionsObject(options) ?? {};
     if (!context) {
       throw new ZmqError(
         "EINVAL",
@@ -98,9 +104,9 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
     return this.host.socketType;
   }
 
-  /** True once close() was called. */
+  /** True once close() was called and any bind() or unbind() then in progress has settled (zeromq.js's). */
   get closed(): boolean {
-    return this.host.closed;
+    return this.host.closed && this.blocking === 0;
   }
 
   /** True when a receive() would complete at once. */
@@ -368,7 +374,8 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
       return this.receive().then(
         (value) => ({ value, done: false }),
         (error: unknown) => {
-          if (this.host.closed) return done;
+          // Closed: the loop ends, unless the receive was out of turn (a REQ that never sent), as zeromq.js's.
+          if (this.host.closed && !(isZmqError(error) && error.code === "EFSM")) return done;
           throw error;
         },
       );
@@ -379,6 +386,22 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
       [Symbol.asyncIterator]: () => iterator,
     };
     return iterator;
+  }
+
+  /**
+   * True when the socket's state machine forbids `op` now (a REQ's second
+   * send before the reply, a REP's send before a request): such an
+   * operation waits for its turn, and fails with EFSM, not EAGAIN, if its
+   * time runs out or the socket closes first, as libzmq's and zeromq.js's.
+   */
+  protected outOfTurn(op: "send" | "receive"): boolean {
+    void op;
+    return false;
+  }
+
+  /** The error of a send or receive whose time ran out, or that the socket's close cut short. */
+  private gaveUp(op: "send" | "receive"): ZmqError {
+    return new ZmqError(this.outOfTurn(op) ? "EFSM" : "EAGAIN");
   }
 
   /**
@@ -399,29 +422,10 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
   protected toMsg(message: MessageLike | readonly MessageLike[]): Msg {
     if (Array.isArray(message)) {
       const msg: Msg = new Array<Uint8Array>(message.length);
-      for (let i = 0; i < message.length; i++) msg[i] = this.toFrame(message[i] as MessageLike);
+      for (let i = 0; i < message.length; i++) msg[i] = toFrame(this.context.frames, message[i] as MessageLike);
       return msg;
     }
-    return [this.toFrame(message as MessageLike)];
-  }
-
-  private toFrame(value: MessageLike): Uint8Array {
-    const frames = this.context.frames;
-    if (value instanceof Uint8Array) {
-      return frames.isNative(value) ? value : frames.fromBytes(value.buffer, value.byteOffset, value.byteLength);
-    }
-    if (typeof value === "string") return frames.fromString(value);
-    if (ArrayBuffer.isView(value)) return frames.fromBytes(value.buffer, value.byteOffset, value.byteLength);
-    if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && value instanceof SharedArrayBuffer)) {
-      return frames.fromBytes(value, 0, value.byteLength);
-    }
-    if (value === null) return frames.alloc(0);
-    if (value === undefined || typeof value === "symbol") {
-      throw new ZmqError("EINVAL", `A frame must be a string, Buffer, typed array, ArrayBuffer, number or null; got ${typeof value}`);
-    }
-    // Anything else is sent as its string form, as zeromq.js does (42 -> "42", true -> "true").
-    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- zeromq.js sends String(value) for any other value
-    return frames.fromString(String(value));
+    return [toFrame(this.context.frames, message as MessageLike)];
   }
 
   // ---- closing -----------------------------------------------------------
@@ -429,15 +433,15 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
   /**
    * Closes the socket. Queued messages keep going out for up to `linger`
    * ms (for ever with -1). Pending send() and receive() promises reject
-   * with EAGAIN, as zeromq.js's do; for-await loops end.
+   * with EAGAIN (EFSM out of turn), as zeromq.js's do; for-await loops end.
    */
   close(): void {
     const host = this.host;
     if (host.closed) return;
     host.closed = true;
     this.options.closed = true;
-    this.sends.rejectAll(() => new ZmqError("EAGAIN"));
-    this.receives.rejectAll(() => new ZmqError("EAGAIN"));
+    this.sends.rejectAll();
+    this.receives.rejectAll();
     for (const handle of new Set([...this.bound.values(), ...this.connected.values()])) handle.close();
     this.bound.clear();
     this.connected.clear();

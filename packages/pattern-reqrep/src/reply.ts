@@ -52,6 +52,10 @@ export class Reply extends SocketBase {
     }
   }
 
+  protected override outOfTurn(op: "send" | "receive"): boolean {
+    return op === "send" ? !this.replying : this.replying;
+  }
+
   protected override xsend(msg: Msg): boolean {
     // Out of turn (no request to answer yet): wait, as zeromq.js does.
     if (!this.replying) return false;

@@ -53,11 +53,36 @@ describe("Request / Reply", () => {
     expect(text(await rep.receive())).toEqual(["two"]);
     await rep.send("answer to the second");
     expect(text(await req.receive())).toEqual(["answer to the second"]);
-    // Out of turn with a timeout: EAGAIN when the turn does not come in time.
+    // Out of turn with a timeout: EFSM when the turn does not come in time (zeromq.js's error: libzmq's state check).
     req.receiveTimeout = 20;
     rep.sendTimeout = 20;
+    expect(code(await req.receive().catch((x: unknown) => x))).toBe("EFSM");
+    expect(code(await rep.send("nothing asked").catch((x: unknown) => x))).toBe("EFSM");
+    await req.send("three");
+    req.sendTimeout = 0;
+    expect(code(await req.send("four").catch((x: unknown) => x))).toBe("EFSM");
+    // In turn, a timeout is EAGAIN as for any socket: the reply is owed but does not come.
     expect(code(await req.receive().catch((x: unknown) => x))).toBe("EAGAIN");
-    expect(code(await rep.send("nothing asked").catch((x: unknown) => x))).toBe("EAGAIN");
+  });
+
+  it("REQ and REP operations out of turn fail with EFSM when the socket closes; for-await on a REQ that never sent throws it", async () => {
+    const req = make(new Request({ context }));
+    const pending = req.receive().catch((x: unknown) => x);
+    const rep = make(new Reply({ context }));
+    const reply = rep.send("x").catch((x: unknown) => x);
+    req.close();
+    rep.close();
+    expect([code(await pending), code(await reply)]).toEqual(["EFSM", "EFSM"]);
+    const fresh = make(new Request({ context }));
+    queueMicrotask(() => fresh.close());
+    const loop = async () => {
+      for await (const _ of fresh) void _;
+    };
+    expect(code(await loop().catch((x: unknown) => x))).toBe("EFSM");
+    // A Dealer's loop just ends.
+    const dealer = make(new Dealer({ context }));
+    queueMicrotask(() => dealer.close());
+    for await (const _ of dealer) void _;
   });
 
   it("REQ round-robins requests and takes each reply only from the peer asked", async () => {

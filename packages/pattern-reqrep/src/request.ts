@@ -44,6 +44,10 @@ export class Request extends Dealer {
 
   protected override readonly validatePeerMessage = isValidReply;
 
+  protected override outOfTurn(op: "send" | "receive"): boolean {
+    return op === "send" ? this.expectingReply && !this.opt("relaxed") : !this.expectingReply;
+  }
+
   protected override xpipeTerminated(pipe: Pipe): void {
     super.xpipeTerminated(pipe);
     if (this.replyPipe === pipe) this.replyPipe = undefined;

@@ -1,4 +1,4 @@
-import { Context as KernelContext, type ContextOptions, type FrameCodec, ZmqError, typeError } from "@zmq/kernel";
+import { Context as KernelContext, type ContextOptions, type FrameCodec, ZmqError, optionsObject, typeError } from "@zmq/kernel";
 import { CONTEXT_OPTION_SPECS, type ContextOptionName, MAX_SOCKETS_LIMIT, checkContextOption, contextOptionName } from "./context-options.js";
 import { plain } from "@zmq/plain";
 import { inproc } from "@zmq/transport-inproc";
@@ -27,6 +27,9 @@ export class Context extends KernelContext {
   private readonly zmqOptions = new Map<string, unknown>();
 
   constructor(options: ContextOptions & ZeromqContextOptions = {}) {
+    // zeromq.js's checks: one argument, an object.
+    if (arguments.length > 1) throw new TypeError(`Expected 1 argument but received ${arguments.length}`);
+    optionsObject(options);
     super({
       ...options,
       transports: options.transports ?? [tcp(), ipc(), inproc(), ws(), wss(), udp(), epgm(), pgm()],

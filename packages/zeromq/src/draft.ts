@@ -6,7 +6,7 @@
  *
  *   import { Server, Client } from "@zmq/zeromq/draft";
  */
-import type { MessageLike, OperationOptions, SocketOptions } from "@zmq/kernel";
+import { type MessageLike, type OperationOptions, type SocketOptions, optionsObject } from "@zmq/kernel";
 import { Client as ClientBase, Server as ServerBase, type ServerRoutingOptions } from "@zmq/pattern-clientserver";
 import { Datagram as DatagramBase } from "@zmq/pattern-datagram";
 import { Channel as ChannelBase, Peer as PeerBase, type PeerRoutingOptions } from "@zmq/pattern-peer";
@@ -15,7 +15,10 @@ import { Gather as GatherBase, type GatherOptions, Scatter as ScatterBase, type 
 import { defaultContext } from "./index.js";
 import type { Message } from "./sockets.js";
 
-const withContext = <T extends SocketOptions>(options: T): T => ({ ...options, context: options.context ?? defaultContext() });
+const withContext = <T extends SocketOptions>(options: T): T => {
+  const given = optionsObject(options) ?? ({} as T);
+  return { ...given, context: given.context ?? defaultContext() };
+};
 
 export type { DishGroupOptions, PeerRoutingOptions, ServerRoutingOptions };
 

@@ -5,7 +5,7 @@
  * given. Each is the pattern package's class, so `instanceof` works with
  * either import.
  */
-import type { Msg, OperationOptions, SocketOptions } from "@zmq/kernel";
+import { type Msg, type OperationOptions, type SocketOptions, optionsObject } from "@zmq/kernel";
 import { Pair as PairBase } from "@zmq/pattern-pair";
 import { Pull as PullBase, type PullOptions, Push as PushBase, type PushOptions } from "@zmq/pattern-pipeline";
 import {
@@ -29,7 +29,10 @@ import {
 import { Stream as StreamBase, type StreamOptions } from "@zmq/pattern-stream";
 import { defaultContext } from "./context.js";
 
-const withContext = <T extends SocketOptions>(options: T): T => ({ ...options, context: options.context ?? defaultContext() });
+const withContext = <T extends SocketOptions>(options: T): T => {
+  const given = optionsObject(options) ?? ({} as T);
+  return { ...given, context: given.context ?? defaultContext() };
+};
 
 /** In Node, received frames are Buffers. */
 export type Message = Buffer;
