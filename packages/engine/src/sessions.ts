@@ -116,7 +116,9 @@ abstract class SessionBase implements PipeOwner {
 
   /** A new pipe pair: the session keeps one end, the socket gets the other. */
   protected makePipe(awaitingPeer: boolean, fixedRoutingId?: Uint8Array, routingId?: Uint8Array): Pipe {
-    const [socketEnd, sessionEnd] = pipePair(this.host.sendHighWaterMark, readAhead(this.host.receiveHighWaterMark));
+    const [socketEnd, sessionEnd] = pipePair(0);
+    socketEnd.tuned((send) => send, this.host.sendHighWaterMark, 0);
+    sessionEnd.tuned((_, receive) => readAhead(receive), 0, this.host.receiveHighWaterMark);
     sessionEnd.owner = this;
     socketEnd.awaitingPeer = awaitingPeer;
     socketEnd.fixedRoutingId = fixedRoutingId;

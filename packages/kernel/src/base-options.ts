@@ -2,7 +2,7 @@
  * The options every socket has, with zeromq.js's names and libzmq's
  * defaults, and the few that several socket types share.
  */
-import { type OptionSpec, type OptionValues, flag, integer, option, text } from "./options.js";
+import { type OptionSpec, type OptionValues, flag, integer, integer64, option, text } from "./options.js";
 
 const routingIdCheck = (v: unknown): string | undefined => {
   if (v === null) return undefined;
@@ -32,7 +32,7 @@ export const baseOptions = {
   /** ZMQ_RECONNECT_IVL_MAX: upper bound of the doubling reconnect interval; 0 keeps it fixed (with jitter). */
   reconnectMaxInterval: integer(0, 0),
   /** ZMQ_MAXMSGSIZE: largest inbound frame in bytes; a peer that sends a larger one is disconnected. -1: no limit. */
-  maxMessageSize: integer(-1, -1),
+  maxMessageSize: integer64(-1, -1),
   /** ZMQ_HEARTBEAT_IVL: ms between ZMTP PINGs; 0 sends none. */
   heartbeatInterval: integer(0, 0),
   /** ZMQ_HEARTBEAT_TTL: the time-to-live PINGs ask the peer to apply, in ms (to 6553599). */
@@ -73,7 +73,7 @@ export const baseOptions = {
   /** ZMQ_TOS: the IP type-of-service byte for outgoing packets. Stored, no effect. */
   typeOfService: integer(0, 0, 0xffffffff),
   /** ZMQ_AFFINITY: I/O thread affinity bitmask. No effect: there are no I/O threads. */
-  affinity: integer(0, 0),
+  affinity: integer64(0, 0),
   /** ZMQ_SOCKS_PROXY: a SOCKS5 proxy for tcp connects. Stored, no effect. */
   socksProxy: text(null),
   /** ZMQ_BINDTODEVICE: the network interface to bind to. Stored, no effect. */
@@ -89,11 +89,11 @@ export const baseOptions = {
   /** ZMQ_MULTICAST_MAXTPDU: largest multicast transport data unit in bytes. Stored for epgm. */
   multicastMaxTransportDataUnit: integer(1500, 1),
   /** ZMQ_VMCI_BUFFER_SIZE: VMCI transport buffer size. No effect: no vmci transport. */
-  vmciBufferSize: integer(65546, 0),
+  vmciBufferSize: integer64(65546, 0),
   /** ZMQ_VMCI_BUFFER_MIN_SIZE. No effect: no vmci transport. */
-  vmciBufferMinSize: integer(128, 0),
+  vmciBufferMinSize: integer64(128, 0),
   /** ZMQ_VMCI_BUFFER_MAX_SIZE. No effect: no vmci transport. */
-  vmciBufferMaxSize: integer(262144, 0),
+  vmciBufferMaxSize: integer64(262144, 0),
   /** ZMQ_VMCI_CONNECT_TIMEOUT: ms; -1 for the default. No effect: no vmci transport. */
   vmciConnectTimeout: integer(-1, -1),
 } as const;

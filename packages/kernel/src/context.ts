@@ -21,6 +21,12 @@ export interface ContextOptions {
    * are delivered. false gives new sockets linger 0: exit drops them.
    */
   blocky?: boolean;
+  /**
+   * Where the sockets' warnings go (an option set after connect or bind,
+   * an integer past Number.MAX_SAFE_INTEGER): none by default;
+   * @zmq/zeromq's Context passes them to process.emitWarning, as zeromq.js.
+   */
+  warn?: (message: string) => void;
 }
 
 export class Context implements TransportContext {
@@ -29,6 +35,8 @@ export class Context implements TransportContext {
   readonly mechanisms: readonly SecurityMechanism[];
   /** ZMQ_BLOCKY: false gives sockets made afterwards linger 0 (see ContextOptions.blocky). */
   blocky: boolean;
+  /** Takes the sockets' warnings (ContextOptions.warn). */
+  readonly warn: (message: string) => void;
   private readonly transports = new Map<string, Transport>();
   private readonly stateByKey = new Map<object, unknown>();
 
@@ -36,6 +44,7 @@ export class Context implements TransportContext {
     this.frames = options.frames ?? plainFrames;
     this.mechanisms = [...(options.mechanisms ?? [])];
     this.blocky = options.blocky ?? true;
+    this.warn = options.warn ?? (() => {});
     for (const t of options.transports ?? []) this.use(t);
   }
 

@@ -36,7 +36,24 @@ export interface SocketHooks {
   flushReceives(): void;
   /** The socket type's check of incoming messages (REQ's), read at each connection. */
   validator(): ((msg: Msg) => boolean) | undefined;
+  /** True once the socket has connected or bound, or while a bind or unbind is in progress: a new option may come late. */
+  configured(): boolean;
 }
+
+/** Options that act on a socket already connected or bound (zeromq.js warns about any other set then). */
+const TAKE_EFFECT_AT_ONCE = new Set([
+  "linger",
+  "mandatory",
+  "probeRouter",
+  "verbosity",
+  "correlate",
+  "relaxed",
+  "handover",
+  "sendHighWaterMark",
+  "receiveHighWaterMark",
+  "sendTimeout",
+  "receiveTimeout",
+]);
 
 /**
  * A socket's monitor. As zeromq.js's, it holds the event loop while a
@@ -46,8 +63,8 @@ export interface SocketHooks {
 class SocketObserver extends Observer {
   private releaseListening: (() => void) | undefined;
 
-  override receive(): Promise<Event> {
-    const event = super.receive();
+  protected override next(strict: boolean): Promise<Event> {
+    const event = super.next(strict);
     const release = loopHolds.hold();
     event.then(release, release);
     return event;
@@ -96,6 +113,17 @@ export class SocketHost implements SessionHost, PipeOwner {
   ) {
     // ZMQ_BLOCKY off: new sockets drop what is queued when they close (the options given next may still set linger).
     if (!context.blocky) store.set("linger", 0, socketType);
+    // New HWMs reach the pipes already made, as libzmq's: the send HWM this socket's ends, the receive HWM its peers'.
+    store.changed = (name) => {
+      if (name === "sendHighWaterMark") for (const pipe of this.pipes) pipe.retune(this.sendHighWaterMark);
+      else if (name === "receiveHighWaterMark") for (const pipe of this.pipes) pipe.peer.retune(undefined, this.receiveHighWaterMark);
+      // zeromq.js's warnings, word for word.
+      const value = store.get(name);
+      if (typeof value === "number" && value > Number.MAX_SAFE_INTEGER) {
+        context.warn("Value is larger than Number.MAX_SAFE_INTEGER and may have been rounded inaccurately.");
+      }
+      if (!TAKE_EFFECT_AT_ONCE.has(name) && hooks.configured()) context.warn("Socket option will not take effect until next connect/bind.");
+    };
   }
 
   /** True while a message the socket sent waits in a pipe (not yet taken by its connection or inproc peer). */

@@ -107,7 +107,8 @@ export class Observer implements AsyncIterable<Event> {
     return this.next(true);
   }
 
-  private next(strict: boolean): Promise<Event> {
+  /** The next event, for receive() (`strict`: EBADF once ended) and the iterator (EAGAIN, which ends it). */
+  protected next(strict: boolean): Promise<Event> {
     const event = this.buffered.shift();
     if (event) return Promise.resolve(event);
     if (this.isClosed) {

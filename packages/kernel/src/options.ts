@@ -41,7 +41,7 @@ function integerCheck(min: number, max = Number.MAX_SAFE_INTEGER): Check {
   return (v) =>
     typeof v === "number" && Number.isInteger(v) && v >= min && v <= max
       ? undefined
-      : `an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? " up" : ` to ${max}`}`;
+      : `an integer from ${min}${max >= Number.MAX_SAFE_INTEGER ? " up" : ` to ${max}`}`;
 }
 
 const booleanCheck: Check = (v) => (typeof v === "boolean" ? undefined : "true or false");
@@ -57,6 +57,11 @@ function textCheck(maxLength = 255): Check {
 /** An integer option, from `min` (to `max`). */
 export function integer(defaultValue: number, min: number, max?: number): OptionSpec<number> {
   return option(defaultValue, integerCheck(min, max), { type: "number" });
+}
+
+/** A 64-bit integer option (ZMQ_AFFINITY, ZMQ_MAXMSGSIZE): any integer from `min`, past Number.MAX_SAFE_INTEGER too, as zeromq.js takes it (with a warning). */
+export function integer64(defaultValue: number, min: number): OptionSpec<number> {
+  return integer(defaultValue, min, Number.POSITIVE_INFINITY);
 }
 
 /** A true / false option. */
@@ -165,6 +170,9 @@ export class OptionStore {
     if (this.closed) throw new ZmqError("ENOTSOCK", "The socket is closed: its options can no longer be read or set");
   }
 
+  /** Told the name of each option set (the socket's host applies new HWMs to its pipes). */
+  changed: ((name: string) => void) | undefined = undefined;
+
   /** Validates and sets an option; EINVAL for a bad value or an unknown name. */
   set(name: string, value: unknown, socketType = "this"): void {
     this.assertOpen();
@@ -174,6 +182,7 @@ export class OptionStore {
     value = coerceOption(name, value, spec);
     validateOption(name, value, spec.check, spec.secret);
     this.values[name] = value;
+    this.changed?.(name);
     if (!owner) return;
     if (owner.selects(this.values as never)) this.selected = owner;
     else if (this.selected === owner) this.selected = undefined;

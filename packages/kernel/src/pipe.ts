@@ -51,6 +51,14 @@ export class Pipe {
   awaitingPeer = false;
   /** Keep only the newest message waiting at this end (ZMQ_CONFLATE): a write replaces what is unread. */
   conflate = false;
+  /**
+   * How `hwm` follows the send HWM of the socket writing at this end and the
+   * receive HWM of the one reading at the other (tunePipe), so that a change
+   * of either reaches a pipe already made, as libzmq's does; unset, it stays.
+   */
+  private tune: ((send: number, receive: number) => number) | undefined = undefined;
+  private hwmSend = 0;
+  private hwmReceive = 0;
 
   /** Slots that strategies use to find this pipe in O(1). */
   lbIndex = -1;
@@ -68,6 +76,25 @@ export class Pipe {
 
   constructor(hwm: number) {
     this.hwm = hwm;
+  }
+
+  /** Sets how this end's HWM follows the two sockets' HWMs (see `retune`), and applies it. */
+  tuned(tune: (send: number, receive: number) => number, send: number, receive: number): this {
+    this.tune = tune;
+    this.retune(send, receive);
+    return this;
+  }
+
+  /** A new send HWM at the writing socket or receive HWM at the reading one: a writer now below its mark writes again. */
+  retune(send = this.hwmSend, receive = this.hwmReceive): void {
+    if (!this.tune) return;
+    this.hwmSend = send;
+    this.hwmReceive = receive;
+    this.hwm = this.tune(send, receive);
+    if (this.writeBlocked && (this.hwm === 0 || this.peer.inbound.length < this.hwm)) {
+      this.writeBlocked = false;
+      this.owner?.writeActivated(this);
+    }
   }
 
   /** Messages waiting to be read at this end. */

@@ -89,6 +89,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
         if (this.watchers) this.notifyWatchers();
       },
       validator: () => this.validatePeerMessage,
+      configured: () => this.endpointLast !== null || this.blocking > 0,
     });
     for (const [name, value] of Object.entries(rest)) {
       if (value === undefined) continue;

@@ -48,6 +48,31 @@ describe("Pair", () => {
     expect(text(await b.receive())).toEqual(["2"]);
   });
 
+  it("applies HWMs set after the connection to it, both ways, as libzmq does; a send waiting at the old mark goes on", async () => {
+    const [a, b, ep] = [pair({ sendTimeout: 0 }), pair(), endpoint()];
+    await b.bind(ep);
+    a.connect(ep);
+    a.sendHighWaterMark = 3;
+    b.receiveHighWaterMark = 2;
+    let queued = 0;
+    while (
+      (await a.send("x").then(
+        () => true,
+        () => false,
+      )) &&
+      queued < 100
+    )
+      queued++;
+    expect(queued).toBe(5); // inproc: the sender's send HWM plus the receiver's receive HWM
+    a.sendTimeout = -1;
+    const waiting = a.send("y");
+    b.receiveHighWaterMark = 3; // room for one more: 3 + 3
+    await waiting;
+    a.sendTimeout = 0;
+    expect((await rejection(a.send("z"))).code).toBe("EAGAIN");
+    for (let i = 0; i < 6; i++) expect(text(await b.receive())).toEqual([i < 5 ? "x" : "y"]);
+  });
+
   it("takes a new peer once the first one has gone", async () => {
     const [a, first, ep] = [pair(), pair(), endpoint()];
     await a.bind(ep);

@@ -71,8 +71,8 @@ export function inproc(): InprocTransport {
       for (const w of waiting) {
         // Gone: linger 0, or nothing was left to deliver, or linger passed.
         if (w.pipe.terminated) continue;
-        w.mine.hwm = sumHwm(w.mine.hwm, socket.receiveHighWaterMark);
-        w.pipe.hwm = sumHwm(w.pipe.hwm, socket.sendHighWaterMark);
+        w.mine.tuned(sumHwm, w.connector.sendHighWaterMark, socket.receiveHighWaterMark);
+        w.pipe.tuned(sumHwm, socket.sendHighWaterMark, w.connector.receiveHighWaterMark);
         w.mine.routingId = socket.routingIdBytes;
         socket.attachPipe(w.pipe, endpoint.url);
       }
@@ -92,9 +92,16 @@ export function inproc(): InprocTransport {
       const id = name(endpoint);
       const reg = registry(socket);
       const binder = reg.bound.get(id);
-      const [mine, theirs] = binder
-        ? pipePair(sumHwm(socket.sendHighWaterMark, binder.receiveHighWaterMark), sumHwm(binder.sendHighWaterMark, socket.receiveHighWaterMark))
-        : pipePair(socket.sendHighWaterMark, socket.receiveHighWaterMark);
+      // Each end's HWM is the sum of its writer's send HWM and its reader's receive HWM (libzmq's inproc); until a
+      // binder comes, the connecting socket's own.
+      const [mine, theirs] = pipePair(0);
+      if (binder) {
+        mine.tuned(sumHwm, socket.sendHighWaterMark, binder.receiveHighWaterMark);
+        theirs.tuned(sumHwm, binder.sendHighWaterMark, socket.receiveHighWaterMark);
+      } else {
+        mine.tuned((send) => send, socket.sendHighWaterMark, 0);
+        theirs.tuned((_, receive) => receive, 0, socket.receiveHighWaterMark);
+      }
       mine.routingId = binder?.routingIdBytes;
       theirs.routingId = socket.routingIdBytes;
       socket.attachPipe(mine, endpoint.url);

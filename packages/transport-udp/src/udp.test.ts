@@ -135,7 +135,7 @@ describe("which sockets use udp://", () => {
     const other = s.dish();
     const failed = nextEvent(other, "bind:error");
     expect(errorCode(await rejection(other.bind("udp://192.0.2.1:*")))).toBe("EADDRNOTAVAIL");
-    expect((await failed).address).toBe("udp://192.0.2.1:*");
+    expect((await failed).address).toBe("192.0.2.1:*"); // without its scheme, as libzmq names it
   });
 });
 

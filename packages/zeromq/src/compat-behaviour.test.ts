@@ -109,6 +109,55 @@ for (const [name, zmq] of implementations) {
     });
   });
 
+  describe(`${name}: option warnings`, () => {
+    const warningsDuring = async (fn: () => unknown) => {
+      const seen: string[] = [];
+      const listener = (w: Error) => seen.push(w.message);
+      process.on("warning", listener);
+      try {
+        await fn();
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.off("warning", listener);
+      }
+      return seen;
+    };
+
+    it("warns of an option set after connect or bind, except those that act at once", async () => {
+      const late = "Socket option will not take effect until next connect/bind.";
+      expect(
+        await warningsDuring(async () => {
+          const s = track(new zmq.Dealer());
+          s.routingId = "before";
+          s.connect(`inproc://warn-${name}`);
+          s.linger = 10;
+          s.sendTimeout = 5;
+          s.sendHighWaterMark = 5;
+          await Promise.resolve();
+        }),
+      ).toEqual([]);
+      expect(
+        await warningsDuring(async () => {
+          const s = track(new zmq.Dealer());
+          s.connect(`inproc://warn2-${name}`);
+          s.routingId = "after";
+          const t = track(new zmq.Dealer());
+          await t.bind(`inproc://warn3-${name}`);
+          t.immediate = true;
+        }),
+      ).toEqual([late, late]);
+    });
+
+    it("takes a 64-bit option past Number.MAX_SAFE_INTEGER, with a warning", async () => {
+      const s = track(new zmq.Dealer());
+      const seen = await warningsDuring(() => {
+        s.affinity = 2 ** 64 - 1; // ZMQ_AFFINITY, a uint64
+      });
+      expect(s.affinity).toBe(2 ** 64);
+      expect(seen).toEqual(["Value is larger than Number.MAX_SAFE_INTEGER and may have been rounded inaccurately."]);
+    });
+  });
+
   describe(`${name}: linger 0`, () => {
     it("delivers a message whose send() resolved before close() on an established connection", async () => {
       const pull = track(new zmq.Pull({ receiveTimeout: 2000 }));

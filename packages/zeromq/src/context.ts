@@ -35,6 +35,8 @@ export class Context extends KernelContext {
       transports: options.transports ?? [tcp(), ipc(), inproc(), ws(), wss(), udp(), epgm(), pgm()],
       frames: options.frames ?? bufferFrames,
       mechanisms: options.mechanisms ?? [plain, curve],
+      // zeromq.js's socket warnings are process warnings.
+      warn: options.warn ?? ((message) => process.emitWarning(message)),
     });
     for (const [name, spec] of Object.entries(CONTEXT_OPTION_SPECS)) this.zmqOptions.set(name, spec.initial);
     for (const [name, value] of Object.entries(options)) {
@@ -144,7 +146,7 @@ export interface ZeromqContextOptions {
 }
 
 /** The options the kernel's Context takes itself. */
-const KERNEL_KEYS = /* @__PURE__ */ new Set(["transports", "frames", "mechanisms", "blocky"]);
+const KERNEL_KEYS = /* @__PURE__ */ new Set(["transports", "frames", "mechanisms", "blocky", "warn"]);
 
 let shared: Context | undefined;
 
