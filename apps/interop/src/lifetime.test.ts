@@ -167,6 +167,21 @@ describe.each(LIBS)("process lifetime with %s", (lib) => {
     );
   });
 
+  it("messages still queued at exit after half a second: zeromq.js's warning on stderr, with the blocky hint when blocky", async () => {
+    const port = await closedPort();
+    const queued = (blocky: boolean) =>
+      `zmq.context.blocky = ${blocky}; const s = new zmq.Dealer({ linger: 1000 }); s.connect("tcp://127.0.0.1:${port}"); s.send(null);`;
+    const blocky = await expectExit(queued(true));
+    expect(blocky.output()).toMatch(
+      /\(node:\d+\) WARNING: Waiting for queued ZeroMQ messages to be delivered\. Set 'context\.blocky = false' to change this behaviour\.\r?\n/,
+    );
+    const plain = await expectExit(queued(false));
+    expect(plain.output()).toMatch(/\(node:\d+\) WARNING: Waiting for queued ZeroMQ messages to be delivered\.\r?\n/);
+    // Delivered or dropped within half a second: no warning.
+    const quick = await expectExit(`const s = new zmq.Dealer({ linger: 100 }); s.connect("tcp://127.0.0.1:${port}"); s.send(null);`);
+    expect(quick.output()).not.toMatch(/WARNING/);
+  });
+
   it("a bind() not awaited completes before the process exits", async () => {
     await expectExit(
       `const s = new zmq.Pull(); s.bind("tcp://127.0.0.1:*").then(() => console.log("bound", s.lastEndpoint));`,

@@ -25,8 +25,10 @@ export interface ContextOptions {
    * Where the sockets' warnings go (an option set after connect or bind,
    * an integer past Number.MAX_SAFE_INTEGER): none by default;
    * @zmq/zeromq's Context passes them to process.emitWarning, as zeromq.js.
+   * `kind` "exit": messages queued at exit hold the process (zeromq.js
+   * writes that one to stderr itself).
    */
-  warn?: (message: string) => void;
+  warn?: (message: string, kind?: "exit") => void;
 }
 
 export class Context implements TransportContext {
@@ -36,7 +38,7 @@ export class Context implements TransportContext {
   /** ZMQ_BLOCKY: false gives sockets made afterwards linger 0 (see ContextOptions.blocky). */
   blocky: boolean;
   /** Takes the sockets' warnings (ContextOptions.warn). */
-  readonly warn: (message: string) => void;
+  readonly warn: (message: string, kind?: "exit") => void;
   private readonly transports = new Map<string, Transport>();
   private readonly stateByKey = new Map<object, unknown>();
 

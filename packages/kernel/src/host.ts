@@ -82,6 +82,10 @@ class SocketObserver extends Observer {
   }
 }
 
+/** How long messages queued at exit hold the process before zeromq.js's warning says so. */
+const EXIT_WARNING_MS = 500;
+let exitWarned = false;
+
 /** Open sockets that have had a pipe: the ones whose queued messages may hold the loop at exit. */
 const openHosts = /* @__PURE__ */ new Set<SocketHost>();
 let exitHookInstalled = false;
@@ -141,7 +145,18 @@ export class SocketHost implements SessionHost, PipeOwner {
     const linger = this.options.linger;
     if (this.lingeredAtExit || this.closed || linger === 0 || !this.hasQueuedOutput) return;
     this.lingeredAtExit = true;
-    loopHolds.watch(() => !this.closed && this.hasQueuedOutput, linger);
+    const waiting = () => !this.closed && this.hasQueuedOutput;
+    loopHolds.watch(waiting, linger);
+    // Still waiting half a second on: zeromq.js's warning (once per process), which says how not to wait.
+    if (exitWarned) return;
+    const context = this.context;
+    const timer = setTimeout(() => {
+      if (exitWarned || !waiting()) return;
+      exitWarned = true;
+      const hint = context.blocky ? " Set 'context.blocky = false' to change this behaviour." : "";
+      context.warn(`Waiting for queued ZeroMQ messages to be delivered.${hint}`, "exit");
+    }, EXIT_WARNING_MS);
+    (timer as { unref?: () => void }).unref?.();
   }
 
   get options(): Readonly<BaseOptions> {

@@ -35,8 +35,10 @@ export class Context extends KernelContext {
       transports: options.transports ?? [tcp(), ipc(), inproc(), ws(), wss(), udp(), epgm(), pgm()],
       frames: options.frames ?? bufferFrames,
       mechanisms: options.mechanisms ?? [plain, curve],
-      // zeromq.js's socket warnings are process warnings.
-      warn: options.warn ?? ((message) => process.emitWarning(message)),
+      // zeromq.js's socket warnings are process warnings; the one at exit it writes to stderr in the same form.
+      warn:
+        options.warn ??
+        ((message, kind) => (kind === "exit" ? process.stderr.write(`(node:${process.pid}) WARNING: ${message}\n`) : process.emitWarning(message))),
     });
     for (const [name, spec] of Object.entries(CONTEXT_OPTION_SPECS)) this.zmqOptions.set(name, spec.initial);
     for (const [name, value] of Object.entries(options)) {

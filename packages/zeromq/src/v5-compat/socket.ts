@@ -45,14 +45,16 @@ const MONITORED: ReadonlyArray<readonly [Event["type"], string]> = [
   ["disconnect", "disconnect"],
 ];
 
-/** Runs a user callback; what it throws surfaces as an uncaught exception, never inside our promise chains. */
-function invoke(fn: () => void): void {
+/** Runs a user callback; what it throws surfaces as an uncaught exception, never inside our promise chains. True if it threw. */
+function invoke(fn: () => void): boolean {
   try {
     fn();
+    return false;
   } catch (error) {
     process.nextTick(() => {
       throw error;
     });
+    return true;
   }
 }
 
@@ -306,7 +308,8 @@ export class Socket extends EventEmitter {
           break;
         }
         if (this.#isReq) this.#awaitingReply = false;
-        this.#deliver(msg);
+        // A handler that threw: its exception surfaces before the next message, as zeromq.js's.
+        if (this.#deliver(msg)) await new Promise<void>((resolve) => setImmediate(resolve));
         if (this.#isReq) this.#pump();
       }
     } finally {
@@ -314,8 +317,8 @@ export class Socket extends EventEmitter {
     }
   }
 
-  #deliver(msg: Buffer[]): void {
-    invoke(() => this.emit("message", ...msg));
+  #deliver(msg: Buffer[]): boolean {
+    return invoke(() => this.emit("message", ...msg));
   }
 
   /** Emits "error" (thrown as an uncaught exception when nobody listens, as EventEmitter does). */
