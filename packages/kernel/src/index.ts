@@ -35,6 +35,7 @@ export {
   integer,
   oneOf,
   option,
+  sealInstance,
   text,
   validateOption,
 } from "./options.js";

@@ -189,6 +189,16 @@ export class OptionStore {
   }
 }
 
+/**
+ * zeromq.js's sockets and Contexts take no properties beyond their own: call
+ * at the end of a constructor with `new.target` and the class, and the
+ * instance of exactly that class is made non-extensible (a subclass of it
+ * is left as its author made it).
+ */
+export function sealInstance(instance: object, newTarget: unknown, cls: unknown): void {
+  if (newTarget === cls) Object.preventExtensions(instance);
+}
+
 /** Names that may hold secrets: an unknown option by such a name is not echoed either. */
 function secretLike(name: string): boolean {
   return /secret|password|key/i.test(name);

@@ -55,6 +55,18 @@ for (const [name, zmq] of implementations) {
       track(new zmq.Dealer(undefined));
     });
 
+    it("sockets and Contexts take no properties of their own beyond their options", () => {
+      const socket = track(new zmq.Dealer());
+      const context = new zmq.Context();
+      for (const target of [socket, context]) {
+        expect(() => {
+          (target as unknown as Record<string, unknown>).doesNotExist = 1;
+        }).toThrow(new TypeError("Cannot add property doesNotExist, object is not extensible"));
+      }
+      socket.routingId = "still settable";
+      expect(socket.routingId).toBe("still settable");
+    });
+
     it("a Proxy refuses a closed front-end or back-end as neither bound nor connected", async () => {
       const front = track(new zmq.Router());
       const back = track(new zmq.Dealer());

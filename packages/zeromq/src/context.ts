@@ -1,4 +1,4 @@
-import { Context as KernelContext, type ContextOptions, type FrameCodec, ZmqError, optionsObject, typeError } from "@zmq/kernel";
+import { Context as KernelContext, type ContextOptions, type FrameCodec, ZmqError, optionsObject, sealInstance, typeError } from "@zmq/kernel";
 import { CONTEXT_OPTION_SPECS, type ContextOptionName, MAX_SOCKETS_LIMIT, checkContextOption, contextOptionName } from "./context-options.js";
 import { plain } from "@zmq/plain";
 import { inproc } from "@zmq/transport-inproc";
@@ -48,6 +48,7 @@ export class Context extends KernelContext {
         throw typeError(`Cannot add property ${name}, object is not extensible`, `Unknown Context option "${name}"`);
       this.setZmqOption(name as ContextOptionName, value);
     }
+    sealInstance(this, new.target, Context);
   }
 
   /** ZMQ_IO_THREADS (default 1). No effect: there are no I/O threads. */

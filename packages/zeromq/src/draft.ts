@@ -6,7 +6,7 @@
  *
  *   import { Server, Client } from "@zmq/zeromq/draft";
  */
-import { type MessageLike, type OperationOptions, type SocketOptions, optionsObject } from "@zmq/kernel";
+import { type MessageLike, type OperationOptions, type SocketOptions, optionsObject, sealInstance } from "@zmq/kernel";
 import { Client as ClientBase, Server as ServerBase, type ServerRoutingOptions } from "@zmq/pattern-clientserver";
 import { Datagram as DatagramBase } from "@zmq/pattern-datagram";
 import { Channel as ChannelBase, Peer as PeerBase, type PeerRoutingOptions } from "@zmq/pattern-peer";
@@ -26,6 +26,7 @@ export type { DishGroupOptions, PeerRoutingOptions, ServerRoutingOptions };
 export class Server extends ServerBase {
   constructor(options: SocketOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Server);
   }
 }
 export interface Server {
@@ -37,6 +38,7 @@ export interface Server {
 export class Client extends ClientBase {
   constructor(options: SocketOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Client);
   }
 }
 export interface Client {
@@ -48,6 +50,7 @@ export interface Client {
 export class Radio extends RadioBase {
   constructor(options: SocketOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Radio);
   }
 }
 
@@ -55,6 +58,7 @@ export class Radio extends RadioBase {
 export class Dish extends DishBase {
   constructor(options: SocketOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Dish);
   }
 }
 export interface Dish {
@@ -66,6 +70,7 @@ export interface Dish {
 export class Scatter extends ScatterBase {
   constructor(options: ScatterOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Scatter);
   }
   override send(message: MessageLike | readonly [MessageLike], options?: OperationOptions): Promise<void> {
     return super.send(message, options);
@@ -76,6 +81,7 @@ export class Scatter extends ScatterBase {
 export class Gather extends GatherBase {
   constructor(options: GatherOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Gather);
   }
 }
 export interface Gather {
@@ -87,6 +93,7 @@ export interface Gather {
 export class Datagram extends DatagramBase {
   constructor(options: SocketOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Datagram);
   }
 }
 export interface Datagram {
@@ -98,6 +105,7 @@ export interface Datagram {
 export class Peer extends PeerBase {
   constructor(options: SocketOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Peer);
   }
 }
 export interface Peer {
@@ -109,6 +117,7 @@ export interface Peer {
 export class Channel extends ChannelBase {
   constructor(options: SocketOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Channel);
   }
 }
 export interface Channel {

@@ -5,7 +5,7 @@
  * given. Each is the pattern package's class, so `instanceof` works with
  * either import.
  */
-import { type Msg, type OperationOptions, type SocketOptions, optionsObject } from "@zmq/kernel";
+import { type Msg, type OperationOptions, type SocketOptions, optionsObject, sealInstance } from "@zmq/kernel";
 import { Pair as PairBase } from "@zmq/pattern-pair";
 import { Pull as PullBase, type PullOptions, Push as PushBase, type PushOptions } from "@zmq/pattern-pipeline";
 import {
@@ -40,12 +40,14 @@ export type Message = Buffer;
 export class Push extends PushBase {
   constructor(options: PushOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Push);
   }
 }
 
 export class Pull extends PullBase {
   constructor(options: PullOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Pull);
   }
 }
 export interface Pull {
@@ -56,6 +58,7 @@ export interface Pull {
 export class Pair extends PairBase {
   constructor(options: SocketOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Pair);
   }
 }
 export interface Pair {
@@ -66,6 +69,7 @@ export interface Pair {
 export class Request extends RequestBase {
   constructor(options: RequestOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Request);
   }
 }
 export interface Request {
@@ -76,6 +80,7 @@ export interface Request {
 export class Reply extends ReplyBase {
   constructor(options: SocketOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Reply);
   }
 }
 export interface Reply {
@@ -86,6 +91,7 @@ export interface Reply {
 export class Dealer extends DealerBase {
   constructor(options: DealerOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Dealer);
   }
 }
 export interface Dealer {
@@ -96,6 +102,7 @@ export interface Dealer {
 export class Router extends RouterBase {
   constructor(options: RouterOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Router);
   }
 }
 export interface Router {
@@ -106,12 +113,14 @@ export interface Router {
 export class Publisher extends PublisherBase {
   constructor(options: PublisherOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Publisher);
   }
 }
 
 export class Subscriber extends SubscriberBase {
   constructor(options: SubscriberOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Subscriber);
   }
 }
 export interface Subscriber {
@@ -122,6 +131,7 @@ export interface Subscriber {
 export class XPublisher extends XPublisherBase {
   constructor(options: XPublisherOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, XPublisher);
   }
 }
 export interface XPublisher {
@@ -132,6 +142,7 @@ export interface XPublisher {
 export class XSubscriber extends XSubscriberBase {
   constructor(options: SocketOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, XSubscriber);
   }
 }
 export interface XSubscriber {
@@ -144,6 +155,7 @@ export type { Msg };
 export class Stream extends StreamBase {
   constructor(options: StreamOptions = {}) {
     super(withContext(options));
+    sealInstance(this, new.target, Stream);
   }
 }
 export interface Stream {
