@@ -33,11 +33,10 @@ export function emitFailure(host: SessionHost, address: string, failure: EngineF
       host.emit({ type: "handshake:error:auth", address, error: { code: "EACCES", errno: 13, message, status } });
     } else if (failure.handshaking || e.protocolError !== undefined) {
       const n = e.protocolError ?? (failure.handshaking ? 0x10000000 : undefined);
-      host.emit({
-        type: "handshake:error:protocol",
-        address,
-        error: { code: protocolErrorCode(n), errno: 0, message: `ZMTP protocol error: ${e.message}` },
-      });
+      const code = protocolErrorCode(n);
+      // zeromq.js's message names the protocol only; what went wrong is the error's `detail`.
+      const message = code.startsWith("ERR_ZAP_") ? "ZAP protocol error" : "ZMTP protocol error";
+      host.emit({ type: "handshake:error:protocol", address, error: { code, errno: 0, message, detail: e.message } });
     }
   } else if (failure.handshaking) {
     const error =

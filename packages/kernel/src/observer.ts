@@ -31,6 +31,8 @@ export interface EventError extends Error {
   readonly errno: number;
   /** For handshake:error:auth, the ZAP status (300, 400 or 500). */
   readonly status?: number;
+  /** What went wrong, in more words than zeromq.js's message (handshake:error:protocol). */
+  readonly detail?: string;
 }
 
 /** What an emitter gives for an event's error; emit() makes the Error of it. */
@@ -39,6 +41,8 @@ export interface EventErrorFields {
   readonly errno: number;
   readonly message: string;
   readonly status?: number;
+  /** Our fuller explanation, beyond zeromq.js's message (as ZmqError's). */
+  readonly detail?: string;
 }
 
 type AddressEventType = "accept" | "bind" | "connect" | "connect:delay" | "close" | "disconnect" | "handshake";
@@ -64,8 +68,9 @@ function toEvent(event: EmittedEvent): Event {
   if (event.type === "bind:error" && event.address.includes("://"))
     event = { ...event, address: event.address.slice(event.address.indexOf("://") + 3) };
   if (!("error" in event) || event.error instanceof Error) return event as Event;
-  const { code, errno, message, status } = event.error;
+  const { code, errno, message, status, detail } = event.error;
   const error = Object.assign(new Error(message), status === undefined ? { code, errno } : { code, errno, status });
+  if (detail !== undefined) Object.defineProperty(error, "detail", { value: detail, writable: true, configurable: true });
   return { ...event, error };
 }
 

@@ -91,6 +91,16 @@ for (const [name, zmq] of implementations) {
       expect(thrown(() => other.events.receive())?.message).toMatch(/^Observer is in event emitter mode/);
     });
 
+    it("says which protocol a handshake broke in its error's message (a mechanism mismatch: ZMTP)", async () => {
+      const server = track(new zmq.Dealer({ plainServer: true }));
+      const client = track(new zmq.Dealer({ curveServer: true }));
+      const failed = new Promise<{ error: { code: string; message: string } }>((resolve) => server.events.on("handshake:error:protocol", resolve));
+      await server.bind("tcp://127.0.0.1:*");
+      client.connect(server.lastEndpoint!);
+      const { error } = await failed;
+      expect([error.code, error.message]).toEqual(["ERR_ZMTP_MECHANISM_MISMATCH", "ZMTP protocol error"]);
+    });
+
     it("names a failed bind's address without its scheme", async () => {
       const first = track(new zmq.Dealer());
       await first.bind("tcp://127.0.0.1:*");
