@@ -14,7 +14,7 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
 
   constructor(frontEnd: F, backEnd: B) {
     // zeromq.js's checks: the argument count, then sockets (any other object is EINVAL, as its native check).
-    if (arguments.length !== 2) throw new TypeError(`Expected 2 arguments but received ${arguments.length}`);
+    if (arguments.length > 2) throw new TypeError(`Expected 2 arguments but received ${arguments.length}`);
     const isSocket = (s: unknown) => typeof s === "object" && s !== null && typeof (s as SocketBase).receive === "function";
     if (!isSocket(frontEnd))
       throw typeof frontEnd === "object" && frontEnd !== null ? new ZmqError("EINVAL") : new TypeError("Front-end must be a socket object");

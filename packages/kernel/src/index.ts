@@ -35,6 +35,7 @@ export {
   integer,
   oneOf,
   option,
+  refuseWrites,
   sealInstance,
   text,
   validateOption,

@@ -190,6 +190,48 @@ export class OptionStore {
 }
 
 /**
+ * Gives each getter-only accessor of `proto` a setter that throws the
+ * TypeError V8 throws for zeromq.js's native accessors ("Cannot set property
+ * type of #<Socket> which has only a getter"), naming zeromq.js's class.
+ */
+export function refuseWrites(proto: object, className: string): void {
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    const d = Object.getOwnPropertyDescriptor(proto, name)!;
+    if (!d.get || d.set) continue;
+    const set = () => {
+      throw new TypeError(`Cannot set property ${name} of #<${className}> which has only a getter`);
+    };
+    Object.defineProperty(proto, name, { ...d, set });
+  }
+}
+
+/**
+ * Sets the options a constructor was given, as zeromq.js does: an unknown
+ * name is its TypeError ("Cannot add property"), a read-only property's
+ * name the TypeError of its setter (refuseWrites: "Cannot set property").
+ */
+export function applyOptions(target: object, store: OptionStore, given: Record<string, unknown>, socketType: string): void {
+  for (const [name, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    if (!store.has(name)) {
+      // An accessor's setter (a read-only one's throws), else zeromq.js's unknown-option TypeError.
+      if (hasSetter(target, name)) (target as Record<string, unknown>)[name] = value;
+      throw unknownOption(name, value, socketType);
+    }
+    (target as Record<string, unknown>)[name] = value;
+  }
+}
+
+/** True when `name` is an accessor with a setter somewhere on `object`'s prototype chain (refuseWrites gives read-only ones one). */
+function hasSetter(object: object, name: string): boolean {
+  for (let o: object | null = Object.getPrototypeOf(object) as object | null; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+    const d = Object.getOwnPropertyDescriptor(o, name);
+    if (d) return typeof d.set === "function";
+  }
+  return false;
+}
+
+/**
  * zeromq.js's sockets and Contexts take no properties beyond their own: call
  * at the end of a constructor with `new.target` and the class, and the
  * instance of exactly that class is made non-extensible (a subclass of it

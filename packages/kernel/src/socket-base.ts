@@ -15,7 +15,7 @@ import { ZmqError, isZmqError, optionsObject } from "./errors.js";
 import { SocketHost } from "./host.js";
 import { type MessageLike, type Msg, toFrame } from "./msg.js";
 import type { Observer } from "./observer.js";
-import { OptionStore, type OptionValues, classOptions, defineAccessors, defineOptions, unknownOption } from "./options.js";
+import { OptionStore, type OptionValues, applyOptions, classOptions, defineAccessors, defineOptions, refuseWrites } from "./options.js";
 import { getNumberedOption, setNumberedOption } from "./option-numbers.js";
 import { PendingOperations } from "./pending.js";
 import type { Pipe } from "./pipe.js";
@@ -36,6 +36,7 @@ export interface SocketBase extends BaseOptionProperties {}
 export abstract class SocketBase implements AsyncIterable<Msg> {
   static {
     defineOptions(this, baseOptions);
+    refuseWrites(this.prototype, "Socket");
   }
 
   readonly context: Context;
@@ -91,11 +92,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
       validator: () => this.validatePeerMessage,
       configured: () => this.endpointLast !== null || this.blocking > 0,
     });
-    for (const [name, value] of Object.entries(rest)) {
-      if (value === undefined) continue;
-      if (!this.options.has(name)) throw unknownOption(name, value, socketType);
-      (this as Record<string, unknown>)[name] = value;
-    }
+    applyOptions(this, this.options, rest, socketType);
   }
 
   // ---- state -------------------------------------------------------------

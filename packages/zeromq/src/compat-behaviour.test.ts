@@ -55,6 +55,18 @@ for (const [name, zmq] of implementations) {
       track(new zmq.Dealer(undefined));
     });
 
+    it("a read-only property refuses a value with zeromq.js's TypeError, given to the constructor or set", () => {
+      const readOnly = (name: string, cls: string) => new TypeError(`Cannot set property ${name} of #<${cls}> which has only a getter`);
+      const Dealer = zmq.Dealer as unknown as new (options: object) => unknown;
+      expect(() => new Dealer({ securityMechanism: 1 })).toThrow(readOnly("securityMechanism", "Socket"));
+      const socket = track(new zmq.Dealer()) as unknown as Record<string, unknown>;
+      expect(() => (socket.securityMechanism = "curve")).toThrow(readOnly("securityMechanism", "Socket"));
+      const context = new zmq.Context() as unknown as Record<string, unknown>;
+      expect(() => (context.maxSocketsLimit = 1)).toThrow(readOnly("maxSocketsLimit", "Context"));
+      const Proxy = zmq.Proxy as unknown as new () => unknown;
+      expect(() => new Proxy()).toThrow(new TypeError("Front-end must be a socket object"));
+    });
+
     it("sockets and Contexts take no properties of their own beyond their options", () => {
       const socket = track(new zmq.Dealer());
       const context = new zmq.Context();

@@ -1,4 +1,13 @@
-import { Context as KernelContext, type ContextOptions, type FrameCodec, ZmqError, optionsObject, sealInstance, typeError } from "@zmq/kernel";
+import {
+  Context as KernelContext,
+  type ContextOptions,
+  type FrameCodec,
+  ZmqError,
+  optionsObject,
+  refuseWrites,
+  sealInstance,
+  typeError,
+} from "@zmq/kernel";
 import { CONTEXT_OPTION_SPECS, type ContextOptionName, MAX_SOCKETS_LIMIT, checkContextOption, contextOptionName } from "./context-options.js";
 import { plain } from "@zmq/plain";
 import { inproc } from "@zmq/transport-inproc";
@@ -24,6 +33,10 @@ export const bufferFrames: FrameCodec = {
  * `mechanisms` to choose others.
  */
 export class Context extends KernelContext {
+  static {
+    refuseWrites(this.prototype, "Context");
+  }
+
   private readonly zmqOptions = new Map<string, unknown>();
 
   constructor(options: ContextOptions & ZeromqContextOptions = {}) {
