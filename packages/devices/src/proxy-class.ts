@@ -13,13 +13,10 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
   private current: ProxyRun | undefined;
 
   constructor(frontEnd: F, backEnd: B) {
-    // zeromq.js's checks: the argument count, then sockets (any other object is EINVAL, as its native check).
+    // zeromq.js's checks: at most two arguments, then sockets (any other object is EINVAL, as its native check).
     if (arguments.length > 2) throw new TypeError(`Expected 2 arguments but received ${arguments.length}`);
-    const isSocket = (s: unknown) => typeof s === "object" && s !== null && typeof (s as SocketBase).receive === "function";
-    if (!isSocket(frontEnd))
-      throw typeof frontEnd === "object" && frontEnd !== null ? new ZmqError("EINVAL") : new TypeError("Front-end must be a socket object");
-    if (!isSocket(backEnd))
-      throw typeof backEnd === "object" && backEnd !== null ? new ZmqError("EINVAL") : new TypeError("Back-end must be a socket object");
+    checkSocket(frontEnd, "Front-end");
+    checkSocket(backEnd, "Back-end");
     this.frontEnd = frontEnd;
     this.backEnd = backEnd;
   }
@@ -58,4 +55,9 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
     if (!this.current) throw new ZmqError("EBADF");
     return this.current;
   }
+}
+
+function checkSocket(s: unknown, which: string): void {
+  if (typeof s !== "object" || s === null) throw new TypeError(`${which} must be a socket object`);
+  if (typeof (s as SocketBase).receive !== "function") throw new ZmqError("EINVAL");
 }

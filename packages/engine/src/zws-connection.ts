@@ -166,19 +166,19 @@ export class ZwsConnection {
 
   /** One binary WebSocket message from the peer. */
   feed(payload: Uint8Array): void {
-    if (this.phase === Phase.Failed) return;
-    if (payload.length > 0 && this.phase === Phase.Traffic && this.busy === 0) this.traffic1(payload[0]!, payload.subarray(1));
-    else this.run(() => this.process(payload));
+    this.feedAt(payload, 0, payload.length);
   }
 
   /**
    * One binary WebSocket message from the peer that lies in `chunk` at
    * `start` for `length` bytes: in traffic its flags byte is read where it
-   * lies and one view made, of the body; otherwise as feed.
+   * lies and one view made, of the body.
    */
   feedAt(chunk: Uint8Array, start: number, length: number): void {
-    if (length > 0 && this.phase === Phase.Traffic && this.busy === 0) this.traffic1(chunk[start]!, chunk.subarray(start + 1, start + length));
-    else this.feed(chunk.subarray(start, start + length));
+    if (this.phase === Phase.Failed) return;
+    if (length > 0 && this.phase === Phase.Traffic && this.busy === 0) return this.traffic1(chunk[start]!, chunk.subarray(start + 1, start + length));
+    const payload = start === 0 && length === chunk.length ? chunk : chunk.subarray(start, start + length);
+    this.run(() => this.process(payload));
   }
 
   /** One traffic frame, when no step is running: no step to defer sends for, so no closure per frame. */

@@ -108,10 +108,6 @@ export function show(value: unknown): string {
 }
 
 /**
- * A TypeError as zeromq.js throws it (its `message`), carrying our fuller
- * explanation in `detail`.
- */
-/**
  * A constructor's options argument, checked as zeromq.js checks it:
  * undefined or an object, anything else a TypeError ("Options must be an
  * object").
@@ -123,6 +119,10 @@ export function optionsObject<T extends object>(options: T | undefined): T | und
   return options;
 }
 
+/**
+ * A TypeError as zeromq.js throws it (its `message`), carrying our fuller
+ * explanation in `detail`.
+ */
 export function typeError(message: string, detail?: string): TypeError {
   const error = new TypeError(message);
   if (detail !== undefined && detail !== message) Object.defineProperty(error, "detail", { value: detail, writable: true, configurable: true });

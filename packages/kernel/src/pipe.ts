@@ -53,7 +53,7 @@ export class Pipe {
   conflate = false;
   /**
    * How `hwm` follows the send HWM of the socket writing at this end and the
-   * receive HWM of the one reading at the other (tunePipe), so that a change
+   * receive HWM of the one reading at the other (`tuned`), so that a change
    * of either reaches a pipe already made, as libzmq's does; unset, it stays.
    */
   private tune: ((send: number, receive: number) => number) | undefined = undefined;

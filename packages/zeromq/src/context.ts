@@ -56,7 +56,8 @@ export class Context extends KernelContext {
     for (const [name, spec] of Object.entries(CONTEXT_OPTION_SPECS)) this.zmqOptions.set(name, spec.initial);
     for (const [name, value] of Object.entries(options)) {
       if (KERNEL_KEYS.has(name) || value === undefined) continue;
-      if (name === "maxSocketsLimit") throw new TypeError("Cannot set property maxSocketsLimit of #<Context> which has only a getter");
+      // Read-only: its setter throws zeromq.js's TypeError (refuseWrites).
+      if (name === "maxSocketsLimit") (this as Record<string, unknown>)[name] = value;
       if (!(name in CONTEXT_OPTION_SPECS))
         throw typeError(`Cannot add property ${name}, object is not extensible`, `Unknown Context option "${name}"`);
       this.setZmqOption(name as ContextOptionName, value);
