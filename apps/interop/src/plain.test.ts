@@ -1,7 +1,7 @@
 // PLAIN with a ZAP handler, as zeromq.js users write it: the handler is a
 // Reply bound at inproc://zeromq.zap.01 in the server's Context. Our PLAIN
 // server against our client and libzmq's; our client against libzmq's server.
-import { createCleanup } from "@zmq/kernel/testing";
+import { createCleanup, retryInUse } from "@zmq/kernel/testing";
 import { type Event, Pull, Push, Reply, ZmqError } from "@zmq/zeromq";
 import { afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
@@ -14,7 +14,8 @@ const track = open.track;
 async function zapHandler(lib: "ours" | "libzmq"): Promise<string[][]> {
   const asked: string[][] = [];
   const zap = track(lib === "ours" ? new Reply() : new zmq.Reply({ linger: 0 }));
-  await zap.bind("inproc://zeromq.zap.01");
+  // libzmq frees the previous test's handler endpoint a moment after its close(): EADDRINUSE until then.
+  await retryInUse(() => zap.bind("inproc://zeromq.zap.01"));
   void (async () => {
     try {
       for (;;) {
@@ -84,7 +85,7 @@ describe("PLAIN with ZAP", () => {
     for (const lib of ["ours", "libzmq"] as const) {
       it(`a ZAP reply with ${what} fails the handshake on the server with ${code} (${lib})`, async () => {
         const zap = track(lib === "ours" ? new Reply() : new zmq.Reply({ linger: 0 }));
-        await zap.bind("inproc://zeromq.zap.01");
+        await retryInUse(() => zap.bind("inproc://zeromq.zap.01"));
         void (async () => {
           try {
             const [, id] = await zap.receive();

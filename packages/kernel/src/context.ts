@@ -29,6 +29,13 @@ export interface ContextOptions {
    * writes that one to stderr itself).
    */
   warn?: (message: string, kind?: "exit") => void;
+  /**
+   * true: a send() made while another send() of the socket waits throws
+   * EBUSY at once, and so does a receive() while another receive() waits,
+   * as zeromq.js's do (@zmq/zeromq's Context sets it). false (the default):
+   * they wait their turn in order.
+   */
+  exclusiveOperations?: boolean;
 }
 
 export class Context implements TransportContext {
@@ -39,6 +46,8 @@ export class Context implements TransportContext {
   blocky: boolean;
   /** Takes the sockets' warnings (ContextOptions.warn). */
   readonly warn: (message: string, kind?: "exit") => void;
+  /** ContextOptions.exclusiveOperations: concurrent sends or receives throw EBUSY instead of waiting in order. */
+  readonly exclusiveOperations: boolean;
   private readonly transports = new Map<string, Transport>();
   private readonly stateByKey = new Map<object, unknown>();
 
@@ -47,6 +56,7 @@ export class Context implements TransportContext {
     this.mechanisms = [...(options.mechanisms ?? [])];
     this.blocky = options.blocky ?? true;
     this.warn = options.warn ?? (() => {});
+    this.exclusiveOperations = options.exclusiveOperations ?? false;
     for (const t of options.transports ?? []) this.use(t);
   }
 

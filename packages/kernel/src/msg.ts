@@ -29,16 +29,34 @@ export interface FrameCodec {
 
 const textEncoder = /* @__PURE__ */ new TextEncoder();
 
-/** One frame of what send() was given, as the codec's preferred type (a Buffer in Node's zeromq). */
+/**
+ * Frames given as bytes of up to this many are copied by send(), so the
+ * caller may reuse its buffer as soon as send() returns, as with
+ * zeromq.js (and libzmq's zmq_send); larger ones go without a copy, as
+ * zeromq.js's zero-copy sends do, and must not change until sent.
+ */
+export const COPY_THRESHOLD = 128;
+
+/** A copy of `bytes`, of the codec's preferred type. */
+function copyOf(frames: FrameCodec, bytes: Uint8Array): Uint8Array {
+  const frame = frames.alloc(bytes.byteLength);
+  frame.set(bytes);
+  return frame;
+}
+
+/** One frame of what send() was given, as the codec's preferred type (a Buffer in Node's zeromq); small byte frames copied (COPY_THRESHOLD). */
 export function toFrame(frames: FrameCodec, value: MessageLike): Uint8Array {
   if (value instanceof Uint8Array) {
+    if (value.byteLength <= COPY_THRESHOLD) return copyOf(frames, value);
     return frames.isNative(value) ? value : frames.fromBytes(value.buffer, value.byteOffset, value.byteLength);
   }
   if (typeof value === "string") return frames.fromString(value);
-  if (ArrayBuffer.isView(value)) return frames.fromBytes(value.buffer, value.byteOffset, value.byteLength);
-  if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && value instanceof SharedArrayBuffer)) {
-    return frames.fromBytes(value, 0, value.byteLength);
-  }
+  let bytes: Uint8Array | undefined;
+  if (ArrayBuffer.isView(value)) bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  else if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && value instanceof SharedArrayBuffer))
+    bytes = new Uint8Array(value);
+  if (bytes !== undefined)
+    return bytes.byteLength <= COPY_THRESHOLD ? copyOf(frames, bytes) : frames.fromBytes(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (value === null) return frames.alloc(0);
   if (value === undefined || typeof value === "symbol") {
     throw new ZmqError("EINVAL", `A frame must be a string, Buffer, typed array, ArrayBuffer, number or null; got ${typeof value}`);

@@ -113,6 +113,13 @@ export class PendingOperations<I, O> {
     return this.queue.length;
   }
 
+  /** Throws zeromq.js's EBUSY while an operation waits (ContextOptions.exclusiveOperations); `op` names it: "send", "receive". */
+  refuseIfBusy(op: "send" | "receive"): void {
+    if (this.queue.length === 0) return;
+    const doing = op === "send" ? "writing" : "reading";
+    throw new ZmqError("EBUSY", undefined, undefined, `Socket is busy ${doing}; only one ${op} operation may be in progress at any time`);
+  }
+
   /**
    * Queues an operation; `timeout` ms (-1 for ever) before it fails with
    * EAGAIN (or the socket's timedOut error). A timeout of 0 fails at once,

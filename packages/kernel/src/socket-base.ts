@@ -316,12 +316,12 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
   /**
    * Sends a message: one frame or an array of frames (strings, Buffers,
    * typed arrays, ArrayBuffers). Resolves once the message is queued.
-   * Unlike zeromq.js, concurrent sends queue in order instead of failing
-   * with EBUSY.
+   * Concurrent sends wait in order, or throw EBUSY (ContextOptions.exclusiveOperations).
    */
   send(message: MessageLike | readonly MessageLike[], options?: OperationOptions): Promise<void> {
-    // A closed socket, or one blocked by a bind or unbind, throws at once, as zeromq.js's does.
+    // A closed socket, or one blocked by a bind or unbind, throws at once, as zeromq.js's does; so does a busy one.
     if (this.host.closed || this.blocking > 0) this.assertReady();
+    if (this.context.exclusiveOperations) this.sends.refuseIfBusy("send");
     let msg: Msg;
     try {
       msg = this.toMsg(message);
@@ -334,12 +334,10 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
     return this.sends.wait(msg, this.options.values.sendTimeout as number, options?.signal) as Promise<unknown> as Promise<void>;
   }
 
-  /**
-   * Receives the next whole message. Unlike zeromq.js, concurrent receives
-   * queue in order instead of failing with EBUSY.
-   */
+  /** Receives the next whole message. Concurrent receives wait in order, or throw EBUSY (ContextOptions.exclusiveOperations). */
   receive(options?: OperationOptions): Promise<Msg> {
     if (this.host.closed || this.blocking > 0) this.assertReady();
+    if (this.context.exclusiveOperations) this.receives.refuseIfBusy("receive");
     if (this.receives.length === 0) {
       try {
         const msg = this.xrecv();

@@ -138,6 +138,32 @@ describe("Push -> Pull", () => {
     expect((await Promise.all(receives)).map((m) => text(m)[0])).toEqual(["a", "b", "c", "d"]);
   });
 
+  it("with exclusiveOperations, a second waiting send or receive throws EBUSY; the first goes on", async () => {
+    const exclusive = new Context({ transports: [inproc()], exclusiveOperations: true });
+    const [tx, rx, ep] = [push({ context: exclusive }), pull({ context: exclusive }), endpoint()];
+    const firstSend = tx.send("first");
+    expect(thrown(() => void tx.send("second"))).toMatchObject({ code: "EBUSY", message: expect.stringMatching(/^Socket is busy writing/) });
+    const firstReceive = rx.receive();
+    expect(thrown(() => void rx.receive())).toMatchObject({ code: "EBUSY", message: expect.stringMatching(/^Socket is busy reading/) });
+    await rx.bind(ep);
+    tx.connect(ep);
+    await firstSend;
+    expect(text(await firstReceive)).toEqual(["first"]);
+  });
+
+  it("copies frames of up to 128 bytes at send(), and sends larger ones as they are", async () => {
+    const [tx, rx, ep] = [push(), pull(), endpoint()];
+    await rx.bind(ep);
+    tx.connect(ep);
+    const small = new Uint8Array(128).fill(1);
+    const large = new Uint8Array(129).fill(1);
+    await tx.send([small, large, new Uint16Array([7, 7]), new Uint8Array(4).buffer]);
+    small.fill(2);
+    const [s, l, view, whole] = await rx.receive();
+    expect([s![0], s!.length, view!.length, whole!.length]).toEqual([1, 128, 4, 4]);
+    expect(l).toBe(large);
+  });
+
   it("aborts a pending receive or send with an AbortSignal", async () => {
     const rx = pull();
     const controller = new AbortController();

@@ -15,6 +15,7 @@ import {
   type StreamTransport,
   TRANSPORT_API_VERSION,
   ZmqError,
+  ipVersion,
 } from "@zmq/kernel";
 import { zmtpEngine } from "@zmq/engine";
 import { formatTcpEndpoint, parseTcpAddress } from "./address.js";
@@ -84,6 +85,9 @@ export function tcp(): TcpTransport {
       let ip: string;
       if (host === "*") {
         ip = options.ipv6 ? "::" : "0.0.0.0";
+      } else if (ipVersion(host) !== 0) {
+        // An address is its own lookup's answer (as dns.lookup gives it): no node:dns to load on a cold process's first bind.
+        ip = host;
       } else {
         try {
           ip = (await dns().lookup(host, { family: options.ipv6 ? 0 : 4 })).address;

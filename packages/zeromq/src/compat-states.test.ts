@@ -1,8 +1,7 @@
 // What a socket does in its two awkward states, closed and blocked by a bind
-// or unbind in progress, and with concurrent sends and receives: each
-// expectation runs against npm zeromq 6.8.0 too, so it is what the real
-// thing does. The one difference (concurrent operations queue here) is
-// asserted for each implementation by name.
+// or unbind in progress: each expectation runs against npm zeromq 6.8.0
+// too, so it is what the real thing does. (Concurrent sends and receives:
+// compat-operations.test.ts.)
 import { describe, expect, it } from "vitest";
 import { type Impl, closeAfterEach, implementations, thrown, track } from "./testing/compat.js";
 
@@ -103,34 +102,5 @@ for (const [name, zmq] of implementations) {
       await expect(binding).resolves.toBeUndefined();
       expect(pull.closed).toBe(true);
     });
-  });
-
-  describe(`${name}: concurrent operations`, () => {
-    it(
-      name === "zeromq"
-        ? "a second waiting receive() throws EBUSY"
-        : "a second waiting receive() queues behind the first (the documented difference)",
-      async () => {
-        const pull = track(new zmq.Pull({ linger: 0 }));
-        const push = track(new zmq.Push({ linger: 0 }));
-        await pull.bind("tcp://127.0.0.1:*");
-        const first = pull.receive();
-        if (name === "zeromq") {
-          expect(thrown(() => pull.receive())).toMatchObject({
-            code: "EBUSY",
-            message: "Socket is busy reading; only one receive operation may be in progress at any time",
-          });
-          push.connect(pull.lastEndpoint!);
-          await push.send("one");
-          expect((await first).map(String)).toEqual(["one"]);
-        } else {
-          const second = pull.receive();
-          push.connect(pull.lastEndpoint!);
-          await push.send("one");
-          await push.send("two");
-          expect([(await first).map(String), (await second).map(String)]).toEqual([["one"], ["two"]]);
-        }
-      },
-    );
   });
 }

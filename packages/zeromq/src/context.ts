@@ -30,7 +30,9 @@ export const bufferFrames: FrameCodec = {
  * `context.use(wss({ tls }))`), udp (Radio, Dish, Datagram) and epgm (PGM multicast for
  * Publisher and Subscriber; pgm:// is refused: it needs raw sockets), the PLAIN and CURVE security mechanisms, and
  * sockets that send and receive Buffers. Pass `transports` or
- * `mechanisms` to choose others.
+ * `mechanisms` to choose others. As zeromq.js's, a socket takes one waiting
+ * send() and one waiting receive() at a time (another throws EBUSY); pass
+ * `exclusiveOperations: false` to have them wait their turn in order.
  */
 export class Context extends KernelContext {
   static {
@@ -52,6 +54,8 @@ export class Context extends KernelContext {
       warn:
         options.warn ??
         ((message, kind) => (kind === "exit" ? process.stderr.write(`(node:${process.pid}) WARNING: ${message}\n`) : process.emitWarning(message))),
+      // zeromq.js's sockets allow one waiting send() and one waiting receive(): another throws EBUSY.
+      exclusiveOperations: options.exclusiveOperations ?? true,
     });
     for (const [name, spec] of Object.entries(CONTEXT_OPTION_SPECS)) this.zmqOptions.set(name, spec.initial);
     for (const [name, value] of Object.entries(options)) {
@@ -163,7 +167,7 @@ export interface ZeromqContextOptions {
 }
 
 /** The options the kernel's Context takes itself. */
-const KERNEL_KEYS = /* @__PURE__ */ new Set(["transports", "frames", "mechanisms", "blocky", "warn"]);
+const KERNEL_KEYS = /* @__PURE__ */ new Set(["transports", "frames", "mechanisms", "blocky", "warn", "exclusiveOperations"]);
 
 let shared: Context | undefined;
 

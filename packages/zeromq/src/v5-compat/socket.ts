@@ -76,6 +76,8 @@ export class Socket extends EventEmitter {
   /** Messages received while paused, emitted on resume(). */
   readonly #held: Buffer[][] = [];
   #paused = false;
+  /** A message handed to the v6 socket that must wait for room: the next waits for it (the v6 socket takes one waiting send). */
+  #sending = false;
   #reading = false;
   /** REQ: its requests go one at a time, each after the reply to the one before. */
   readonly #isReq: boolean;
@@ -240,7 +242,7 @@ export class Socket extends EventEmitter {
       void this.#endpointQueue.then(() => this.#pump());
       return;
     }
-    while (!this.#paused && !(this.#isReq && this.#awaitingReply)) {
+    while (!this.#sending && !this.#paused && !(this.#isReq && this.#awaitingReply)) {
       const entry = this.#outbox.shift();
       if (!entry) break;
       if (this.#isReq) this.#awaitingReply = true;
@@ -252,21 +254,27 @@ export class Socket extends EventEmitter {
   #transmit(msg: MessageLike[], callbacks: Callback[]): void {
     // The v6 socket throws EBADF at once when closed; v5 reports it to the callbacks like any failure.
     let sending: Promise<void>;
+    // A socket with room queues the message at once, and the next may follow it at once (so close() right after keeps it).
+    const waits = !this.#socket.closed && !this.#socket.writable;
+    if (waits) this.#sending = true;
     try {
       sending = this.#socket.send(msg);
     } catch (error) {
       sending = Promise.reject(error);
     }
+    // Then the next message goes, if this one held it back (or a REQ's request failed: no reply will come).
+    const next = (failedRequest: boolean) => {
+      if (waits) this.#sending = false;
+      if ((waits || failedRequest) && !this.#socket.closed) this.#pump();
+    };
     sending.then(
       () => {
         for (const cb of callbacks) invoke(() => cb.call(this));
+        next(false);
       },
       (error: Error) => {
-        if (this.#isReq) {
-          // No reply will come for a request that did not go out.
-          this.#awaitingReply = false;
-          if (!this.#socket.closed) this.#pump();
-        }
+        if (this.#isReq) this.#awaitingReply = false;
+        next(this.#isReq);
         if (callbacks.length > 0) for (const cb of callbacks) invoke(() => cb.call(this, error));
         else if (!this.#socket.closed) this.#fail(error);
       },
