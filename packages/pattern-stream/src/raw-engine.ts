@@ -81,6 +81,15 @@ class RawEngine implements Engine {
     this.options.defer(this.flushBound);
   }
 
+  /**
+   * The socket closes at once (linger 0): what its pipe holds goes to the
+   * stream now, if the stream takes it, as libzmq's I/O thread would have
+   * written it by the time zmq_send returned and the socket closed.
+   */
+  flushNow(): void {
+    this.flush();
+  }
+
   restartInput(): void {
     if (this.inbound.length === 0) return;
     const pipe = this.pipe!;

@@ -297,6 +297,16 @@ describe("Stream over ipc and other transports", () => {
     expect(client.received()).toBe("last words");
   });
 
+  it("closing at once with linger 0 still writes what was sent just before (an HTTP reply), as libzmq's I/O thread would have", async () => {
+    const { stream, port } = await boundStream({ linger: 0 });
+    const client = rawClient(port);
+    const [id] = await stream.receive();
+    await stream.send([id, "HTTP/1.0 200 OK\r\n\r\nHello world!"]);
+    stream.close();
+    await client.ended;
+    expect(client.received()).toBe("HTTP/1.0 200 OK\r\n\r\nHello world!");
+  });
+
   it("talks only raw bytes: a Stream cannot run over inproc's pipes or ws", () => {
     const stream = open.track(new Stream({ context }));
     const fake = { apiVersion: 2, kind: "stream", scheme: "ws" } as never;
