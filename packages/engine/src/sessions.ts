@@ -17,6 +17,7 @@
  */
 import {
   type ByteStream,
+  type ByteStreamHandlers,
   ENGINE_API_VERSION,
   type Endpoint,
   type Engine,
@@ -46,6 +47,9 @@ import { unref } from "./unref.js";
  */
 const READ_AHEAD = 1000;
 const readAhead = (receiveHwm: number) => (receiveHwm === 0 ? READ_AHEAD : receiveHwm);
+
+/** The handlers of a stream nobody listens to any more. */
+const DETACHED: ByteStreamHandlers = { onData: () => {}, onDrain: () => {}, onClose: () => {} };
 
 /**
  * How to batch writes: the transport's own scheduler (setImmediate in Node), else a microtask.
@@ -176,7 +180,12 @@ export class ConnectSession extends SessionBase {
     const engine = this.engine;
     this.engine = undefined;
     if (engine) this.closeEngine(engine, graceful);
-    else this.stream?.destroy();
+    else if (this.stream) {
+      // A connect still under way ends here: its stream no longer leads back to this session (nor the socket and its
+      // Context), so they can be collected while the runtime finishes closing it.
+      this.stream.setHandlers(DETACHED);
+      this.stream.destroy();
+    }
     this.stream = undefined;
   }
 
