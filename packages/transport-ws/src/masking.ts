@@ -1,14 +1,15 @@
 /**
  * RFC 6455 masking (section 5.3): mask keys from the platform's CSPRNG, and
  * the XOR loops that mask a client's frames and unmask them on the server,
- * each shaped for where it runs (large aligned buffers a word a turn, small
- * frames in place through a DataView, copies byte by byte).
+ * each shaped for where it runs (large buffers through WebAssembly SIMD or
+ * a word a turn, small frames in place through a DataView, copies byte by
+ * byte).
  */
+import { simdXor } from "./simd-xor.js";
 
 /**
- * XORs `buf` in place with the 4-byte `mask`, starting at mask byte 0:
- * word by word where `buf` is 4-byte aligned (fresh buffers are), byte by
- * byte otherwise.
+ * XORs `buf` in place with the 4-byte `mask`, starting at mask byte 0
+ * (as maskInto).
  */
 export function maskInPlace(buf: Uint8Array, mask: Uint8Array): void {
   maskInto(buf, buf, mask);
@@ -17,14 +18,22 @@ export function maskInPlace(buf: Uint8Array, mask: Uint8Array): void {
 /** True on a little-endian machine (every runtime here; checked, not assumed). */
 const LITTLE_ENDIAN = /* @__PURE__ */ (() => new Uint8Array(new Uint32Array([1]).buffer)[0] === 1)();
 
+/** From this many bytes, masking goes through WebAssembly SIMD where the runtime has it (simd-xor.ts). */
+const SIMD_FROM = 1024;
+
 /**
  * Writes `src` XORed with the 4-byte `mask` (its first byte on src's first
- * byte) into `dst`, which is as long and may be `src` itself: eight words a
- * turn where both are 4-byte aligned and long enough to gain from it, byte
- * by byte otherwise. One pass: a copy that masks on the way.
+ * byte) into `dst`, which is as long and may be `src` itself: large ones
+ * through WebAssembly SIMD; otherwise eight words a turn where both are
+ * 4-byte aligned and long enough to gain from it, byte by byte otherwise.
+ * One pass: a copy that masks on the way.
  */
 export function maskInto(dst: Uint8Array, src: Uint8Array, mask: Uint8Array): void {
   const length = src.length;
+  if (length >= SIMD_FROM) {
+    const simd = simdXor();
+    if (simd !== undefined) return simd(dst, src, mask);
+  }
   let i = 0;
   if (length >= 512 && dst.byteOffset % 4 === 0 && src.byteOffset % 4 === 0) {
     const words = length >>> 2;
