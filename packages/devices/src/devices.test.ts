@@ -60,6 +60,46 @@ describe("proxy", () => {
     await run;
   });
 
+  it("on a Context of one waiting send per socket (zeromq.js's), both directions share a capture that must wait", async () => {
+    const exclusive = new Context({ transports: [inproc()], exclusiveOperations: true });
+    const [fe, be, ce] = [ep(), ep(), ep()];
+    const front = make(new Pair({ context: exclusive }));
+    const back = make(new Pair({ context: exclusive }));
+    const capture = make(new Push({ context: exclusive }));
+    await front.bind(fe);
+    await back.bind(be);
+    await capture.bind(ce);
+    const run = proxy(front, back, capture);
+    const left = make(new Pair({ context: exclusive }));
+    const right = make(new Pair({ context: exclusive }));
+    left.connect(fe);
+    right.connect(be);
+    // Nobody reads the capture yet: its first send waits, and the other direction's capture waits behind it.
+    await left.send("to the right");
+    await right.send("to the left");
+    const tap = make(new Pull({ context: exclusive }));
+    tap.connect(ce);
+    expect(text(await right.receive())).toEqual(["to the right"]);
+    expect(text(await left.receive())).toEqual(["to the left"]);
+    expect([text(await tap.receive()), text(await tap.receive())].sort()).toEqual([["to the left"], ["to the right"]]);
+    front.close();
+    await run;
+  });
+
+  it("one socket as both ends: what it reads goes back out of it", async () => {
+    const exclusive = new Context({ transports: [inproc()], exclusiveOperations: true });
+    const e = ep();
+    const echo = make(new Pair({ context: exclusive }));
+    await echo.bind(e);
+    const run = proxy(echo, echo);
+    const peer = make(new Pair({ context: exclusive }));
+    peer.connect(e);
+    await peer.send("round");
+    expect(text(await peer.receive())).toEqual(["round"]);
+    echo.close();
+    await run;
+  });
+
   it("never drops: a slow consumer stops the proxy reading, and the producer waits", async () => {
     const { front, back, producer, consumer } = await streamerRig({ hwm: 2 });
     const run = new ProxyRun(front, back);

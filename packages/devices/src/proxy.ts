@@ -74,6 +74,8 @@ export class ProxyRun {
   private paused = false;
   private resumed: (() => void)[] = [];
   private readonly stop = new AbortController();
+  /** The last capture send: the two directions' captures go one after the other (a socket takes one waiting send). */
+  private captureTurn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly frontend: Socket,
@@ -88,7 +90,8 @@ export class ProxyRun {
     // As zmq_proxy, only the directions these socket types can carry (a PUSH never reads).
     const pumps: Promise<void>[] = [];
     if (canReceive(frontend) && canSend(backend)) pumps.push(this.pump(frontend, backend, "frontend"));
-    if (canReceive(backend) && canSend(frontend)) pumps.push(this.pump(backend, frontend, "backend"));
+    // One socket as both ends (zmq_proxy allows it): one loop reads it and writes back to it.
+    if (backend !== frontend && canReceive(backend) && canSend(frontend)) pumps.push(this.pump(backend, frontend, "backend"));
     if (options.control) pumps.push(this.steer(options.control));
     this.done = Promise.all(pumps).then(
       () => undefined,
@@ -150,7 +153,7 @@ export class ProxyRun {
         const holdAgain = this.whileStopped();
         if (holdAgain) await holdAgain;
         if (signal.aborted) return;
-        if (capture) await capture.send(msg, { signal });
+        if (capture) await this.capture(capture, msg, signal);
         await to.send(msg, { signal });
         if (side === "frontend") {
           stats.backendSentFrames += frames;
@@ -168,6 +171,13 @@ export class ProxyRun {
         throw error;
       }
     }
+  }
+
+  /** Sends a copy of a message to the capture socket after the other direction's capture, if one is under way. */
+  private capture(capture: Socket, msg: Msg, signal: AbortSignal): Promise<void> {
+    const sent = this.captureTurn.then(() => capture.send(msg, { signal }));
+    this.captureTurn = sent.catch(() => {});
+    return sent;
   }
 
   private async steer(control: Socket): Promise<void> {

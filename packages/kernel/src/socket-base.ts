@@ -117,6 +117,11 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
     return !this.host.closed && this.xhasOut();
   }
 
+  /** How many send() calls wait for room or their turn now (a send() just made that could not go at once counts). */
+  get sendsWaiting(): number {
+    return this.sends.length;
+  }
+
   /** The socket type's zmq.h number (PAIR 0 ... PUSH 8), as zeromq.js's `type`; ENOTSOCK once closed, as every option. */
   get type(): number {
     this.options.assertOpen();

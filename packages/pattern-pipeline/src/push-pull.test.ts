@@ -157,10 +157,16 @@ describe("Push -> Pull", () => {
     tx.connect(ep);
     const small = new Uint8Array(128).fill(1);
     const large = new Uint8Array(129).fill(1);
-    await tx.send([small, large, new Uint16Array([7, 7]), new Uint8Array(4).buffer]);
+    const words = new Uint16Array([7, 7]);
+    const buffer = new Uint8Array([5, 5, 5, 5]).buffer;
+    await tx.send([small, large, words, buffer]);
     small.fill(2);
+    words.fill(9);
+    new Uint8Array(buffer).fill(9);
     const [s, l, view, whole] = await rx.receive();
-    expect([s![0], s!.length, view!.length, whole!.length]).toEqual([1, 128, 4, 4]);
+    expect([s![0], s!.length]).toEqual([1, 128]);
+    expect([...view!]).toEqual([...new Uint8Array(new Uint16Array([7, 7]).buffer)]);
+    expect([...whole!]).toEqual([5, 5, 5, 5]);
     expect(l).toBe(large);
   });
 

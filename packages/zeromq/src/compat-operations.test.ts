@@ -62,6 +62,36 @@ for (const [name, zmq] of implementations) {
   });
 }
 
+for (const [name, zmq] of implementations) {
+  describe(`${name}: send() shares large frames`, () => {
+    it("over inproc, a 2 KiB Buffer sent, echoed and received back is the same memory", async () => {
+      const a = track(new zmq.Pair());
+      const b = track(new zmq.Pair());
+      await a.bind(`inproc://share-${name}`);
+      b.connect(`inproc://share-${name}`);
+      const original = Buffer.alloc(2048);
+      await a.send(original);
+      await b.send(await b.receive());
+      const [final] = await a.receive();
+      final!.writeUInt8(0x40, 0);
+      expect(original[0]).toBe(0x40);
+    });
+  });
+
+  describe(`${name}: a receive that gave up frees its turn`, () => {
+    it("after a receive() timed out, the next receive() waits rather than throwing EBUSY", async () => {
+      const pull = track(new zmq.Pull({ receiveTimeout: 10 }));
+      await pull.bind(`inproc://gave-up-${name}`);
+      expect(await pull.receive().catch((e: unknown) => (e as { code?: string }).code)).toBe("EAGAIN");
+      const push = track(new zmq.Push());
+      push.connect(`inproc://gave-up-${name}`);
+      const next = pull.receive();
+      await push.send("after");
+      expect((await next).map(String)).toEqual(["after"]);
+    });
+  });
+}
+
 describe("zmq-ts: exclusiveOperations: false", () => {
   it("concurrent receives and sends wait their turn in order instead", async () => {
     const [, ours] = implementations[0]!;

@@ -295,6 +295,36 @@ for (const [name, zmq] of IMPLEMENTATIONS) {
       expect(calls).toEqual(["q1", "q2"]);
     });
 
+    it("sends made before there is a peer wait, and go in order once one connects, each calling back", async () => {
+      const push = socket("push");
+      const calls: string[] = [];
+      for (const m of ["w1", "w2", "w3", "w4"]) push.send(m, 0, (err?: Error) => calls.push(err ? `${m}:${err.message}` : m));
+      const pull = socket("pull");
+      const got = messages(pull, 4);
+      push.connect(await bound(pull));
+      expect((await got).map(text)).toEqual([["w1"], ["w2"], ["w3"], ["w4"]]);
+      expect(calls).toEqual(["w1", "w2", "w3", "w4"]);
+    });
+
+    it("a mandatory router at its peer's high-water mark holds later sends back, in order, until the peer reads", async () => {
+      const address = `inproc://v5-mandatory-${name}`;
+      const router = socket("router");
+      router.setsockopt(zmq.ZMQ_ROUTER_MANDATORY, 1);
+      router.setsockopt(zmq.ZMQ_SNDHWM, 1);
+      router.bindSync(address);
+      const dealer = socket("dealer");
+      dealer.setsockopt(zmq.ZMQ_IDENTITY, Buffer.from("d1"));
+      dealer.setsockopt(zmq.ZMQ_RCVHWM, 1);
+      dealer.pause();
+      dealer.connect(address);
+      const calls: string[] = [];
+      for (const m of ["m1", "m2", "m3", "m4", "m5"]) router.send(["d1", m], 0, (err?: Error) => calls.push(err ? `${m}:${err.message}` : m));
+      const got = messages(dealer, 5);
+      dealer.resume();
+      expect((await got).map(text)).toEqual([["m1"], ["m2"], ["m3"], ["m4"], ["m5"]]);
+      expect(calls).toEqual(["m1", "m2", "m3", "m4", "m5"]);
+    });
+
     it("close() in a message handler closes the socket, without an error event", async () => {
       const pull = socket("pull");
       const push = socket("push");

@@ -254,14 +254,15 @@ export class Socket extends EventEmitter {
   #transmit(msg: MessageLike[], callbacks: Callback[]): void {
     // The v6 socket throws EBADF at once when closed; v5 reports it to the callbacks like any failure.
     let sending: Promise<void>;
-    // A socket with room queues the message at once, and the next may follow it at once (so close() right after keeps it).
-    const waits = !this.#socket.closed && !this.#socket.writable;
-    if (waits) this.#sending = true;
     try {
       sending = this.#socket.send(msg);
     } catch (error) {
       sending = Promise.reject(error);
     }
+    // A message the socket took at once lets the next follow at once (so close() right after keeps it); one that
+    // waits for room holds the rest back until it goes.
+    const waits = this.#socket.sendsWaiting > 0;
+    if (waits) this.#sending = true;
     // Then the next message goes, if this one held it back (or a REQ's request failed: no reply will come).
     const next = (failedRequest: boolean) => {
       if (waits) this.#sending = false;
@@ -348,7 +349,10 @@ export class Socket extends EventEmitter {
     if (this.#reads) void this.#readLoop();
   }
 
-  /** Closes the socket (messages in flight keep going for `linger` ms); queued sends of a paused socket are dropped. */
+  /**
+   * Closes the socket (messages in flight keep going for `linger` ms). Sends it has not handed on yet (a paused
+   * socket's, or those behind one waiting for room) are dropped without their callbacks, as zeromq.js 6's.
+   */
   close(): this {
     this.#outbox.length = 0;
     this.#held.length = 0;
