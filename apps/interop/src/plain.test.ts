@@ -115,4 +115,33 @@ describe("PLAIN with ZAP", () => {
     await dropped;
     await expect(server.receive()).rejects.toBeInstanceOf(ZmqError);
   });
+
+  // NULL with a ZAP domain, across the libraries: each server asks its own handler, refuses with 400, and the other
+  // library's client is told so (an ERROR during the handshake).
+  for (const serverLib of ["ours", "libzmq"] as const) {
+    it(`NULL with a ZAP domain: ${serverLib === "ours" ? "our" : "libzmq's"} server refuses ${serverLib === "ours" ? "libzmq's" : "our"} client on 400`, async () => {
+      const zap = track(serverLib === "ours" ? new Reply() : new zmq.Reply({ linger: 0 }));
+      await retryInUse(() => zap.bind("inproc://zeromq.zap.01"));
+      void (async () => {
+        try {
+          const [version, id, , , , mechanism] = await zap.receive();
+          await zap.send([version!, id!, Buffer.from(mechanism!).toString() === "NULL" ? "400" : "500", "No", "", ""]);
+        } catch {
+          // closed with the test
+        }
+      })();
+      const server = track(serverLib === "ours" ? new Pull({ zapDomain: "d" }) : new zmq.Pull({ zapDomain: "d", linger: 0 }));
+      const serverRefused = new Promise<unknown>((resolve) => server.events.on("handshake:error:auth", resolve));
+      await server.bind("tcp://127.0.0.1:*");
+      const client = track(
+        serverLib === "ours" ? new zmq.Push({ linger: 0, reconnectInterval: -1 }) : new Push({ linger: 0, reconnectInterval: -1 }),
+      );
+      const clientTold = new Promise<{ error: { code?: string } }>((resolve) =>
+        client.events.on("handshake:error:auth", (e: { error: { code?: string } }) => resolve(e)),
+      );
+      client.connect(server.lastEndpoint!);
+      expect(await serverRefused).toMatchObject({ type: "handshake:error:auth" });
+      expect(await clientTold).toMatchObject({ type: "handshake:error:auth" });
+    });
+  }
 });

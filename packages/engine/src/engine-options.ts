@@ -26,12 +26,21 @@ export function engineOptions(host: SessionHost, peerAddress: string, defer: (fn
   };
 }
 
-/** NULL, or the selected mechanism's state machine, whose server asks the ZAP handler. */
+/**
+ * NULL, or the selected mechanism's state machine, whose server asks the ZAP
+ * handler. NULL asks it too when the socket has a ZAP domain and the Context
+ * a handler, as libzmq's (no handler: no authentication, as there).
+ */
 function mechanismOptions(host: SessionHost, peerAddress: string): MechanismOptions {
   const security = host.security;
-  if (!security) return { type: "NULL" };
-  const { mechanism, values } = security;
   const context = host.context;
+  if (!security) {
+    const domain = host.options.zapDomain ?? "";
+    if (domain === "" || !hasZapHandler(context)) return { type: "NULL" };
+    const identity = host.routingIdBytes ?? context.frames.alloc(0);
+    return { type: "NULL", authenticate: () => zapRequest(context, { domain, address: peerAddress, identity, mechanism: "NULL", credentials: [] }) };
+  }
+  const { mechanism, values } = security;
   return {
     type: "custom",
     name: mechanism.name,

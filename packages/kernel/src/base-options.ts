@@ -36,7 +36,7 @@ export const baseOptions = {
   /** ZMQ_HEARTBEAT_IVL: ms between ZMTP PINGs; 0 sends none. */
   heartbeatInterval: integer(0, 0),
   /** ZMQ_HEARTBEAT_TTL: the time-to-live PINGs ask the peer to apply, in ms (to 6553599). */
-  heartbeatTimeToLive: integer(0, 0, 6553599),
+  heartbeatTimeToLive: integer(0, 0, 6553599, { normalize: (ms) => ms - (ms % 100) }),
   /** ZMQ_HEARTBEAT_TIMEOUT: ms to wait for traffic after a PING before disconnecting; -1 uses heartbeatInterval. */
   heartbeatTimeout: integer(-1, -1),
   /** ZMQ_HANDSHAKE_IVL: ms a handshake may take before the connection is dropped; 0 for no limit. */

@@ -38,6 +38,8 @@ export interface ContextOptions {
   exclusiveOperations?: boolean;
 }
 
+const NO_DEFAULTS: Readonly<Record<string, unknown>> = /* @__PURE__ */ Object.freeze({});
+
 export class Context implements TransportContext {
   readonly frames: FrameCodec;
   /** The security mechanisms besides NULL; their options are options of every socket in this Context. */
@@ -89,6 +91,11 @@ export class Context implements TransportContext {
         `add one with new Context({ transports: [...] }) from ${pkg}, or use @zmq/zeromq whose default Context has tcp, ipc and inproc`,
       address,
     );
+  }
+
+  /** Options each socket made on this Context starts with, before its own (none here; @zmq/zeromq's: its ZMQ_IPV6). */
+  socketDefaults(): Readonly<Record<string, unknown>> {
+    return NO_DEFAULTS;
   }
 
   /** Per-Context state for a transport, made on first use. */

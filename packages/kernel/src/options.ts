@@ -24,6 +24,10 @@ export interface OptionSpec<T> {
    * Uint8Array (a Buffer) or null.
    */
   readonly type?: "number" | "boolean" | "string";
+  /** A C int in libzmq: a number is taken modulo 2^32 as a signed 32-bit integer first, as zeromq.js converts it. */
+  readonly int32?: boolean;
+  /** What a valid value is stored as (ZMQ_HEARTBEAT_TTL keeps whole deciseconds). */
+  normalize?(value: T): T;
 }
 
 /** A class's (or a security mechanism's) options by name. */
@@ -33,7 +37,7 @@ export type OptionSpecs = { readonly [name: string]: OptionSpec<unknown> };
 export type OptionValues<S> = { -readonly [K in keyof S]: S[K] extends OptionSpec<infer T> ? T : never };
 
 /** Any option with a default and a check. */
-export function option<T>(defaultValue: T, check: Check, flags: { secret?: boolean; type?: OptionSpec<T>["type"] } = {}): OptionSpec<T> {
+export function option<T>(defaultValue: T, check: Check, flags: Omit<OptionSpec<T>, "default" | "check"> = {}): OptionSpec<T> {
   return { default: defaultValue, check, ...flags };
 }
 
@@ -54,9 +58,16 @@ function textCheck(maxLength = 255): Check {
   };
 }
 
-/** An integer option, from `min` (to `max`). */
-export function integer(defaultValue: number, min: number, max?: number): OptionSpec<number> {
-  return option(defaultValue, integerCheck(min, max), { type: "number" });
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * An integer option, from `min` (to `max`): a C int in libzmq unless `max`
+ * is past 2^31 - 1, so a larger number wraps as zeromq.js's conversion
+ * wraps it (2^31 becomes negative: EINVAL; 1e10 becomes 1410065408).
+ */
+export function integer(defaultValue: number, min: number, max?: number, flags: { normalize?: (value: number) => number } = {}): OptionSpec<number> {
+  const int32 = max === undefined || max <= INT32_MAX;
+  return option(defaultValue, integerCheck(min, max ?? INT32_MAX), { type: "number", ...(int32 ? { int32 } : {}), ...flags });
 }
 
 /** A 64-bit integer option (ZMQ_AFFINITY, ZMQ_MAXMSGSIZE): any integer from `min`, past Number.MAX_SAFE_INTEGER too, as zeromq.js takes it (with a warning). */
@@ -105,7 +116,9 @@ export function coerceOption(name: string, value: unknown, spec: OptionSpec<unkn
   }
   // A Buffer for a text option is its UTF-8 text, unless the option keeps bytes (routingId).
   if (type === "string" && value instanceof Uint8Array && spec.check(value) !== undefined) return new TextDecoder().decode(value);
-  return type === "number" && Number.isFinite(value) && !Number.isInteger(value) ? Math.trunc(value as number) : value;
+  if (type !== "number" || !Number.isFinite(value)) return value;
+  const whole = Math.trunc(value as number);
+  return spec.int32 ? whole | 0 : whole;
 }
 
 /** Throws EINVAL naming the option and the value (not a secret's) when `check` refuses it. */
@@ -181,7 +194,7 @@ export class OptionStore {
     if (!spec) throw unknownOption(name, value, socketType);
     value = coerceOption(name, value, spec);
     validateOption(name, value, spec.check, spec.secret);
-    this.values[name] = value;
+    this.values[name] = spec.normalize ? spec.normalize(value) : value;
     this.changed?.(name);
     if (!owner) return;
     if (owner.selects(this.values as never)) this.selected = owner;

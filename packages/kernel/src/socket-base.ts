@@ -92,7 +92,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
       validator: () => this.validatePeerMessage,
       configured: () => this.endpointLast !== null || this.blocking > 0,
     });
-    applyOptions(this, this.options, rest, socketType);
+    applyOptions(this, this.options, { ...context.socketDefaults(), ...rest }, socketType);
   }
 
   // ---- state -------------------------------------------------------------

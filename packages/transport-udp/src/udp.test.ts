@@ -192,9 +192,8 @@ describe("Radio -> Dish over udp unicast", () => {
     await dish.bind("udp://127.0.0.1:*");
     const radio = s.radio();
     radio.connect(`udp://localhost:${portOf(dish.lastEndpoint!)}`);
-    await untilFlowing(radio, dish);
-    await radio.send("by name", { group: "g" });
-    expect(pair(await dish.receive())).toEqual(["g", "by name"]);
+    // UDP may drop a datagram on a loaded machine: the one this test is about is sent until it arrives.
+    expect(pair(await untilReceived(dish, () => radio.send("by name", { group: "g" })))).toEqual(["g", "by name"]);
   });
 
   it("works over IPv6 with the ipv6 option ([::1])", async () => {

@@ -13,13 +13,13 @@ import { FLAG_COMMAND, FLAG_MORE, FrameDecoder, FrameEncoder, type Framing } fro
 import { GreetingExchange, type PeerGreeting } from "./greeting.js";
 import type { Mechanism } from "./mechanism.js";
 import type { Metadata, MetadataInput } from "./metadata.js";
-import { NullMechanism } from "./null-mechanism.js";
+import { type NullAuthenticator, NullMechanism } from "./null-mechanism.js";
 import { type PlainAuthenticator, PlainClientMechanism, PlainServerMechanism } from "./plain-mechanism.js";
 import { isCompatible, isSocketTypeName, type SocketTypeName } from "./socket-types.js";
 
 /** Which mechanism a connection uses, and its credentials. */
 export type MechanismOptions =
-  | { readonly type: "NULL" }
+  | { readonly type: "NULL"; readonly authenticate?: NullAuthenticator }
   | { readonly type: "PLAIN"; readonly username: Uint8Array | string; readonly password: Uint8Array | string }
   | { readonly type: "PLAIN"; readonly server: true; readonly authenticate: PlainAuthenticator; readonly asServerByte?: boolean }
   /** Any other mechanism (CURVE, ...): a factory for a fresh state machine per connection. */
@@ -87,7 +87,7 @@ export function ownProperties(options: Pick<ConnectionOptions, "socketType" | "r
 function createMechanism(options: MechanismOptions, properties: MetadataInput, address: string | undefined): Mechanism {
   switch (options.type) {
     case "NULL":
-      return new NullMechanism(properties);
+      return new NullMechanism(properties, options.authenticate);
     case "PLAIN":
       return "server" in options
         ? new PlainServerMechanism({ authenticate: options.authenticate, address, asServerByte: options.asServerByte }, properties)
@@ -332,15 +332,18 @@ export class ZmtpConnection {
     if (this.phase === Phase.Traffic) return this.trafficCommand(body);
     if (this.waiting) return this.queue(true, [body]);
     const result = this.mechanism.processCommand(body);
-    if (result !== undefined) {
-      this.waiting = true;
-      result.then(
-        () => this.resume(),
-        (error: unknown) => this.failWith(error),
-      );
-      return;
-    }
+    if (result !== undefined) return this.waitFor(result);
     this.pump();
+  }
+
+  /** Holds the handshake (the peer's frames queue) until `settled`, if given, then goes on. */
+  private waitFor(settled: Promise<void> | undefined): void {
+    if (settled === undefined) return;
+    this.waiting = true;
+    settled.then(
+      () => this.resume(),
+      (error: unknown) => this.failWith(error),
+    );
   }
 
   private queue(command: boolean, frames: Uint8Array[]): void {
@@ -389,7 +392,8 @@ export class ZmtpConnection {
       this.out(this.encoderInstance!.encodeCommand(body));
     }
     if (m.status === "error") throw m.error!;
-    if (m.status !== "ready") return;
+    // Not ready: the mechanism may wait on something of its own (a NULL socket's ZAP verdict), then pump again.
+    if (m.status !== "ready") return this.waiting ? undefined : this.waitFor(m.pending?.());
     const props = m.peerProperties;
     const typeValue = props.get("Socket-Type");
     let socketType: SocketTypeName | undefined;

@@ -49,7 +49,7 @@ export {
   encodeGreeting,
 } from "./greeting.js";
 export { type Mechanism, MechanismBase, type MechanismStatus, type PlainFrame, peerError, unexpectedCommand } from "./mechanism.js";
-export { NullMechanism } from "./null-mechanism.js";
+export { type NullAuthenticator, NullMechanism } from "./null-mechanism.js";
 export {
   type AuthResult,
   type PlainAuthenticator,

@@ -39,6 +39,12 @@ export interface Mechanism {
    * `nextCommand()` again once it settles. Throws WireError for bad input.
    */
   processCommand(body: Uint8Array): void | Promise<void>;
+  /**
+   * A wait of the mechanism's own, not caused by a peer command (a NULL
+   * socket's ZAP request): given once; the caller asks for `nextCommand()`
+   * again once it settles.
+   */
+  pending?(): Promise<void> | undefined;
   /** Encrypting mechanisms: wraps one outgoing frame into the body of a data frame. */
   wrapFrame?(frame: PlainFrame): Uint8Array;
   /** Encrypting mechanisms: unwraps one incoming data frame body. */

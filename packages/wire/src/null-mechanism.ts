@@ -1,33 +1,59 @@
 /**
  * The NULL mechanism (RFC 23): each side sends READY with its properties at
  * once (as libzmq does, not client first) and is ready when the peer's READY
- * has arrived.
+ * has arrived. A side given an authenticator (a socket with a ZAP domain,
+ * RFC 27) asks it first, as libzmq's NULL does, and sends READY only if it
+ * admits the peer: ERROR with the status otherwise, or nothing for 300.
  */
 import { decodeCommand, encodeReady, parseCommandBody } from "./commands.js";
 import { ProtocolError } from "./errors.js";
 import { type Mechanism, MechanismBase, peerError, unexpectedCommand } from "./mechanism.js";
 import type { MetadataInput } from "./metadata.js";
+import { type AuthResult, isPromiseLike, statusOf } from "./plain-mechanism.js";
+
+/** Decides whether a NULL peer is admitted (ZAP with no credentials): true / false, or a full AuthResult. */
+export type NullAuthenticator = () => boolean | AuthResult | PromiseLike<boolean | AuthResult>;
 
 export class NullMechanism extends MechanismBase implements Mechanism {
   readonly name = "NULL";
   readonly asServer = false;
   private ready: Uint8Array | undefined;
   private received = false;
+  /** The authenticator's verdict while it is awaited. */
+  private deciding: Promise<void> | undefined;
+  /** Whether the connection was given `deciding` to wait on already. */
+  private awaited = false;
+  /** Refused: ERROR is the next command. */
+  private refused = false;
 
   /** @param properties ours, in wire order: Socket-Type, Identity, X-... */
-  constructor(properties: MetadataInput) {
+  constructor(properties: MetadataInput, authenticate?: NullAuthenticator) {
     super();
     this.ready = encodeReady(properties);
+    if (authenticate) this.ask(authenticate);
   }
 
   nextCommand(): Uint8Array | undefined {
+    if (this.deciding !== undefined || this.error) return undefined;
+    if (this.refused) {
+      this.refused = false;
+      this.ready = undefined;
+      return this.refuse();
+    }
     const ready = this.ready;
     this.ready = undefined;
     if (ready && this.received) this.done = true;
     return ready;
   }
 
-  processCommand(body: Uint8Array): void {
+  /** The authenticator's verdict, once, for the connection to wait on before it asks for the next command. */
+  pending(): Promise<void> | undefined {
+    if (this.deciding === undefined || this.awaited) return undefined;
+    this.awaited = true;
+    return this.deciding;
+  }
+
+  processCommand(body: Uint8Array): void | Promise<void> {
     const raw = parseCommandBody(body);
     if (this.received) {
       this.fail(unexpectedCommand("NULL", raw.name, "nothing after READY", ProtocolError.ZMTP_UNEXPECTED_COMMAND));
@@ -42,6 +68,35 @@ export class NullMechanism extends MechanismBase implements Mechanism {
     const cmd = decodeCommand(raw);
     if (cmd?.name === "READY") this.peerProperties = cmd.properties;
     this.received = true;
-    if (this.ready === undefined) this.done = true;
+    if (this.ready === undefined && this.deciding === undefined && !this.refused) this.done = true;
+    return this.pending();
+  }
+
+  private ask(authenticate: NullAuthenticator): void {
+    let verdict: ReturnType<NullAuthenticator>;
+    try {
+      verdict = authenticate();
+    } catch {
+      this.decide("500", undefined);
+      return;
+    }
+    if (!isPromiseLike(verdict)) {
+      this.decide(
+        statusOf(verdict),
+        typeof verdict === "object" ? verdict.userId : undefined,
+        typeof verdict === "object" ? verdict.protocolError : undefined,
+      );
+      return;
+    }
+    this.deciding = Promise.resolve(verdict).then(
+      (v) => this.decide(statusOf(v), typeof v === "object" ? v.userId : undefined, typeof v === "object" ? v.protocolError : undefined),
+      () => this.decide("500", undefined),
+    );
+  }
+
+  private decide(status: string, userId: string | undefined, protocolError?: number): void {
+    this.deciding = undefined;
+    const verdict = this.verdict(status, userId, protocolError);
+    if (verdict === "refuse") this.refused = true;
   }
 }

@@ -246,12 +246,13 @@ export class PlainServerMechanism extends MechanismBase implements Mechanism {
   }
 }
 
-function statusOf(verdict: boolean | AuthResult): string {
+/** An authenticator's verdict as a ZAP status. */
+export function statusOf(verdict: boolean | AuthResult): string {
   if (verdict === true) return "200";
   if (verdict === false) return "400";
   return verdict.status;
 }
 
-function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 }

@@ -217,3 +217,33 @@ for (const [name, zmq] of implementations) {
     });
   });
 }
+
+for (const [name, zmq] of implementations) {
+  describe(`${name}: option values as libzmq stores them`, () => {
+    it("a C int option takes a number modulo 2^32, signed: 1e10 is 1410065408, 2^31 is negative and refused", () => {
+      const dealer = track(new zmq.Dealer());
+      dealer.receiveTimeout = 1e10;
+      expect(dealer.receiveTimeout).toBe(1410065408);
+      expect(thrown(() => (dealer.sendTimeout = 2 ** 31))).toMatchObject({ code: "EINVAL" });
+      expect(dealer.sendTimeout).toBe(-1);
+      // A 64-bit option keeps large values.
+      dealer.affinity = 2 ** 40;
+      expect(dealer.affinity).toBe(2 ** 40);
+    });
+
+    it("heartbeatTimeToLive keeps whole deciseconds: 1234 reads 1200, 50 reads 0", () => {
+      const dealer = track(new zmq.Dealer());
+      dealer.heartbeatTimeToLive = 1234;
+      expect(dealer.heartbeatTimeToLive).toBe(1200);
+      dealer.heartbeatTimeToLive = 50;
+      expect(dealer.heartbeatTimeToLive).toBe(0);
+    });
+
+    it("a Context's ipv6 is the default of the sockets made on it", () => {
+      const context = new zmq.Context({ ipv6: true });
+      expect(track(new zmq.Dealer({ context })).ipv6).toBe(true);
+      expect(track(new zmq.Dealer({ context, ipv6: false })).ipv6).toBe(false);
+      expect(track(new zmq.Dealer()).ipv6).toBe(false);
+    });
+  });
+}

@@ -69,6 +69,11 @@ export class Context extends KernelContext {
     sealInstance(this, new.target, Context);
   }
 
+  /** What each new socket starts with: this Context's ZMQ_IPV6, which libzmq copies into each socket it makes. */
+  override socketDefaults(): Readonly<Record<string, unknown>> {
+    return this.ipv6 ? IPV6 : super.socketDefaults();
+  }
+
   /** ZMQ_IO_THREADS (default 1). No effect: there are no I/O threads. */
   get ioThreads(): number {
     return this.zmqOptions.get("ioThreads") as number;
@@ -114,7 +119,7 @@ export class Context extends KernelContext {
     this.setZmqOption("maxMessageSize", value);
   }
 
-  /** ZMQ_IPV6 for new sockets' default (stored; each socket's ipv6 is what acts). */
+  /** ZMQ_IPV6: the default of sockets made afterwards (each socket's ipv6 is what acts), as libzmq's. */
   get ipv6(): boolean {
     return this.zmqOptions.get("ipv6") as boolean;
   }
@@ -167,6 +172,8 @@ export interface ZeromqContextOptions {
 }
 
 /** The options the kernel's Context takes itself. */
+const IPV6: Readonly<Record<string, unknown>> = /* @__PURE__ */ Object.freeze({ ipv6: true });
+
 const KERNEL_KEYS = /* @__PURE__ */ new Set(["transports", "frames", "mechanisms", "blocky", "warn", "exclusiveOperations"]);
 
 let shared: Context | undefined;
