@@ -5,9 +5,13 @@ import { createCleanup, retryInUse } from "@zmq/kernel/testing";
 import { type Event, Pull, Push, Reply, ZmqError } from "@zmq/zeromq";
 import { afterEach, describe, expect, it } from "vitest";
 import * as zmq from "zeromq";
+import { startPeer, stopAllPeers } from "./peers.js";
 
 const open = createCleanup();
-afterEach(open.closeAll);
+afterEach(async () => {
+  open.closeAll();
+  await stopAllPeers();
+});
 const track = open.track;
 
 /** A ZAP handler that lets in admin/secret, and records what it was asked. */
@@ -142,6 +146,45 @@ describe("PLAIN with ZAP", () => {
       client.connect(server.lastEndpoint!);
       expect(await serverRefused).toMatchObject({ type: "handshake:error:auth" });
       expect(await clientTold).toMatchObject({ type: "handshake:error:auth" });
+    });
+  }
+
+  // ZMTP 2.0 has no handshake to ask ZAP in: a socket with a ZAP domain drops such a peer without asking, and nothing
+  // it sent is delivered. JeroMQ 0.3.6 speaks ZMTP 2.0.
+  for (const [serverLib, handler] of [
+    ["ours", true],
+    ["libzmq", true],
+    ["ours", false],
+    ["libzmq", false],
+  ] as const) {
+    const whose = serverLib === "ours" ? "our" : "libzmq's";
+    it(`NULL with a ZAP domain: ${whose} server drops a ZMTP 2.0 peer (JeroMQ) ${handler ? "unasked" : "with no ZAP handler"}`, async () => {
+      let asked = 0;
+      const zap = handler ? track(serverLib === "ours" ? new Reply() : new zmq.Reply({ linger: 0 })) : undefined;
+      if (zap) await retryInUse(() => zap.bind("inproc://zeromq.zap.01"));
+      void (async () => {
+        if (!zap) return;
+        try {
+          for (;;) {
+            const [version, id] = await zap.receive();
+            asked++;
+            await zap.send([version!, id!, "200", "OK", "", ""]);
+          }
+        } catch {
+          // closed with the test
+        }
+      })();
+      const server = track(
+        serverLib === "ours" ? new Pull({ zapDomain: "d", receiveTimeout: 300 }) : new zmq.Pull({ zapDomain: "d", linger: 0, receiveTimeout: 300 }),
+      );
+      const dropped = new Promise<unknown>((resolve) => server.events.on("disconnect", resolve));
+      await server.bind("tcp://127.0.0.1:*");
+      const java = await startPeer("jeromq");
+      await java.open("push", "PUSH", "connect", server.lastEndpoint!);
+      await java.send("push", ["hello"]);
+      await dropped;
+      await expect(server.receive()).rejects.toMatchObject({ code: "EAGAIN" });
+      expect(asked).toBe(0);
     });
   }
 });

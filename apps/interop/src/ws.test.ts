@@ -28,6 +28,11 @@ interface AnySocket {
   readonly lastEndpoint: string | null;
 }
 
+/** Both libraries' socket events, as far as these tests listen. */
+interface EventSource {
+  on(type: string, listener: (event: unknown) => void): void;
+}
+
 interface SubSocket extends AnySocket {
   subscribe(...topics: string[]): void;
 }
@@ -53,15 +58,15 @@ function make(lib: Lib, kind: Kind, options: Record<string, unknown>): AnySocket
 
 const strings = (msg: Buffer[]) => msg.map((f) => f.toString());
 
-/** A ZAP handler in `lib`'s context that admits admin/secret (PLAIN) and any CURVE client. */
+/** A ZAP handler in `lib`'s context that admits admin/secret (PLAIN), any CURVE client, and NULL in domain "welcome". */
 async function zapHandler(lib: Lib): Promise<void> {
   const zap = lib === "ours" ? track(new Reply({ context, linger: 0 })) : track(new zmq.Reply({ linger: 0 }));
   await zap.bind("inproc://zeromq.zap.01");
   void (async () => {
     try {
       for (;;) {
-        const [version, id, , , , mechanism, user, pass] = strings(await zap.receive());
-        const ok = mechanism === "CURVE" || (user === "admin" && pass === "secret");
+        const [version, id, domain, , , mechanism, user, pass] = strings(await zap.receive());
+        const ok = mechanism === "CURVE" || (mechanism === "NULL" && domain === "welcome") || (user === "admin" && pass === "secret");
         await zap.send([version!, id!, ok ? "200" : "400", ok ? "OK" : "no", "", ""]);
       }
     } catch {
@@ -175,6 +180,30 @@ describe.each(["NULL", "PLAIN", "CURVE"] as const)("ws:// with libzmq 4.3.5, %s"
       const ours = (binderLib === "ours" ? binder : connecter) as unknown as { securityMechanism: string | null };
       expect(ours.securityMechanism).toBe(security === "NULL" ? null : security.toLowerCase());
     });
+  });
+});
+
+describe("ws:// NULL with a ZAP domain, with libzmq 4.3.5", () => {
+  it.each([
+    ["ours", "libzmq"],
+    ["libzmq", "ours"],
+  ] as const)("%s binds and asks its handler: admitted in one domain, refused (400) in another; %s connects", async (binderLib, connecterLib) => {
+    await zapHandler(binderLib);
+    const welcome = make(binderLib, "Pull", { zapDomain: "welcome" });
+    await welcome.bind("ws://127.0.0.1:*/in");
+    const admitted = make(connecterLib, "Push", {});
+    admitted.connect(welcome.lastEndpoint!);
+    await admitted.send("let in");
+    expect(strings(await welcome.receive())).toEqual(["let in"]);
+
+    const closed = make(binderLib, "Pull", { zapDomain: "closed" }) as AnySocket & { events: EventSource };
+    const refusedHere = new Promise((resolve) => closed.events.on("handshake:error:auth", resolve));
+    await closed.bind("ws://127.0.0.1:*/out");
+    const refused = make(connecterLib, "Push", { reconnectInterval: -1 }) as AnySocket & { events: EventSource };
+    const toldThere = new Promise((resolve) => refused.events.on("handshake:error:auth", resolve));
+    refused.connect(closed.lastEndpoint!);
+    expect(await refusedHere).toMatchObject({ type: "handshake:error:auth" });
+    expect(await toldThere).toMatchObject({ type: "handshake:error:auth" });
   });
 });
 

@@ -14,6 +14,8 @@ export function engineOptions(host: SessionHost, peerAddress: string, defer: (fn
     socketType: host.socketType,
     routingId: host.routingIdBytes,
     mechanism: mechanismOptions(host, peerAddress),
+    // A ZAP domain refuses ZMTP 1.0/2.0 peers (no handshake to authenticate in), handler or not, as libzmq's.
+    legacy: (o.zapDomain ?? "") === "",
     maxMessageSize: o.maxMessageSize,
     peerAddress,
     alloc: (size) => frames.alloc(size),

@@ -23,15 +23,12 @@ import {
   FLAG_MORE,
   type Mechanism,
   type MechanismOptions,
-  type MetadataInput,
-  NullMechanism,
   type PeerInfo,
-  PlainClientMechanism,
-  PlainServerMechanism,
   ProtocolError,
   type SocketTypeName,
   WireError,
   connectionFailure,
+  createMechanism,
   encodeCommand,
   isCompatible,
   isSocketTypeName,
@@ -74,19 +71,6 @@ export function zwsSelect(mechanism: string, offered: readonly string[]): string
 export function mechanismName(options: MechanismOptions | undefined): string {
   if (!options || options.type === "NULL") return "NULL";
   return options.type === "PLAIN" ? "PLAIN" : options.name;
-}
-
-function createMechanism(options: MechanismOptions, properties: MetadataInput, address: string | undefined): Mechanism {
-  switch (options.type) {
-    case "NULL":
-      return new NullMechanism(properties);
-    case "PLAIN":
-      return "server" in options
-        ? new PlainServerMechanism({ authenticate: options.authenticate, address, asServerByte: options.asServerByte }, properties)
-        : new PlainClientMechanism(options, properties);
-    case "custom":
-      return options.create(properties);
-  }
 }
 
 /** A ZWS peer has no greeting; this stands in for one in PeerInfo. */
@@ -334,15 +318,18 @@ export class ZwsConnection {
       });
     }
     const pending = this.mechanism!.processCommand(body);
-    if (pending !== undefined) {
-      this.waiting = true;
-      pending.then(
-        () => this.run(() => this.resume()),
-        (error: unknown) => this.fail(error),
-      );
-      return;
-    }
+    if (pending !== undefined) return this.waitFor(pending);
     this.pump();
+  }
+
+  /** Holds the handshake (the peer's frames queue) until `settled`, if given, then goes on. */
+  private waitFor(settled: Promise<void> | undefined): void {
+    if (settled === undefined) return;
+    this.waiting = true;
+    settled.then(
+      () => this.run(() => this.resume()),
+      (error: unknown) => this.fail(error),
+    );
   }
 
   private resume(): void {
@@ -367,6 +354,8 @@ export class ZwsConnection {
     const m = this.mechanism!;
     for (let body = m.nextCommand(); body !== undefined; body = m.nextCommand()) this.out(this.frame(ZWS_COMMAND, body));
     if (m.status === "error") throw m.error!;
+    // A wait of the mechanism's own (a NULL socket's ZAP verdict) holds the handshake, as a command's does.
+    if (m.status !== "ready" && !this.waiting) this.waitFor(m.pending?.());
     if (m.status !== "ready" || this.phase !== Phase.Handshake) return;
     const props = m.peerProperties;
     const typeValue = props.get("Socket-Type");

@@ -84,7 +84,8 @@ export function ownProperties(options: Pick<ConnectionOptions, "socketType" | "r
   return props;
 }
 
-function createMechanism(options: MechanismOptions, properties: MetadataInput, address: string | undefined): Mechanism {
+/** A new state machine of the mechanism the options select, for ZMTP and ZWS connections. */
+export function createMechanism(options: MechanismOptions, properties: MetadataInput, address: string | undefined): Mechanism {
   switch (options.type) {
     case "NULL":
       return new NullMechanism(properties, options.authenticate);
@@ -145,7 +146,8 @@ export class ZmtpConnection {
       socketType: options.socketType,
       asServer: this.mechanism.asServer,
       identity: options.routingId,
-      legacy: options.legacy,
+      // ZMTP 1.0/2.0 have no handshake to authenticate in: a NULL socket that asks ZAP refuses them, as libzmq's.
+      legacy: mechanismOptions.type === "NULL" && mechanismOptions.authenticate ? false : options.legacy,
     });
   }
 
@@ -336,7 +338,7 @@ export class ZmtpConnection {
     this.pump();
   }
 
-  /** Holds the handshake (the peer's frames queue) until `settled`, if given, then goes on. */
+  /** Holds the handshake (the peer's frames queue) until `settled`, if given (a wait of the mechanism's own), then goes on. */
   private waitFor(settled: Promise<void> | undefined): void {
     if (settled === undefined) return;
     this.waiting = true;
@@ -392,8 +394,7 @@ export class ZmtpConnection {
       this.out(this.encoderInstance!.encodeCommand(body));
     }
     if (m.status === "error") throw m.error!;
-    // Not ready: the mechanism may wait on something of its own (a NULL socket's ZAP verdict), then pump again.
-    if (m.status !== "ready") return this.waiting ? undefined : this.waitFor(m.pending?.());
+    if (m.status !== "ready") return this.waiting ? undefined : this.waitFor(m.pending?.()); // e.g. a NULL socket's ZAP verdict
     const props = m.peerProperties;
     const typeValue = props.get("Socket-Type");
     let socketType: SocketTypeName | undefined;

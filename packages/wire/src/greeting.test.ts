@@ -116,6 +116,18 @@ describe("ZmtpConnection with legacy peers", () => {
     expect(log.errors).toHaveLength(1);
   });
 
+  it("a NULL socket that asks ZAP refuses ZMTP 1.0 and 2.0 peers without asking, as libzmq's", () => {
+    let asked = 0;
+    const authenticate = () => (asked++, true);
+    for (const peer of [Uint8Array.of(0xff, 0, 0, 0, 0, 0, 0, 0, 2, 0x7f, 0x01, 0x08), Uint8Array.of(0x02, 0x00, 0x50)]) {
+      const { conn, log } = connection({ socketType: "PULL", mechanism: { type: "NULL", authenticate } });
+      conn.feed(peer);
+      expect(log.errors.map((e) => e.code)).toEqual(["ZMTP_UNSUPPORTED_VERSION"]);
+      expect(log.ready).toEqual([]);
+    }
+    expect(asked).toBe(0);
+  });
+
   it("talks ZMTP 1.0 framing to an unversioned peer", () => {
     const { conn, log } = connection({ socketType: "PULL", routingId: Uint8Array.of(0x49) });
     // 1.0 identity "P" (length 2, flags 0), then message "ab".

@@ -66,6 +66,7 @@ export {
   type PeerInfo,
   ZmtpConnection,
   connectionFailure,
+  createMechanism,
   ownProperties,
   trafficCommand,
 } from "./connection.js";

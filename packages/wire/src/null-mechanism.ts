@@ -26,14 +26,18 @@ export class NullMechanism extends MechanismBase implements Mechanism {
   /** Refused: ERROR is the next command. */
   private refused = false;
 
+  /** The authenticator, until it is asked: at the first command, once the peer shows it speaks ZMTP 3 (libzmq too asks only then). */
+  private authenticate: NullAuthenticator | undefined;
+
   /** @param properties ours, in wire order: Socket-Type, Identity, X-... */
   constructor(properties: MetadataInput, authenticate?: NullAuthenticator) {
     super();
     this.ready = encodeReady(properties);
-    if (authenticate) this.ask(authenticate);
+    this.authenticate = authenticate;
   }
 
   nextCommand(): Uint8Array | undefined {
+    this.askNow();
     if (this.deciding !== undefined || this.error) return undefined;
     if (this.refused) {
       this.refused = false;
@@ -48,6 +52,7 @@ export class NullMechanism extends MechanismBase implements Mechanism {
 
   /** The authenticator's verdict, once, for the connection to wait on before it asks for the next command. */
   pending(): Promise<void> | undefined {
+    this.askNow();
     if (this.deciding === undefined || this.awaited) return undefined;
     this.awaited = true;
     return this.deciding;
@@ -72,26 +77,28 @@ export class NullMechanism extends MechanismBase implements Mechanism {
     return this.pending();
   }
 
-  private ask(authenticate: NullAuthenticator): void {
-    let verdict: ReturnType<NullAuthenticator>;
-    try {
-      verdict = authenticate();
-    } catch {
-      this.decide("500", undefined);
-      return;
-    }
-    if (!isPromiseLike(verdict)) {
+  private askNow(): void {
+    const authenticate = this.authenticate;
+    if (authenticate === undefined) return;
+    this.authenticate = undefined;
+    const decideBy = (verdict: boolean | AuthResult) =>
       this.decide(
         statusOf(verdict),
         typeof verdict === "object" ? verdict.userId : undefined,
         typeof verdict === "object" ? verdict.protocolError : undefined,
       );
-      return;
+    let verdict: ReturnType<NullAuthenticator>;
+    try {
+      verdict = authenticate();
+      if (!isPromiseLike(verdict)) return decideBy(verdict);
+    } catch {
+      // An authenticator that throws or answers nonsense refuses, as a ZAP handler's internal error (500) does.
+      return this.decide("500", undefined);
     }
-    this.deciding = Promise.resolve(verdict).then(
-      (v) => this.decide(statusOf(v), typeof v === "object" ? v.userId : undefined, typeof v === "object" ? v.protocolError : undefined),
-      () => this.decide("500", undefined),
-    );
+    // Never rejects: a connection closed meanwhile leaves nobody to handle a rejection.
+    this.deciding = Promise.resolve(verdict)
+      .then(decideBy)
+      .catch(() => this.decide("500", undefined));
   }
 
   private decide(status: string, userId: string | undefined, protocolError?: number): void {
