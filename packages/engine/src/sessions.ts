@@ -30,6 +30,7 @@ import {
   type SessionHost,
   type StreamTransport,
   ZmqError,
+  acceptFilter,
   pipePair,
 } from "@zmq/kernel";
 import type { PeerInfo } from "@zmq/wire";
@@ -345,10 +346,13 @@ export class StreamBinding {
     private readonly host: SessionHost,
     private readonly factory: EngineFactory,
     private readonly defer: (fn: () => void) => void,
+    /** tcp: the accept filters as set when bound (libzmq's listener keeps its copy); undefined admits every peer. */
+    private readonly admits: ((peerAddress: string) => boolean) | undefined,
   ) {}
 
   static async listen(host: SessionHost, factory: EngineFactory, transport: StreamTransport, endpoint: Endpoint): Promise<StreamBinding> {
-    const binding = new StreamBinding(host, factory, deferFor(transport));
+    const filter = transport.scheme === "tcp" ? acceptFilter(host.options.tcpAcceptFilter) : undefined;
+    const binding = new StreamBinding(host, factory, deferFor(transport), filter);
     const options = { backlog: host.options.backlog, ipv6: host.options.ipv6 };
     try {
       binding.listener = await transport.listen(endpoint, options, (stream) => binding.accept(stream));
@@ -369,6 +373,13 @@ export class StreamBinding {
   private accept(stream: ByteStream): void {
     if (this.host.closed || !this.listener) {
       stream.destroy();
+      return;
+    }
+    if (this.admits && !this.admits(stream.remoteAddress)) {
+      // Closed unread, as libzmq's listener closes a peer its filters refuse; it reports a failed accept.
+      stream.destroy();
+      const message = `A connection from ${stream.remoteAddress} matches no tcpAcceptFilter`;
+      this.host.emit({ type: "accept:error", address: this.endpoint, error: { code: "EACCES", errno: errnoOf("EACCES"), message } });
       return;
     }
     this.sessions.add(new AcceptedSession(this.host, this.endpoint, this, stream, this.factory, this.defer));

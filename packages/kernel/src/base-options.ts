@@ -2,6 +2,7 @@
  * The options every socket has, with zeromq.js's names and libzmq's
  * defaults, and the few that several socket types share.
  */
+import { acceptFilterProblem, addAcceptFilter } from "./accept-filter.js";
 import { type OptionSpec, type OptionValues, flag, integer, integer64, option, text } from "./options.js";
 
 const routingIdCheck = (v: unknown): string | undefined => {
@@ -51,8 +52,19 @@ export const baseOptions = {
   tcpKeepalive: integer(-1, -1, 1),
   /** ZMQ_TCP_KEEPALIVE_IDLE: seconds idle before keepalive probes; -1 leaves the OS default. */
   tcpKeepaliveIdle: integer(-1, -1),
+  /** ZMQ_SOCKS_PROXY: `host:port` of a SOCKS5 proxy (no authentication) that tcp connects go through; null for none. */
+  socksProxy: text(null),
   /** ZMQ_ZAP_DOMAIN: the domain a server's handshakes name to the ZAP handler. */
   zapDomain: text(null),
+  /**
+   * ZMQ_TCP_ACCEPT_FILTER: adds an address filter (`10.0.0.0/8`, `::1` with ipv6) that tcp connections must match to be
+   * accepted; null clears them. Listeners keep the filters set before their bind. Write-only, as in libzmq.
+   */
+  tcpAcceptFilter: option<string | null>(null, (v, values) => acceptFilterProblem(v, values?.ipv6 === true), {
+    type: "string",
+    normalize: (value, previous) => addAcceptFilter(previous, value),
+    unreadable: "accept filters are write-only (null clears them)",
+  }),
   /** ZMQ_ZAP_ENFORCE_DOMAIN: with a ZAP handler, refuse handshakes whose domain is not set (stored; libzmq 4.3 enforces nothing more). */
   zapEnforceDomain: flag(false),
 
@@ -68,14 +80,10 @@ export const baseOptions = {
   tcpKeepaliveInterval: integer(-1, -1),
   /** ZMQ_TCP_MAXRT: ms a TCP retransmission may take (Windows only in libzmq). No effect. */
   tcpMaxRetransmitTimeout: integer(0, 0),
-  /** ZMQ_TCP_ACCEPT_FILTER: an address filter for accepted connections (deprecated in libzmq). Stored, no effect. */
-  tcpAcceptFilter: text(null),
   /** ZMQ_TOS: the IP type-of-service byte for outgoing packets. Stored, no effect. */
   typeOfService: integer(0, 0, 0xffffffff),
   /** ZMQ_AFFINITY: I/O thread affinity bitmask. No effect: there are no I/O threads. */
   affinity: integer64(0, 0),
-  /** ZMQ_SOCKS_PROXY: a SOCKS5 proxy for tcp connects. Stored, no effect. */
-  socksProxy: text(null),
   /** ZMQ_BINDTODEVICE: the network interface to bind to. Stored, no effect. */
   interface: text(null),
   /** ZMQ_LOOPBACK_FASTPATH: Windows loopback fast path. No effect. */

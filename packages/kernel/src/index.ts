@@ -4,7 +4,9 @@
  * mechanisms). Runtime-agnostic: no Node built-ins.
  */
 export { Context, type ContextOptions } from "./context.js";
-export { ipVersion, isMulticast, parseEndpoint } from "./endpoint.js";
+export { parseEndpoint } from "./endpoint.js";
+export { ipBytes, ipVersion, isMulticast } from "./ip.js";
+export { acceptFilter } from "./accept-filter.js";
 export { type DeferredTransport, type DeferredTransportShape, deferredTransport } from "./deferred-transport.js";
 export { type ErrorCode, Errno, ErrorMessages, ZmqError, isZmqError, optionsObject, show, typeError } from "./errors.js";
 export {

@@ -8,8 +8,8 @@
  */
 import { ZmqError, show, typeError } from "./errors.js";
 
-/** Says what a value should have been, or undefined when it is acceptable. */
-export type Check = (value: unknown) => string | undefined;
+/** Says what a value should have been, or undefined when it is acceptable; `values` are the socket's others, when it has them. */
+export type Check = (value: unknown, values?: Readonly<Record<string, unknown>>) => string | undefined;
 
 /** One option: its default and how a new value is checked. */
 export interface OptionSpec<T> {
@@ -26,8 +26,10 @@ export interface OptionSpec<T> {
   readonly type?: "number" | "boolean" | "string";
   /** A C int in libzmq: a number is taken modulo 2^32 as a signed 32-bit integer first, as zeromq.js converts it. */
   readonly int32?: boolean;
-  /** What a valid value is stored as (ZMQ_HEARTBEAT_TTL keeps whole deciseconds). */
-  normalize?(value: T): T;
+  /** What a valid value is stored as, given the stored one (ZMQ_HEARTBEAT_TTL keeps whole deciseconds; accept filters add up). */
+  normalize?(value: T, previous: T): T;
+  /** Set for an option libzmq cannot give back (ZMQ_TCP_ACCEPT_FILTER): reading it is EINVAL, saying this. */
+  readonly unreadable?: string;
 }
 
 /** A class's (or a security mechanism's) options by name. */
@@ -122,8 +124,8 @@ export function coerceOption(name: string, value: unknown, spec: OptionSpec<unkn
 }
 
 /** Throws EINVAL naming the option and the value (not a secret's) when `check` refuses it. */
-export function validateOption(name: string, value: unknown, check: Check, secret = false): void {
-  const expected = check(value);
+export function validateOption(name: string, value: unknown, check: Check, secret = false, values?: Readonly<Record<string, unknown>>): void {
+  const expected = check(value, values);
   if (expected !== undefined) {
     const shown = secret ? "a value not shown (a secret)" : show(value);
     throw new ZmqError("EINVAL", `Invalid value for option '${name}': ${shown} (expected ${expected})`);
@@ -193,8 +195,8 @@ export class OptionStore {
     const spec = this.specs[name] ?? owner?.options[name];
     if (!spec) throw unknownOption(name, value, socketType);
     value = coerceOption(name, value, spec);
-    validateOption(name, value, spec.check, spec.secret);
-    this.values[name] = spec.normalize ? spec.normalize(value) : value;
+    validateOption(name, value, spec.check, spec.secret, this.values);
+    this.values[name] = spec.normalize ? spec.normalize(value, this.values[name]) : value;
     this.changed?.(name);
     if (!owner) return;
     if (owner.selects(this.values as never)) this.selected = owner;
@@ -308,13 +310,15 @@ function descriptorsFor(specs: OptionSpecs): PropertyDescriptorMap {
   let descriptors = descriptorsBySpecs.get(specs);
   if (descriptors) return descriptors;
   descriptors = {};
-  for (const name of Object.keys(specs)) {
+  for (const [name, spec] of Object.entries(specs)) {
+    const unreadable = spec.unreadable;
     descriptors[name] = {
       configurable: true,
       enumerable: false,
       get(this: HasOptions) {
         const options = this.options;
         if (options.closed) options.assertOpen();
+        if (unreadable !== undefined) throw new ZmqError("EINVAL", `Option '${name}' cannot be read: ${unreadable}`);
         return options.values[name];
       },
       set(this: HasOptions, value: unknown) {

@@ -144,6 +144,8 @@ export interface ConnectOptions {
   readonly connectTimeout: number;
   readonly tcpKeepalive: number;
   readonly tcpKeepaliveIdle: number;
+  /** ZMQ_SOCKS_PROXY: `host:port` of a SOCKS5 proxy tcp connects go through; null or "" for none. */
+  readonly socksProxy?: string | null;
 }
 
 export interface Listener {

@@ -4,6 +4,7 @@
  */
 import type { Socket } from "node:net";
 import type { ByteStream, ByteStreamHandlers, StreamError } from "@zmq/kernel";
+import type { SocksClient } from "./socks.js";
 
 const noHandlers: ByteStreamHandlers = { onData: () => {}, onDrain: () => {}, onClose: () => {} };
 
@@ -14,6 +15,8 @@ export interface NodeStreamOptions {
   remoteAddress?: string;
   /** Milliseconds a connect may take before it fails with ETIMEDOUT; 0 for the system's limit. */
   connectTimeout?: number;
+  /** A SOCKS5 exchange with the proxy the socket connects to, before the stream is connected (ZMQ_SOCKS_PROXY). */
+  socks?: SocksClient;
 }
 
 /** libzmq reports an IPv4-mapped peer by its IPv4 address. */
@@ -42,7 +45,9 @@ class NodeByteStream implements ByteStream {
     // A connection alone does not keep a process alive (zeromq.js's do not): the kernel holds
     // the event loop while a send or receive waits, or queued messages linger.
     socket.unref();
-    socket.on("data", (chunk: Buffer) => this.handlers.onData(chunk));
+    const socks = options.socks;
+    if (socks) socket.on("data", (chunk: Buffer) => (this.connecting ? this.proxied(socks, chunk) : this.handlers.onData(chunk)));
+    else socket.on("data", (chunk: Buffer) => this.handlers.onData(chunk));
     socket.on("drain", () => this.handlers.onDrain());
     socket.on("error", (error: NodeJS.ErrnoException) => {
       this.error = { code: error.code ?? "EIO", message: error.message };
@@ -63,10 +68,31 @@ class NodeByteStream implements ByteStream {
         });
       }
       socket.once("connect", () => {
-        this.connecting = false;
-        socket.setTimeout(0);
-        this.deliver(() => this.handlers.onConnect?.());
+        if (socks) socket.write(socks.start());
+        else this.connected();
       });
+    }
+  }
+
+  private connected(): void {
+    this.connecting = false;
+    this.socket.setTimeout(0);
+    this.deliver(() => this.handlers.onConnect?.());
+  }
+
+  /** The proxy's bytes during the SOCKS exchange: answer, fail the attempt, or connect and pass on what followed. */
+  private proxied(socks: SocksClient, chunk: Buffer): void {
+    const step = socks.feed(chunk);
+    if (step === undefined) return;
+    if ("write" in step) {
+      this.socket.write(step.write);
+    } else if ("error" in step) {
+      this.error = { code: "ECONNREFUSED", message: `SOCKS proxy: ${step.error}` };
+      this.socket.destroy();
+    } else {
+      this.connected();
+      const rest = step.connected;
+      if (rest.length > 0) this.deliver(() => this.handlers.onData(rest));
     }
   }
 

@@ -22,6 +22,7 @@ import { formatTcpEndpoint, parseTcpAddress } from "./address.js";
 import { nodeByteStream, zmqCode } from "./node-stream.js";
 import { denoNetHost, denoPermissionError } from "./deno-permission.js";
 import { nodeNet } from "./node-net.js";
+import { SocksClient, parseProxy } from "./socks.js";
 
 // node:dns is loaded when a hostname first needs resolving, not at import: a cold start pays only for what it uses.
 let required: NodeJS.Require | undefined;
@@ -115,9 +116,15 @@ export function tcp(): TcpTransport {
 
     connect(endpoint: Endpoint, options: ConnectOptions): ByteStream {
       const { host, port } = parseTcpAddress(endpoint.url, endpoint.address, false);
-      const socket = nodeNet().connect({ host, port, family: options.ipv6 ? 0 : host.includes(":") ? 6 : 0, noDelay: true });
+      // Through a SOCKS5 proxy, as libzmq: the proxy resolves and reaches the endpoint's host.
+      const proxy = options.socksProxy ? parseProxy(options.socksProxy) : undefined;
+      if (options.socksProxy && !proxy)
+        throw new ZmqError("EINVAL", `socksProxy ${JSON.stringify(options.socksProxy)} is not host:port`, endpoint.url);
+      const to = proxy ?? { host, port };
+      const socket = nodeNet().connect({ ...to, family: options.ipv6 ? 0 : to.host.includes(":") ? 6 : 0, noDelay: true });
       applyKeepalive(socket, options);
-      return nodeByteStream(socket, { endpoint: endpoint.url, connectTimeout: options.connectTimeout });
+      const socks = proxy ? new SocksClient(host, port) : undefined;
+      return nodeByteStream(socket, { endpoint: endpoint.url, connectTimeout: options.connectTimeout, ...(socks ? { socks } : {}) });
     },
 
     defer: (fn: () => void) => {
