@@ -38,6 +38,10 @@ export interface ContextOptions {
   exclusiveOperations?: boolean;
 }
 
+/** Gives back the slot of a socket collected without close(). */
+const uncollectedSockets =
+  typeof FinalizationRegistry === "function" ? /* @__PURE__ */ new FinalizationRegistry<Context>((context) => context.releaseSocket()) : undefined;
+
 const NO_DEFAULTS: Readonly<Record<string, unknown>> = /* @__PURE__ */ Object.freeze({});
 
 export class Context implements TransportContext {
@@ -52,6 +56,10 @@ export class Context implements TransportContext {
   readonly exclusiveOperations: boolean;
   private readonly transports = new Map<string, Transport>();
   private readonly stateByKey = new Map<object, unknown>();
+  /** Sockets made on this Context and not yet closed. */
+  private openSockets = 0;
+  /** The socket limit as read when the first socket was made (libzmq sizes its socket slots then, once). */
+  private socketSlots: number | undefined;
 
   constructor(options: ContextOptions = {}) {
     this.frames = options.frames ?? plainFrames;
@@ -96,6 +104,30 @@ export class Context implements TransportContext {
   /** Options each socket made on this Context starts with, before its own (none here; @zmq/zeromq's: its ZMQ_IPV6). */
   socketDefaults(): Readonly<Record<string, unknown>> {
     return NO_DEFAULTS;
+  }
+
+  /** The most sockets open at once, read when the first socket is made (later changes do not apply, as libzmq's ZMQ_MAX_SOCKETS). */
+  protected socketLimit(): number {
+    return Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * A new socket takes a slot: EMFILE once socketLimit() are open, as libzmq's zmq_socket(). close() gives it
+   * back, and so does garbage collection of a socket never closed (as zeromq.js's sockets close when collected).
+   */
+  claimSocket(socket: object, token: object = socket): void {
+    this.socketSlots ??= this.socketLimit();
+    if (this.openSockets >= this.socketSlots) {
+      throw new ZmqError("EMFILE", `This Context's ${this.socketSlots} sockets (its maxSockets when its first socket was made) are all open`);
+    }
+    this.openSockets++;
+    uncollectedSockets?.register(socket, this, token);
+  }
+
+  /** A socket closed (its claim's `token`), or one was collected unclosed: its slot is free again. */
+  releaseSocket(token?: object): void {
+    if (token) uncollectedSockets?.unregister(token);
+    if (this.openSockets > 0) this.openSockets--;
   }
 
   /** Per-Context state for a transport, made on first use. */

@@ -190,7 +190,7 @@ export class SocketHost implements SessionHost, PipeOwner {
   /** The socket's monitor, made on first use. */
   get events(): Observer {
     if (!this.observer) {
-      this.observer = new SocketObserver();
+      this.observer = new SocketObserver(this.context.exclusiveOperations);
       if (this.closed) this.observer.close();
     }
     return this.observer;
@@ -203,6 +203,7 @@ export class SocketHost implements SessionHost, PipeOwner {
   /** The socket closed: the last event, and the monitor ends. */
   end(): void {
     openHosts.delete(this);
+    this.context.releaseSocket(this);
     if (!this.observer) return;
     this.observer.emit({ type: "end" });
     this.observer.close();

@@ -82,6 +82,9 @@ export class Observer implements AsyncIterable<Event> {
   private readonly waiting = new Queue<{ resolve: (e: Event) => void; reject: (e: unknown) => void }>();
   private isClosed = false;
 
+  /** @param exclusive a receive() while another waits throws EBUSY, as zeromq.js's (ContextOptions.exclusiveOperations) */
+  constructor(private readonly exclusive = false) {}
+
   /** True once the observer or its socket was closed. */
   get closed(): boolean {
     return this.isClosed;
@@ -108,6 +111,9 @@ export class Observer implements AsyncIterable<Event> {
   receive(): Promise<Event> {
     if (this.hasListeners()) {
       throw new Error("Observer is in event emitter mode. After a call to events.on() it is not possible to read events with events.receive().");
+    }
+    if (this.exclusive && this.waiting.length > 0) {
+      throw new ZmqError("EBUSY", undefined, undefined, "Observer is busy reading; only one receive operation may be in progress at any time");
     }
     return this.next(true);
   }

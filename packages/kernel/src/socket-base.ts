@@ -93,6 +93,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
       configured: () => this.endpointLast !== null || this.blocking > 0,
     });
     applyOptions(this, this.options, { ...context.socketDefaults(), ...rest }, socketType);
+    context.claimSocket(this, this.host); // last: a socket refused for its options takes no slot
   }
 
   // ---- state -------------------------------------------------------------

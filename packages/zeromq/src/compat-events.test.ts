@@ -63,6 +63,20 @@ for (const [name, zmq] of implementations) {
       expect(pulled.events.at(-1)).toBe("end");
     });
 
+    it("a second receive() while one waits throws EBUSY; the first still gets the next event", async () => {
+      const pull = track(new zmq.Pull({ linger: 0 }));
+      const first = pull.events.receive();
+      let error: { code?: string; message?: string } | undefined;
+      try {
+        void pull.events.receive().catch(() => undefined);
+      } catch (e) {
+        error = e as { code?: string; message?: string };
+      }
+      expect(error).toMatchObject({ code: "EBUSY", message: "Observer is busy reading; only one receive operation may be in progress at any time" });
+      await pull.bind("tcp://127.0.0.1:*");
+      expect(await first).toMatchObject({ type: "bind" });
+    });
+
     it("a refused connection: connect:delay, close, connect:retry, as libzmq reports the failed attempt", async () => {
       const push = track(new zmq.Push({ linger: 0, reconnectInterval: 50 }));
       const pushed = record(push);

@@ -207,6 +207,22 @@ for (const [name, zmq] of implementations) {
       expect(thrown(() => new zmq.Context({ bogus: 1 } as never))).toBeInstanceOf(TypeError);
     });
 
+    it("maxSockets: a socket beyond it is EMFILE; a closed one frees its slot; set after the first socket, it no longer applies", () => {
+      const context = new zmq.Context({ maxSockets: 2 });
+      const a = track(new zmq.Pair({ context }));
+      track(new zmq.Pair({ context }));
+      const e = thrown(() => track(new zmq.Pair({ context })));
+      expect([e?.code, e?.errno, e?.message]).toEqual(["EMFILE", 24, "Too many open file descriptors"]);
+      a.close();
+      expect(thrown(() => track(new zmq.Pair({ context })))).toBeUndefined();
+      // libzmq sizes a context's socket slots once, at its first socket.
+      const started = new zmq.Context();
+      track(new zmq.Pair({ context: started }));
+      started.maxSockets = 1;
+      expect(started.maxSockets).toBe(1);
+      expect(thrown(() => track(new zmq.Pair({ context: started })))).toBeUndefined();
+    });
+
     it("the low-level methods by libzmq's context option numbers", () => {
       const context = new zmq.Context() as unknown as LowLevel & real.Context;
       expect(context.getInt32Option(1)).toBe(1);

@@ -36,4 +36,24 @@ for (const [name, zmq] of implementations) {
       expect(ref.deref()).toBeUndefined();
     });
   });
+
+  describe(`${name}: a socket never closed`, () => {
+    it("frees its maxSockets slot once collected", async () => {
+      const context = new zmq.Context({ maxSockets: 1 });
+      (() => void new zmq.Pair({ context }))();
+      let made: InstanceType<typeof zmq.Pair> | undefined;
+      // The collector, then its finalizers (a later job), then libzmq's reaper thread for npm zeromq: a few turns.
+      for (let i = 0; i < 100 && !made; i++) {
+        collect();
+        await turn();
+        try {
+          made = new zmq.Pair({ context });
+        } catch (e) {
+          expect((e as { code?: string }).code).toBe("EMFILE");
+        }
+      }
+      expect(made).toBeDefined();
+      made!.close();
+    });
+  });
 }

@@ -69,6 +69,11 @@ export class Context extends KernelContext {
     sealInstance(this, new.target, Context);
   }
 
+  /** ZMQ_MAX_SOCKETS, which the kernel reads when the first socket is made. */
+  protected override socketLimit(): number {
+    return this.maxSockets;
+  }
+
   /** What each new socket starts with: this Context's ZMQ_IPV6, which libzmq copies into each socket it makes. */
   override socketDefaults(): Readonly<Record<string, unknown>> {
     return this.ipv6 ? IPV6 : super.socketDefaults();
@@ -82,7 +87,7 @@ export class Context extends KernelContext {
     this.setZmqOption("ioThreads", value);
   }
 
-  /** ZMQ_MAX_SOCKETS (default 1023). Stored, not enforced. */
+  /** ZMQ_MAX_SOCKETS (default 1023): the most sockets open at once (EMFILE beyond), as set when the first socket is made. */
   get maxSockets(): number {
     return this.zmqOptions.get("maxSockets") as number;
   }
