@@ -29,7 +29,16 @@ export interface Device<F extends SocketBase, B extends SocketBase> {
   close(): Promise<void>;
 }
 
-async function start<F extends SocketBase, B extends SocketBase>(frontend: F, backend: B, options: DeviceOptions): Promise<Device<F, B>> {
+async function start<F extends SocketBase, B extends SocketBase>(front: () => F, back: () => B, options: DeviceOptions): Promise<Device<F, B>> {
+  const frontend = front();
+  let backend: B;
+  try {
+    backend = back();
+  } catch (error) {
+    // The second socket refused (EMFILE past a Context's maxSockets, say): the first gives its slot back.
+    frontend.close();
+    throw error;
+  }
   try {
     await frontend.bind(options.frontend);
     await backend.bind(options.backend);
@@ -54,15 +63,27 @@ async function start<F extends SocketBase, B extends SocketBase>(frontend: F, ba
 
 /** ROUTER frontend, DEALER backend: clients' requests spread over workers, replies routed back. */
 export function queue(options: DeviceOptions): Promise<Device<Router, Dealer>> {
-  return start(new Router(options.socketOptions), new Dealer(options.socketOptions), options);
+  return start(
+    () => new Router(options.socketOptions),
+    () => new Dealer(options.socketOptions),
+    options,
+  );
 }
 
 /** XSUB frontend (publishers connect), XPUB backend (subscribers connect). */
 export function forwarder(options: DeviceOptions): Promise<Device<XSubscriber, XPublisher>> {
-  return start(new XSubscriber(options.socketOptions), new XPublisher(options.socketOptions), options);
+  return start(
+    () => new XSubscriber(options.socketOptions),
+    () => new XPublisher(options.socketOptions),
+    options,
+  );
 }
 
 /** PULL frontend (producers connect), PUSH backend (consumers connect). */
 export function streamer(options: DeviceOptions): Promise<Device<Pull, Push>> {
-  return start(new Pull(options.socketOptions), new Push(options.socketOptions), options);
+  return start(
+    () => new Pull(options.socketOptions),
+    () => new Push(options.socketOptions),
+    options,
+  );
 }

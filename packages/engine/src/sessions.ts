@@ -376,10 +376,11 @@ export class StreamBinding {
       return;
     }
     if (this.admits && !this.admits(stream.remoteAddress)) {
-      // Closed unread, as libzmq's listener closes a peer its filters refuse; it reports a failed accept.
+      // Closed unread, as libzmq's listener closes a peer its filters refuse; it reports a failed accept with the errno
+      // its accept() left behind, EAGAIN, which zeromq.js passes on.
       stream.destroy();
       const message = `A connection from ${stream.remoteAddress} matches no tcpAcceptFilter`;
-      this.host.emit({ type: "accept:error", address: this.endpoint, error: { code: "EACCES", errno: errnoOf("EACCES"), message } });
+      this.host.emit({ type: "accept:error", address: this.endpoint, error: { code: "EAGAIN", errno: errnoOf("EAGAIN"), message } });
       return;
     }
     this.sessions.add(new AcceptedSession(this.host, this.endpoint, this, stream, this.factory, this.defer));

@@ -13,7 +13,8 @@ describe("tcpAcceptFilter", () => {
     }
     for (const ok of ["::1", "::/0", "2001:db8::/32", "::ffff:10.0.0.1/120", "1:2:3:4:5:6:7:8"])
       expect(acceptFilterProblem(ok, true)).toBeUndefined();
-    for (const bad of ["::1/129", "1::2::3", "fe80::1%eth0", "[::1]"]) expect(acceptFilterProblem(bad, true)).toEqual(expect.any(String));
+    for (const ok of ["[::1]", "fe80::1%eth0", "[fe80::1%eth0]/64"]) expect(acceptFilterProblem(ok, true)).toBeUndefined();
+    for (const bad of ["::1/129", "1::2::3", "[::1", "%eth0"]) expect(acceptFilterProblem(bad, true)).toEqual(expect.any(String));
   });
 
   it("matches leading bits, in whole and partial bytes", () => {
@@ -36,6 +37,16 @@ describe("tcpAcceptFilter", () => {
     expect(admits(["127.0.0.1"], "::ffff:127.0.0.1")).toBe(true);
     expect(admits(["::ffff:127.0.0.1"], "127.0.0.1")).toBe(true);
     expect(admits(["127.0.0.1"], "[::ffff:127.0.0.1]")).toBe(true);
+  });
+
+  it("stores each filter as address/bits: what strtol would stop at (a comma) adds no second filter", () => {
+    expect(["10.0.0.0/8,127.0.0.1", "[::1]"].reduce<string | null>(addAcceptFilter, null)).toBe("10.0.0.0/8,::1/128");
+    expect(admits(["10.0.0.0/8,127.0.0.1"], "127.0.0.1")).toBe(false);
+  });
+
+  it("ignores zone ids: a link-local peer with one matches its filter", () => {
+    expect(admits(["fe80::/10"], "fe80::1%eth0")).toBe(true);
+    expect(admits(["fe80::1%lo"], "fe80::1")).toBe(true);
   });
 
   it("no filters admit everyone; an address that is not IP (a unix socket's) matches none", () => {

@@ -5,15 +5,19 @@
  * listener keeps the filters it was bound with. A peer matches when its
  * address shares the filter's leading bits; IPv4 peers and filters also
  * match in their IPv4-mapped IPv6 form (`::ffff:10.1.2.3`), so one filter
- * serves a dual-stack listener.
+ * serves a dual-stack listener. Unlike libzmq's, an IPv4 filter keeps its
+ * IPv4 prefix length when `ipv6` is on (libzmq applies `/8` to the mapped
+ * 128-bit address there, which admits every IPv4 peer), and zone ids
+ * (`%eth0`) are ignored.
  */
 import { ipBytes, ipVersion } from "./ip.js";
 
 /** The filters as the option stores them: each set value, in order, joined by this (never part of an address). */
 export const FILTER_SEPARATOR = ",";
 
-/** One filter: an address as 16 bytes (IPv4 mapped) and how many leading bits must match. */
+/** One filter: as stored (`address/bits`), its address as 16 bytes (IPv4 mapped), and how many leading bits must match. */
 interface Prefix {
+  readonly text: string;
   readonly bytes: Uint8Array;
   readonly bits: number;
 }
@@ -25,7 +29,7 @@ interface Prefix {
  */
 function parseFilter(text: string, ipv6: boolean): Prefix | string {
   const slash = text.lastIndexOf("/");
-  const address = slash < 0 ? text : text.slice(0, slash);
+  const address = plainAddress(slash < 0 ? text : text.slice(0, slash));
   const version = ipVersion(address);
   const bytes = ipBytes(address);
   if (bytes === undefined) return "an IPv4 or IPv6 address, optionally with a prefix length (10.0.0.0/8)";
@@ -38,7 +42,14 @@ function parseFilter(text: string, ipv6: boolean): Prefix | string {
     bits = mask === "0" ? 0 : parseInt(mask, 10);
     if (!(bits >= 1 && bits <= full) && mask !== "0") return `a prefix length from 0 to ${full} after the "/"`;
   }
-  return { bytes, bits: version === 4 ? bits + 96 : bits };
+  return { text: `${address}/${bits}`, bytes, bits: version === 4 ? bits + 96 : bits };
+}
+
+/** An address without brackets ("[::1]") or a zone id ("fe80::1%eth0"). */
+function plainAddress(text: string): string {
+  const unbracketed = text.startsWith("[") && text.endsWith("]") ? text.slice(1, -1) : text;
+  const zone = unbracketed.indexOf("%");
+  return zone < 0 ? unbracketed : unbracketed.slice(0, zone);
 }
 
 /** Why `value` cannot be a ZMQ_TCP_ACCEPT_FILTER value (with `ipv6` as set), or undefined when it can. null clears. */
@@ -49,9 +60,12 @@ export function acceptFilterProblem(value: unknown, ipv6: boolean): string | und
   return typeof parsed === "string" ? parsed : undefined;
 }
 
-/** The stored filters after setting `value`: added to `previous`, or none for null. */
+/** The stored filters after setting `value` (a valid one): added to `previous` as `address/bits`, or none for null. */
 export function addAcceptFilter(previous: string | null, value: string | null): string | null {
-  return value === null ? null : previous === null ? value : previous + FILTER_SEPARATOR + value;
+  if (value === null) return null;
+  const parsed = parseFilter(value, true);
+  if (typeof parsed === "string") return previous;
+  return previous === null ? parsed.text : previous + FILTER_SEPARATOR + parsed.text;
 }
 
 /**
@@ -65,7 +79,7 @@ export function acceptFilter(stored: string | null): ((peerAddress: string) => b
     .map((text) => parseFilter(text, true))
     .filter((p): p is Prefix => typeof p !== "string");
   return (peerAddress) => {
-    const peer = ipBytes(peerAddress.startsWith("[") ? peerAddress.slice(1, -1) : peerAddress);
+    const peer = ipBytes(plainAddress(peerAddress));
     return peer !== undefined && prefixes.some((p) => sharesPrefix(peer, p));
   };
 }

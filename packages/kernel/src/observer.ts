@@ -82,8 +82,20 @@ export class Observer implements AsyncIterable<Event> {
   private readonly waiting = new Queue<{ resolve: (e: Event) => void; reject: (e: unknown) => void }>();
   private isClosed = false;
 
-  /** @param exclusive a receive() while another waits throws EBUSY, as zeromq.js's (ContextOptions.exclusiveOperations) */
-  constructor(private readonly exclusive = false) {}
+  /** A receive() while another waits throws EBUSY, as zeromq.js's (ContextOptions.exclusiveOperations). */
+  private readonly exclusive: boolean = false;
+
+  /**
+   * `new Observer(socket)`, zeromq.js's form, gives that socket's monitor (`socket.events`); a socket makes its own
+   * with `exclusive`.
+   */
+  constructor(socketOrExclusive: boolean | { readonly events: Observer } = false) {
+    if (typeof socketOrExclusive === "object" && socketOrExclusive !== null && socketOrExclusive.events instanceof Observer) {
+      // eslint-disable-next-line no-constructor-return -- zeromq.js's constructor observes the socket given
+      return socketOrExclusive.events;
+    }
+    this.exclusive = socketOrExclusive === true;
+  }
 
   /** True once the observer or its socket was closed. */
   get closed(): boolean {
@@ -112,10 +124,14 @@ export class Observer implements AsyncIterable<Event> {
     if (this.hasListeners()) {
       throw new Error("Observer is in event emitter mode. After a call to events.on() it is not possible to read events with events.receive().");
     }
+    this.refuseIfBusy();
+    return this.next(true);
+  }
+
+  private refuseIfBusy(): void {
     if (this.exclusive && this.waiting.length > 0) {
       throw new ZmqError("EBUSY", undefined, undefined, "Observer is busy reading; only one receive operation may be in progress at any time");
     }
-    return this.next(true);
   }
 
   /** The next event, for receive() (`strict`: EBADF once ended) and the iterator (EAGAIN, which ends it). */
@@ -162,6 +178,8 @@ export class Observer implements AsyncIterable<Event> {
     this.iterating++;
     try {
       while (true) {
+        // As zeromq.js's iterator, which reads with receive(): another reader waiting is EBUSY.
+        this.refuseIfBusy();
         let event: Event;
         try {
           event = await this.next(false);

@@ -84,12 +84,13 @@ class NodeByteStream implements ByteStream {
   private proxied(socks: SocksClient, chunk: Buffer): void {
     const step = socks.feed(chunk);
     if (step === undefined) return;
-    if ("write" in step) {
-      this.socket.write(step.write);
-    } else if ("error" in step) {
+    if ("error" in step) {
       this.error = { code: "ECONNREFUSED", message: `SOCKS proxy: ${step.error}` };
       this.socket.destroy();
-    } else {
+      return;
+    }
+    if ("write" in step) this.socket.write(step.write);
+    if ("connected" in step) {
       this.connected();
       const rest = step.connected;
       if (rest.length > 0) this.deliver(() => this.handlers.onData(rest));

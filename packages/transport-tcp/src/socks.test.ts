@@ -24,17 +24,36 @@ describe("SOCKS5 client", () => {
     expect(hex(request("broker.example", 1))).toBe("05010003" + "0e" + Buffer.from("broker.example").toString("hex") + "0001");
   });
 
-  it("connects on reply 0, whatever the split, and passes on the bytes that follow", () => {
+  it("connects on reply 0, whatever the split (the reply even in the same read as the choice), and passes on the bytes that follow", () => {
     const greeting = Uint8Array.of(0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f);
     const stream = Buffer.concat([CHOICE, SUCCESS_V4, greeting]);
     for (let cut = 0; cut <= stream.length; cut++) {
       const client = new SocksClient("10.0.0.1", 8080);
       client.start();
-      const steps = [client.feed(stream.subarray(0, cut)), client.feed(stream.subarray(cut))].filter((s) => s !== undefined);
-      // A cut inside the choice may give the request and the reply's part in one feed: feed the rest again in that case.
-      const connected = steps.find((s) => "connected" in s) ?? client.feed(new Uint8Array(0));
-      expect(connected && "connected" in connected ? hex(connected.connected) : `none at ${cut}`).toBe(hex(greeting));
+      // As the stream runs it: reads go to the client until it is connected, then straight to ZMTP.
+      const written: string[] = [];
+      const delivered: Uint8Array[] = [];
+      let connected = false;
+      for (const read of [stream.subarray(0, cut), stream.subarray(cut)]) {
+        if (connected) {
+          delivered.push(read);
+          continue;
+        }
+        const step = client.feed(read);
+        if (step && "write" in step) written.push(hex(step.write));
+        if (step && "connected" in step) {
+          connected = true;
+          delivered.push(step.connected);
+        }
+      }
+      expect([cut, written]).toEqual([cut, ["050100010a0000011f90"]]);
+      expect([cut, hex(Buffer.concat(delivered))]).toEqual([cut, hex(greeting)]);
     }
+  });
+
+  it("refuses a host name SOCKS5 cannot carry (over 255 bytes) before any I/O", () => {
+    expect(() => new SocksClient("a".repeat(256), 1)).toThrow(expect.objectContaining({ code: "EINVAL" }));
+    expect(() => new SocksClient("a".repeat(255), 1)).not.toThrow();
   });
 
   it("reads replies naming an IPv6 address or a host", () => {
@@ -57,12 +76,15 @@ describe("SOCKS5 client", () => {
     const odd = new SocksClient("h", 1);
     odd.feed(CHOICE);
     expect(odd.feed(Uint8Array.of(5, 0, 0, 9, 0))).toMatchObject({ error: expect.stringContaining("address type") });
+    const reserved = new SocksClient("h", 1);
+    reserved.feed(CHOICE);
+    expect(reserved.feed(Uint8Array.of(5, 0, 1, 1, 0, 0, 0, 0, 0, 0))).toMatchObject({ error: expect.stringContaining("reserved") });
   });
 
   it("takes the proxy as host:port or [v6]:port", () => {
     expect(parseProxy("127.0.0.1:1080")).toEqual({ host: "127.0.0.1", port: 1080 });
     expect(parseProxy("proxy.example:1080")).toEqual({ host: "proxy.example", port: 1080 });
     expect(parseProxy("[::1]:1080")).toEqual({ host: "::1", port: 1080 });
-    for (const bad of ["", "1080", "host:", "host:0", "host:70000", ":1080", "host:x"]) expect(parseProxy(bad)).toBeUndefined();
+    for (const bad of ["", "1080", "host:", "host:0", "host:70000", ":1080", "host:x", "::1", "::1:1080"]) expect(parseProxy(bad)).toBeUndefined();
   });
 });

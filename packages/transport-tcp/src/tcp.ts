@@ -120,10 +120,10 @@ export function tcp(): TcpTransport {
       const proxy = options.socksProxy ? parseProxy(options.socksProxy) : undefined;
       if (options.socksProxy && !proxy)
         throw new ZmqError("EINVAL", `socksProxy ${JSON.stringify(options.socksProxy)} is not host:port`, endpoint.url);
+      const socks = proxy ? new SocksClient(host, port) : undefined;
       const to = proxy ?? { host, port };
       const socket = nodeNet().connect({ ...to, family: options.ipv6 ? 0 : to.host.includes(":") ? 6 : 0, noDelay: true });
       applyKeepalive(socket, options);
-      const socks = proxy ? new SocksClient(host, port) : undefined;
       return nodeByteStream(socket, { endpoint: endpoint.url, connectTimeout: options.connectTimeout, ...(socks ? { socks } : {}) });
     },
 

@@ -128,6 +128,24 @@ describe("ZmtpConnection with legacy peers", () => {
     expect(asked).toBe(0);
   });
 
+  it("a NULL socket that asks ZAP asks only after a whole ZMTP 3 greeting: not for a stalled or refused one", async () => {
+    let asked = 0;
+    const authenticate = () => (asked++, true);
+    const options = { socketType: "PULL", mechanism: { type: "NULL", authenticate } } as const;
+    const stalled = connection(options);
+    stalled.conn.feed(encodeGreeting({ mechanism: "NULL", socketType: "PUSH" }).subarray(0, 11));
+    const mismatched = connection(options);
+    mismatched.conn.feed(encodeGreeting({ mechanism: "PLAIN", socketType: "PUSH" }));
+    expect(mismatched.log.errors).toHaveLength(1);
+    await Promise.resolve();
+    expect(asked).toBe(0);
+    const whole = connection(options);
+    whole.conn.feed(encodeGreeting({ mechanism: "NULL", socketType: "PUSH" }));
+    expect(asked).toBe(1);
+    await Promise.resolve();
+    expect(whole.log.sent.some((chunk) => Buffer.from(chunk).includes("READY"))).toBe(true);
+  });
+
   it("talks ZMTP 1.0 framing to an unversioned peer", () => {
     const { conn, log } = connection({ socketType: "PULL", routingId: Uint8Array.of(0x49) });
     // 1.0 identity "P" (length 2, flags 0), then message "ab".

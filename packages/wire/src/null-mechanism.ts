@@ -26,7 +26,7 @@ export class NullMechanism extends MechanismBase implements Mechanism {
   /** Refused: ERROR is the next command. */
   private refused = false;
 
-  /** The authenticator, until it is asked: at the first command, once the peer shows it speaks ZMTP 3 (libzmq too asks only then). */
+  /** The authenticator, until pending() asks it: after a whole ZMTP 3 greeting, as libzmq asks. */
   private authenticate: NullAuthenticator | undefined;
 
   /** @param properties ours, in wire order: Socket-Type, Identity, X-... */
@@ -37,8 +37,8 @@ export class NullMechanism extends MechanismBase implements Mechanism {
   }
 
   nextCommand(): Uint8Array | undefined {
-    this.askNow();
-    if (this.deciding !== undefined || this.error) return undefined;
+    // Not asked yet: nothing goes before the verdict (the connection asks through pending(), after a whole greeting).
+    if (this.authenticate !== undefined || this.deciding !== undefined || this.error) return undefined;
     if (this.refused) {
       this.refused = false;
       this.ready = undefined;
@@ -50,9 +50,15 @@ export class NullMechanism extends MechanismBase implements Mechanism {
     return ready;
   }
 
-  /** The authenticator's verdict, once, for the connection to wait on before it asks for the next command. */
+  /**
+   * Asks the authenticator, the first time; then its verdict, once, for the connection to wait on before it asks
+   * for the next command (already settled when the authenticator answered at once).
+   */
   pending(): Promise<void> | undefined {
-    this.askNow();
+    if (this.authenticate !== undefined) {
+      this.askNow();
+      if (this.deciding === undefined) return Promise.resolve();
+    }
     if (this.deciding === undefined || this.awaited) return undefined;
     this.awaited = true;
     return this.deciding;

@@ -16,8 +16,13 @@ function later(): { verdict: Promise<boolean | AuthResult>; settle: (v: boolean 
 }
 
 describe("NULL with an authenticator", () => {
-  it("admitted at once: READY first, ready after the peer's READY", () => {
-    const m = new NullMechanism(PROPS, () => true);
+  it("nothing goes and nobody is asked before pending(); admitted at once: READY, ready after the peer's READY", async () => {
+    let asked = 0;
+    const m = new NullMechanism(PROPS, () => (asked++, true));
+    expect(m.nextCommand()).toBeUndefined();
+    expect(asked).toBe(0);
+    await m.pending?.();
+    expect(asked).toBe(1);
     expect(nameOf(m.nextCommand())).toBe("READY");
     expect(m.processCommand(peerReady)).toBeUndefined();
     expect(m.status).toBe("ready");
@@ -27,7 +32,7 @@ describe("NULL with an authenticator", () => {
     const { verdict, settle } = later();
     const m = new NullMechanism(PROPS, () => verdict);
     expect(m.nextCommand()).toBeUndefined();
-    const waiting = m.processCommand(peerReady);
+    const waiting = m.processCommand(peerReady); // asks, and gives the verdict to wait on
     expect(waiting).toBeInstanceOf(Promise);
     expect(m.pending?.()).toBeUndefined(); // handed out once
     settle({ status: "200", userId: "alice" });
@@ -52,6 +57,7 @@ describe("NULL with an authenticator", () => {
   it("400 and 500 send ERROR with the status and fail; 300 fails with nothing sent", () => {
     for (const status of ["400", "500"] as const) {
       const m = new NullMechanism(PROPS, () => ({ status }));
+      void m.pending?.();
       const error = m.nextCommand()!;
       const command = decodeCommand(parseCommandBody(error));
       expect(command).toMatchObject({ name: "ERROR", reason: status });
@@ -60,6 +66,7 @@ describe("NULL with an authenticator", () => {
       expect(m.nextCommand()).toBeUndefined();
     }
     const silent = new NullMechanism(PROPS, () => ({ status: "300" }));
+    void silent.pending?.();
     expect(silent.nextCommand()).toBeUndefined();
     expect(silent.status).toBe("error");
   });
@@ -68,6 +75,7 @@ describe("NULL with an authenticator", () => {
     const thrown = new NullMechanism(PROPS, () => {
       throw new Error("handler broke");
     });
+    void thrown.pending?.();
     expect(decodeCommand(parseCommandBody(thrown.nextCommand()!))).toMatchObject({ name: "ERROR", reason: "500" });
     const rejected = new NullMechanism(PROPS, () => Promise.reject(new Error("no")));
     await rejected.pending?.();

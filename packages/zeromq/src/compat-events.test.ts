@@ -77,6 +77,25 @@ for (const [name, zmq] of implementations) {
       expect(await first).toMatchObject({ type: "bind" });
     });
 
+    it("a for-await over the events while a receive() waits is EBUSY too", async () => {
+      const pull = track(new zmq.Pull({ linger: 0 }));
+      const first = pull.events.receive();
+      const iterating = (async () => {
+        for await (const event of pull.events) return event;
+      })();
+      await expect(iterating).rejects.toMatchObject({ code: "EBUSY" });
+      await pull.bind("tcp://127.0.0.1:*");
+      expect(await first).toMatchObject({ type: "bind" });
+    });
+
+    it("new Observer(socket) reports that socket's events", async () => {
+      const pull = track(new zmq.Pull({ linger: 0 }));
+      const observer = new zmq.Observer(pull);
+      const bound = observer.receive();
+      await pull.bind("tcp://127.0.0.1:*");
+      expect(await bound).toMatchObject({ type: "bind", address: pull.lastEndpoint });
+    });
+
     it("a refused connection: connect:delay, close, connect:retry, as libzmq reports the failed attempt", async () => {
       const push = track(new zmq.Push({ linger: 0, reconnectInterval: 50 }));
       const pushed = record(push);

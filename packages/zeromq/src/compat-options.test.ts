@@ -207,14 +207,21 @@ for (const [name, zmq] of implementations) {
       expect(thrown(() => new zmq.Context({ bogus: 1 } as never))).toBeInstanceOf(TypeError);
     });
 
-    it("maxSockets: a socket beyond it is EMFILE; a closed one frees its slot; set after the first socket, it no longer applies", () => {
+    it("maxSockets: a socket beyond it is EMFILE; a closed one frees its slot; set after the first socket, it no longer applies", async () => {
       const context = new zmq.Context({ maxSockets: 2 });
       const a = track(new zmq.Pair({ context }));
       track(new zmq.Pair({ context }));
       const e = thrown(() => track(new zmq.Pair({ context })));
       expect([e?.code, e?.errno, e?.message]).toEqual(["EMFILE", 24, "Too many open file descriptors"]);
       a.close();
-      expect(thrown(() => track(new zmq.Pair({ context })))).toBeUndefined();
+      // libzmq frees the slot on its reaper thread, a moment after close(); ours at once.
+      let again: Error | undefined = new Error("not tried");
+      for (let turn = 0; turn < 100 && again; turn++) {
+        if (turn > 0) await new Promise((resolve) => setImmediate(resolve));
+        again = thrown(() => track(new zmq.Pair({ context })));
+        if (again) expect(again).toMatchObject({ code: "EMFILE" });
+      }
+      expect(again).toBeUndefined();
       // libzmq sizes a context's socket slots once, at its first socket.
       const started = new zmq.Context();
       track(new zmq.Pair({ context: started }));
