@@ -1,9 +1,7 @@
 /**
- * One ZMTP connection, sans-I/O: the staged greeting, the mechanism
- * handshake (or the identity exchange of ZMTP 1.0 / 2.0 peers), the
- * socket-type check, and then traffic. The caller moves bytes: it calls
- * `start()` when the stream opens, `feed()` with every chunk received, and
- * writes whatever `handler.send` is given. Nothing here throws at the
+ * One ZMTP connection, sans-I/O: the greeting, the mechanism handshake (or the identity exchange of ZMTP 1.0 / 2.0
+ * peers), the socket-type check, and then traffic. The caller moves bytes: it calls `start()` when the stream opens,
+ * `feed()` with every chunk received, and writes whatever `handler.send` is given. Nothing here throws at the
  * caller for bad input; fatal problems arrive once, through `onError`.
  */
 import { type Allocator, concatBytes, defaultAlloc } from "./bytes.js";
@@ -167,8 +165,17 @@ export class ZmtpConnection {
   /** Call when the stream opens: sends the first greeting bytes. */
   start(): void {
     if (this.started) return;
+    this.busy++;
+    this.begin();
+    this.busy--;
+    this.flushOutbox();
+  }
+
+  /** Our greeting's first bytes; a whole greeting (legacy peers refused) with our first handshake command. */
+  private begin(): void {
     this.started = true;
-    this.handler.send(this.greeting.start());
+    this.out(this.greeting.start());
+    if (this.greeting.versioned) this.early();
   }
 
   /** Feeds bytes from the peer. Never throws for bad input: see `onError`. */
@@ -181,11 +188,7 @@ export class ZmtpConnection {
     }
     this.busy++;
     try {
-      // Bytes before start(): our signature must still go first.
-      if (!this.started) {
-        this.started = true;
-        this.out(this.greeting.start());
-      }
+      if (!this.started) this.begin(); // bytes before start(): our greeting must still go first
       this.process(chunk);
       for (let next = this.inbox.shift(); next !== undefined; next = this.inbox.shift()) {
         if ((this.phase as Phase) === Phase.Failed) break;
@@ -222,10 +225,8 @@ export class ZmtpConnection {
   }
 
   /**
-   * Bytes for the peer. While feed() runs, and while queued bytes are being
-   * flushed, they wait in a FIFO outbox, so that a handler that delivers
-   * synchronously to a peer which answers at once never re-enters this
-   * connection half-way through a state change, nor reorders its bytes.
+   * Bytes for the peer; while feed() runs or the outbox flushes they queue (FIFO), so that a peer that answers
+   * synchronously never re-enters this connection mid-change nor reorders its bytes.
    */
   private out(chunk: Uint8Array): void {
     if ((this.busy > 0 && this.phase !== Phase.Traffic) || this.flushing) this.outbox.push(chunk);
@@ -275,11 +276,9 @@ export class ZmtpConnection {
   }
 
   /**
-   * The peer speaks ZMTP 3.x (its revision byte): the handshake's first
-   * commands (NULL's READY, a PLAIN or CURVE client's HELLO) depend on
-   * nothing else in its greeting, so they follow ours in the same write.
-   * Should the rest of its greeting be refused (a mechanism mismatch), the
-   * peer refuses ours too and never reads them.
+   * The peer speaks ZMTP 3.x (its revision byte, or we refuse all else): our first handshake commands (NULL's
+   * READY, a PLAIN or CURVE client's HELLO) follow our greeting in the same write. Should the rest of the peer's
+   * greeting be refused (a mechanism mismatch), it refuses ours too and never reads them.
    */
   private early(): void {
     this.encoderInstance = new FrameEncoder({ framing: "zmtp3", alloc: this.alloc });

@@ -1,7 +1,7 @@
 // The staged greeting exchange, as libzmq runs it, against ZMTP 3.x, 2.0 and
 // 1.0 peers.
 import { describe, expect, it } from "vitest";
-import { type Command, GreetingExchange, type PeerInfo, WireError, ZmtpConnection, describeGreeting, encodeGreeting } from "./index.js";
+import { type Command, GreetingExchange, type PeerInfo, WireError, ZmtpConnection, describeGreeting, encodeGreeting, parseCommandBody } from "./index.js";
 
 const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString("hex") : "");
 
@@ -251,20 +251,35 @@ describe("ZmtpConnection's first handshake command", () => {
     },
   });
 
-  it("goes with the rest of the greeting, in the same send, once the peer's revision byte says 3.x", () => {
+  it("goes with the whole greeting in the first send when legacy peers are refused (PLAIN, CURVE, legacy: false)", () => {
     const sent: Uint8Array[] = [];
     const conn = new ZmtpConnection({ socketType: "DEALER", mechanism: { type: "PLAIN", username: "u", password: "p" } }, quiet(sent));
     conn.start();
-    expect(sent.map((c) => c.length)).toEqual([10]);
+    // The 64-byte greeting, then HELLO: command flag, size, "\x05HELLO", "\x01u", "\x01p"; nothing staged.
+    expect(sent).toHaveLength(1);
+    const hello = [0x04, 10, 5, ...Buffer.from("HELLO"), 1, ...Buffer.from("u"), 1, ...Buffer.from("p")];
+    expect([...sent[0]!.subarray(64)]).toEqual(hello);
+    expect([...sent[0]!.subarray(0, 64)]).toEqual([...encodeGreeting({ mechanism: "PLAIN", socketType: "DEALER" })]);
+    // The server's greeting, sent whole or in stages, calls for nothing more from us.
     const server = encodeGreeting({ mechanism: "PLAIN", socketType: "ROUTER", asServer: true });
+    conn.feed(server.subarray(0, 10));
+    conn.feed(server.subarray(10));
+    expect(sent).toHaveLength(1);
+  });
+
+  it("goes with the rest of the greeting, in the same send, once the peer's revision byte says 3.x (NULL, legacy peers welcome)", () => {
+    const sent: Uint8Array[] = [];
+    const conn = new ZmtpConnection({ socketType: "DEALER" }, quiet(sent));
+    conn.start();
+    expect(sent.map((c) => c.length)).toEqual([10]);
+    const server = encodeGreeting({ mechanism: "NULL", socketType: "ROUTER" });
     conn.feed(server.subarray(0, 10));
     expect(sent.map((c) => c.length)).toEqual([10, 1]); // our revision, after the peer's signature
     conn.feed(server.subarray(10, 11));
-    // The rest of the greeting (53 bytes), then HELLO: command flag, size, "\x05HELLO", "\x01u", "\x01p".
+    // The rest of the greeting (53 bytes), then READY.
     expect(sent).toHaveLength(3);
-    const hello = [0x04, 10, 5, ...Buffer.from("HELLO"), 1, ...Buffer.from("u"), 1, ...Buffer.from("p")];
-    expect([...sent[2]!.subarray(53)]).toEqual(hello);
-    expect([...sent[2]!.subarray(0, 53)]).toEqual([...encodeGreeting({ mechanism: "PLAIN", socketType: "DEALER" }).subarray(11)]);
+    expect([...sent[2]!.subarray(0, 53)]).toEqual([...encodeGreeting({ mechanism: "NULL", socketType: "DEALER" }).subarray(11)]);
+    expect(parseCommandBody(sent[2]!.subarray(55)).name).toBe("READY");
   });
 
   it("is not sent to a ZMTP 2.0 peer, which gets its identity frame after the greeting", () => {

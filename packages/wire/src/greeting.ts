@@ -128,17 +128,25 @@ export class GreetingExchange {
   private expected = SIGNATURE_SIZE;
   private started = false;
   private owed: Uint8Array | undefined = undefined;
+  /**
+   * ZMTP 1.0/2.0 peers are refused anyway (a mechanism other than NULL, or
+   * `legacy: false`): nothing is staged to tell them apart, and the whole
+   * greeting goes at once, saving the client a round trip before its first
+   * handshake command.
+   */
+  private readonly whole: boolean;
 
   constructor(options: GreetingOptions) {
     this.options = options;
     this.ours = encodeGreeting(options);
+    this.whole = options.legacy === false || options.mechanism !== "NULL";
   }
 
-  /** The bytes to send as soon as the connection opens: the 10-byte signature. */
+  /** The bytes to send as soon as the connection opens: the 10-byte signature, or the whole greeting when legacy peers are refused. */
   start(): Uint8Array {
     if (this.started) throw new WireError("EINVAL", "GreetingExchange.start() was already called", { field: "start" });
     this.started = true;
-    return this.ours.subarray(0, SIGNATURE_SIZE);
+    return this.whole ? this.ours : this.ours.subarray(0, SIGNATURE_SIZE);
   }
 
   /**
@@ -160,7 +168,7 @@ export class GreetingExchange {
    * our greeting at once.
    */
   get versioned(): boolean {
-    return this.expected === GREETING_SIZE;
+    return this.whole || this.expected === GREETING_SIZE;
   }
 
   /** True once the peer's greeting is complete. */
@@ -207,7 +215,7 @@ export class GreetingExchange {
           this.stage = Stage.Done;
           return this.legacyPeer(parts, 1, undefined, concat(got.subarray(0, this.have), rest));
         }
-        parts.push(this.ours.subarray(10, 11));
+        if (!this.whole) parts.push(this.ours.subarray(10, 11));
         this.stage = Stage.Revision;
         this.expected = 11;
         return undefined;
@@ -218,7 +226,7 @@ export class GreetingExchange {
           parts.push(new Uint8Array([socketTypeNumber(this.options.socketType)]));
           this.expected = LEGACY_GREETING_SIZE;
         } else {
-          parts.push(this.ours.subarray(11));
+          if (!this.whole) parts.push(this.ours.subarray(11));
           this.expected = GREETING_SIZE;
         }
         this.stage = Stage.Rest;
