@@ -1,7 +1,16 @@
 // The staged greeting exchange, as libzmq runs it, against ZMTP 3.x, 2.0 and
 // 1.0 peers.
 import { describe, expect, it } from "vitest";
-import { type Command, GreetingExchange, type PeerInfo, WireError, ZmtpConnection, describeGreeting, encodeGreeting, parseCommandBody } from "./index.js";
+import {
+  type Command,
+  GreetingExchange,
+  type PeerInfo,
+  WireError,
+  ZmtpConnection,
+  describeGreeting,
+  encodeGreeting,
+  parseCommandBody,
+} from "./index.js";
 
 const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString("hex") : "");
 
