@@ -18,7 +18,9 @@
  * We never wait for the peer's whole greeting before sending our own bytes,
  * and ZmtpConnection sends its first handshake command right after the rest
  * of a 3.x greeting (see `versioned`), where libzmq waits for the peer's
- * whole greeting: a round trip less before a connection is ready.
+ * whole greeting: a round trip less before a connection is ready. Where
+ * legacy peers are refused anyway, none of this is staged: the whole
+ * greeting goes at once, and the first command with it.
  */
 import { concatBytes, writeAscii, writeU64 } from "./bytes.js";
 import { ProtocolError, WireError, hexBytes } from "./errors.js";
@@ -129,24 +131,24 @@ export class GreetingExchange {
   private started = false;
   private owed: Uint8Array | undefined = undefined;
   /**
-   * ZMTP 1.0/2.0 peers are refused anyway (a mechanism other than NULL, or
+   * ZMTP 1.0/2.0 peers are refused (a mechanism other than NULL, or
    * `legacy: false`): nothing is staged to tell them apart, and the whole
    * greeting goes at once, saving the client a round trip before its first
    * handshake command.
    */
-  private readonly whole: boolean;
+  private readonly legacyRefused: boolean;
 
   constructor(options: GreetingOptions) {
     this.options = options;
     this.ours = encodeGreeting(options);
-    this.whole = options.legacy === false || options.mechanism !== "NULL";
+    this.legacyRefused = options.legacy === false || options.mechanism !== "NULL";
   }
 
   /** The bytes to send as soon as the connection opens: the 10-byte signature, or the whole greeting when legacy peers are refused. */
   start(): Uint8Array {
     if (this.started) throw new WireError("EINVAL", "GreetingExchange.start() was already called", { field: "start" });
     this.started = true;
-    return this.whole ? this.ours : this.ours.subarray(0, SIGNATURE_SIZE);
+    return this.legacyRefused ? this.ours : this.ours.subarray(0, SIGNATURE_SIZE);
   }
 
   /**
@@ -168,7 +170,7 @@ export class GreetingExchange {
    * our greeting at once.
    */
   get versioned(): boolean {
-    return this.whole || this.expected === GREETING_SIZE;
+    return this.legacyRefused || this.expected === GREETING_SIZE;
   }
 
   /** True once the peer's greeting is complete. */
@@ -215,7 +217,7 @@ export class GreetingExchange {
           this.stage = Stage.Done;
           return this.legacyPeer(parts, 1, undefined, concat(got.subarray(0, this.have), rest));
         }
-        if (!this.whole) parts.push(this.ours.subarray(10, 11));
+        if (!this.legacyRefused) parts.push(this.ours.subarray(10, 11));
         this.stage = Stage.Revision;
         this.expected = 11;
         return undefined;
@@ -226,7 +228,7 @@ export class GreetingExchange {
           parts.push(new Uint8Array([socketTypeNumber(this.options.socketType)]));
           this.expected = LEGACY_GREETING_SIZE;
         } else {
-          if (!this.whole) parts.push(this.ours.subarray(11));
+          if (!this.legacyRefused) parts.push(this.ours.subarray(11));
           this.expected = GREETING_SIZE;
         }
         this.stage = Stage.Rest;
@@ -317,7 +319,7 @@ export class GreetingExchange {
   }
 
   private refuseLegacy(version: string): void {
-    if (this.options.legacy === false || this.options.mechanism !== "NULL") {
+    if (this.legacyRefused) {
       throw new WireError(
         "ZMTP_UNSUPPORTED_VERSION",
         `Peer speaks ZMTP ${version}; ${this.options.legacy === false ? "legacy peers are refused" : `mechanism ${this.options.mechanism} needs ZMTP 3`}`,
