@@ -7,21 +7,13 @@
 import { type Allocator, concatBytes, defaultAlloc } from "./bytes.js";
 import { type Command, decodeCommand, encodeCommand, MAX_PING_CONTEXT, parseCommandBody } from "./commands.js";
 import { ProtocolError, WireError } from "./errors.js";
-import { FLAG_COMMAND, FLAG_MORE, FrameDecoder, FrameEncoder, type Framing } from "./frames.js";
+import { FrameEncoder } from "./frame-encoder.js";
+import { FLAG_COMMAND, FLAG_MORE, FrameDecoder, type Framing } from "./frames.js";
 import { GreetingExchange, type PeerGreeting } from "./greeting.js";
 import type { Mechanism } from "./mechanism.js";
 import type { Metadata, MetadataInput } from "./metadata.js";
-import { type NullAuthenticator, NullMechanism } from "./null-mechanism.js";
-import { type PlainAuthenticator, PlainClientMechanism, PlainServerMechanism } from "./plain-mechanism.js";
+import { type MechanismOptions, createMechanism, ownProperties } from "./mechanism-options.js";
 import { isCompatible, isSocketTypeName, type SocketTypeName } from "./socket-types.js";
-
-/** Which mechanism a connection uses, and its credentials. */
-export type MechanismOptions =
-  | { readonly type: "NULL"; readonly authenticate?: NullAuthenticator }
-  | { readonly type: "PLAIN"; readonly username: Uint8Array | string; readonly password: Uint8Array | string }
-  | { readonly type: "PLAIN"; readonly server: true; readonly authenticate: PlainAuthenticator; readonly asServerByte?: boolean }
-  /** Any other mechanism (CURVE, ...): a factory for a fresh state machine per connection. */
-  | { readonly type: "custom"; readonly name: string; readonly create: (properties: MetadataInput) => Mechanism };
 
 export interface ConnectionOptions {
   /** Our socket type: sent as Socket-Type, checked against the peer's. */
@@ -69,31 +61,6 @@ export interface ConnectionHandler {
   onCommand(command: Command): void;
   /** The connection must close: bad bytes, a refused handshake, or an ERROR from the peer. Called once. */
   onError(error: WireError): void;
-}
-
-/** Socket types that send an Identity property in READY (libzmq). */
-const SENDS_IDENTITY: ReadonlySet<SocketTypeName> = /* @__PURE__ */ new Set(["REQ", "DEALER", "ROUTER"]);
-
-/** Our READY / INITIATE properties, in libzmq's order. */
-export function ownProperties(options: Pick<ConnectionOptions, "socketType" | "routingId" | "metadata">): [string, Uint8Array | string][] {
-  const props: [string, Uint8Array | string][] = [["Socket-Type", options.socketType]];
-  if (SENDS_IDENTITY.has(options.socketType)) props.push(["Identity", options.routingId ?? new Uint8Array(0)]);
-  for (const [name, value] of options.metadata ?? []) props.push([name, value]);
-  return props;
-}
-
-/** A new state machine of the mechanism the options select, for ZMTP and ZWS connections. */
-export function createMechanism(options: MechanismOptions, properties: MetadataInput, address: string | undefined): Mechanism {
-  switch (options.type) {
-    case "NULL":
-      return new NullMechanism(properties, options.authenticate);
-    case "PLAIN":
-      return "server" in options
-        ? new PlainServerMechanism({ authenticate: options.authenticate, address, asServerByte: options.asServerByte }, properties)
-        : new PlainClientMechanism(options, properties);
-    case "custom":
-      return options.create(properties);
-  }
 }
 
 /** Input queued while an authenticator decides, at most this many bytes. */
@@ -251,22 +218,27 @@ export class ZmtpConnection {
     if (size <= JOIN_LIMIT) this.outbox = [concatBytes(this.outbox, this.alloc)];
   }
 
-  /** Encodes messages for the peer (wrapped by an encrypting mechanism); write the chunks in order. */
+  /** Encodes messages for the peer (wrapped by an encrypting mechanism), after what appendMessage left; write the chunks in order. */
   encodeMessages(messages: readonly (readonly Uint8Array[])[]): Uint8Array[] {
+    for (const frames of messages) this.appendMessage(frames);
+    return this.encoder.take();
+  }
+
+  /** Encodes a message (wrapped by an encrypting mechanism) after what is pending in `encoder` (see FrameEncoder.append); returns its size. */
+  appendMessage(frames: readonly Uint8Array[]): number {
     const m = this.mechanism;
-    if (!m.wrapFrame) return this.encoder.encodeMessages(messages);
-    const wrapped: Uint8Array[][] = [];
-    for (const frames of messages) {
-      frames.forEach((body, i) => wrapped.push([m.wrapFrame!({ body, flags: i < frames.length - 1 ? FLAG_MORE : 0 })]));
-    }
-    return this.encoder.encodeMessages(wrapped);
+    if (!m.wrapFrame) return this.encoder.append(frames);
+    let size = 0;
+    for (let i = 0; i < frames.length; i++)
+      size += this.encoder.append([m.wrapFrame({ body: frames[i]!, flags: i < frames.length - 1 ? FLAG_MORE : 0 })]);
+    return size;
   }
 
   /** Encodes a command for the peer (ZMTP 3.x only). */
   encodeCommand(command: Command): Uint8Array {
     const body = encodeCommand(command);
     const m = this.mechanism;
-    if (m.wrapFrame) return concatBytes(this.encoder.encodeMessages([[m.wrapFrame({ body, flags: FLAG_COMMAND })]]));
+    if (m.wrapFrame) return this.encoder.encodeFrame(m.wrapFrame({ body, flags: FLAG_COMMAND }), 0);
     return this.encoder.encodeCommand(body);
   }
 

@@ -1,7 +1,7 @@
 /**
- * ZMTP framing: an encoder that writes whole messages into as few buffers as
- * possible, and a streaming decoder that takes arbitrary chunks and yields
- * whole multipart messages and commands.
+ * ZMTP framing: frame headers, and a streaming decoder that takes arbitrary
+ * chunks and yields whole multipart messages and commands (the encoder is in
+ * frame-encoder.ts).
  *
  * Three framings share the code (chosen by the greeting):
  *  - "zmtp3": RFC 23/37. flags(1) size(1 | 8 BE) body; MORE 0x01, LONG 0x02, COMMAND 0x04.
@@ -19,113 +19,6 @@ export const FLAG_COMMAND = 0x04;
 
 /** The largest frame body this implementation accepts (2 GiB - 1), whatever maxMessageSize says. */
 export const MAX_FRAME_SIZE = 0x7fffffff;
-
-/** Bodies at least this large are passed through by reference instead of copied. */
-const DEFAULT_COPY_THRESHOLD = 8192;
-
-export interface FrameEncoderOptions {
-  /** Default "zmtp3". */
-  framing?: Framing;
-  /** Allocates output buffers; Node callers may pass `Buffer.allocUnsafe`. */
-  alloc?: Allocator;
-  /** Bodies of at least this many bytes are emitted as their own chunk, not copied. Default 8192. */
-  copyThreshold?: number;
-}
-
-function headerSize(framing: Framing, size: number): number {
-  if (framing === "zmtp1") return size + 1 < 255 ? 2 : 10;
-  return size > 255 ? 9 : 2;
-}
-
-/**
- * Encodes messages (arrays of frames) and commands. Output is a list of
- * chunks to write in order (or join): one buffer holding every header and
- * every small body, interleaved with large bodies passed by reference.
- */
-export class FrameEncoder {
-  readonly framing: Framing;
-  private readonly alloc: Allocator;
-  private readonly copyThreshold: number;
-
-  constructor(options: FrameEncoderOptions = {}) {
-    this.framing = options.framing ?? "zmtp3";
-    this.alloc = options.alloc ?? defaultAlloc;
-    this.copyThreshold = options.copyThreshold ?? DEFAULT_COPY_THRESHOLD;
-  }
-
-  /** Encodes one multipart message. */
-  encodeMessage(frames: readonly Uint8Array[]): Uint8Array[] {
-    return this.encodeMessages([frames]);
-  }
-
-  /** Encodes many messages into as few chunks as possible. */
-  encodeMessages(messages: readonly (readonly Uint8Array[])[]): Uint8Array[] {
-    const framing = this.framing;
-    const threshold = this.copyThreshold;
-    const legacy = framing === "zmtp1";
-    // Sizing pass: headers, plus the bodies that are copied.
-    let copied = 0;
-    for (let m = 0; m < messages.length; m++) {
-      const frames = messages[m]!;
-      if (frames.length === 0) {
-        throw new WireError("EINVAL", "A message needs at least one frame, got 0", { field: "frames", value: 0 });
-      }
-      for (let i = 0; i < frames.length; i++) {
-        const size = frames[i]!.length;
-        copied += legacy ? headerSize(framing, size) : size > 255 ? 9 : 2;
-        if (size < threshold) copied += size;
-      }
-    }
-    const out = this.alloc(copied);
-    const chunks: Uint8Array[] = [];
-    let pos = 0;
-    let runStart = 0;
-    for (let m = 0; m < messages.length; m++) {
-      const frames = messages[m]!;
-      const last = frames.length - 1;
-      for (let i = 0; i <= last; i++) {
-        const body = frames[i]!;
-        const size = body.length;
-        const more = i < last ? FLAG_MORE : 0;
-        if (!legacy && size <= 255) {
-          out[pos++] = more;
-          out[pos++] = size;
-        } else {
-          pos = writeHeader(out, pos, framing, size, more);
-        }
-        if (size < threshold) {
-          // Tiny bodies: a plain loop beats set()'s call overhead.
-          if (size <= 16) {
-            for (let j = 0; j < size; j++) out[pos + j] = body[j]!;
-          } else {
-            out.set(body, pos);
-          }
-          pos += size;
-        } else {
-          if (pos > runStart) chunks.push(out.subarray(runStart, pos));
-          chunks.push(body);
-          runStart = pos;
-        }
-      }
-    }
-    if (pos > runStart || chunks.length === 0) chunks.push(out.subarray(runStart, pos));
-    return chunks;
-  }
-
-  /** Encodes a command frame from its body (see encodeCommandBody). Not available in ZMTP 1.0/2.0. */
-  encodeCommand(body: Uint8Array): Uint8Array {
-    if (this.framing !== "zmtp3") {
-      throw new WireError("EINVAL", `Commands cannot be sent with ${this.framing} framing`, {
-        field: "framing",
-        value: this.framing,
-      });
-    }
-    const out = this.alloc(headerSize("zmtp3", body.length) + body.length);
-    const pos = writeHeader(out, 0, "zmtp3", body.length, FLAG_COMMAND);
-    out.set(body, pos);
-    return out;
-  }
-}
 
 /** Writes a frame header; `flags` holds MORE and/or COMMAND. Returns the position after it. */
 export function writeHeader(out: Uint8Array, pos: number, framing: Framing, size: number, flags: number): number {

@@ -32,12 +32,11 @@ export {
   MAX_FRAME_SIZE,
   FrameDecoder,
   type FrameDecoderOptions,
-  FrameEncoder,
-  type FrameEncoderOptions,
   type FrameSink,
   type Framing,
   writeHeader,
 } from "./frames.js";
+export { FrameEncoder, type FrameEncoderOptions } from "./frame-encoder.js";
 export {
   GREETING_SIZE,
   SIGNATURE_SIZE,
@@ -59,14 +58,5 @@ export {
   PlainServerMechanism,
   type PlainServerOptions,
 } from "./plain-mechanism.js";
-export {
-  type ConnectionHandler,
-  type ConnectionOptions,
-  type MechanismOptions,
-  type PeerInfo,
-  ZmtpConnection,
-  connectionFailure,
-  createMechanism,
-  ownProperties,
-  trafficCommand,
-} from "./connection.js";
+export { type MechanismOptions, createMechanism, ownProperties } from "./mechanism-options.js";
+export { type ConnectionHandler, type ConnectionOptions, type PeerInfo, ZmtpConnection, connectionFailure, trafficCommand } from "./connection.js";
