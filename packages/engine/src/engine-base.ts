@@ -53,12 +53,25 @@ export abstract class EngineBase<S extends ByteStream> implements Engine {
   /** Tells the protocol state machine that the connection is over (no more callbacks). */
   protected abstract closeProtocol(): void;
 
-  /** The pipe has messages for the peer (its readActivated). */
+  /** The pipe has messages for the peer (its readActivated): they are taken now (see `take`), written soon. */
   restartOutput(): void {
-    if (this.flushScheduled || this.stopped || !this.ready || this.writeBlocked) return;
+    if (this.stopped || !this.ready || this.writeBlocked) return;
+    this.take();
+    if (this.flushScheduled) return;
     this.flushScheduled = true;
     this.options.defer(this.flushBound);
   }
+
+  /**
+   * Where the engine can, encodes what the pipe holds now, copying the
+   * bytes, so the messages leave the pipe before the send() that queued
+   * them returns and need no copy of their own (Pipe.takesAtOnce); `flush`
+   * writes them. An engine that cannot leaves them queued.
+   */
+  protected take(): void {}
+
+  /** Writes what `take` encoded and has not written yet, blocked or not (a graceful close). */
+  protected writeTaken(): void {}
 
   /**
    * The socket closes at once (linger 0): one batch of what its pipe holds
@@ -89,7 +102,10 @@ export abstract class EngineBase<S extends ByteStream> implements Engine {
       if (!graceful) this.stream.destroy();
       return;
     }
-    if (graceful && this.ready && !this.writeBlocked) this.flush();
+    if (graceful && this.ready) {
+      if (this.writeBlocked) this.writeTaken();
+      else this.flush();
+    }
     this.stopped = true;
     this.clearTimers();
     this.closeProtocol();

@@ -125,6 +125,8 @@ abstract class SessionBase implements PipeOwner {
     socketEnd.tuned((send) => send, this.host.sendHighWaterMark, 0);
     sessionEnd.tuned((_, receive) => readAhead(receive), 0, this.host.receiveHighWaterMark);
     sessionEnd.owner = this;
+    // Our engines encode what they read on readActivated at once, or leave it queued (Pipe.takesAtOnce).
+    sessionEnd.takesAtOnce = true;
     socketEnd.awaitingPeer = awaitingPeer;
     socketEnd.fixedRoutingId = fixedRoutingId;
     socketEnd.routingId = routingId;

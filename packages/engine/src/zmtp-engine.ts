@@ -21,13 +21,14 @@ import { BATCH_BYTES, EngineBase } from "./engine-base.js";
 
 export class ZmtpEngine extends EngineBase<ByteStream> {
   private readonly conn: ZmtpConnection;
+  /** Bytes encoded by `take` and not written yet. */
+  private taken = 0;
+  private taking = false;
 
   constructor(stream: ByteStream, options: EngineOptions, session: EngineSession) {
     super(stream, options, session);
     this.conn = new ZmtpConnection(options, {
-      send: (chunk) => {
-        if (!this.stopped) this.stream.write(chunk);
-      },
+      send: (chunk) => this.write(chunk),
       onReady: (peer) => this.onReady(peer),
       onMessage: (frames) => this.onMessage(frames),
       onCommand: (command) => this.onCommand(command),
@@ -59,52 +60,65 @@ export class ZmtpEngine extends EngineBase<ByteStream> {
 
   protected sendPing(): void {
     const ttl = Math.floor(this.options.heartbeatTimeToLive / 100);
-    this.stream.write(this.conn.encodeCommand({ name: "PING", ttl, context: new Uint8Array(0) }));
+    this.write(this.conn.encodeCommand({ name: "PING", ttl, context: new Uint8Array(0) }));
   }
 
-  /** Moves queued messages to the stream: as many as fit a batch, encoded into few chunks. */
-  protected flush(): void {
-    const pipe = this.pipe!;
-    const batch: Msg[] = [];
-    let bytes = 0;
-    let subscriptions = false;
-    while (bytes < BATCH_BYTES) {
-      const msg = pipe.read();
-      if (msg === undefined) break;
-      batch.push(msg);
-      if (isCommandMsg(msg)) subscriptions = true;
-      for (let i = 0; i < msg.length; i++) bytes += msg[i]!.length + 9;
+  /** A command of the connection's own (PING, PONG, a handshake step): after what was taken, so CURVE's nonces stay in order. */
+  private write(chunk: Uint8Array): void {
+    if (this.stopped) return;
+    this.writeTaken();
+    this.stream.write(chunk);
+  }
+
+  /** Encodes what the pipe holds into the pending output, up to a batch (see EngineBase.take). */
+  protected override take(): void {
+    // A read can wake the socket, whose sends write to the pipe again: the loop here reads them. (No pipe yet: the
+    // socket writes into it while the session hands it over; the flush then reads it.)
+    const pipe = this.pipe;
+    if (this.taking || pipe === undefined) return;
+    this.taking = true;
+    try {
+      const conn = this.conn;
+      while (this.taken < BATCH_BYTES) {
+        const msg = pipe.read();
+        if (msg === undefined) break;
+        this.taken += isCommandMsg(msg) ? this.appendCommand(msg) : conn.appendMessage(msg);
+      }
+    } finally {
+      this.taking = false;
     }
-    if (batch.length === 0) return;
-    this.writeChunks(subscriptions ? this.encode(batch) : this.conn.encodeMessages(batch), bytes);
+  }
+
+  /** Writes a batch: what was taken, and what more the pipe holds. */
+  protected flush(): void {
+    this.take();
+    this.writeTaken();
+  }
+
+  protected override writeTaken(): void {
+    const bytes = this.taken;
+    if (bytes === 0) return;
+    this.taken = 0;
+    this.writeChunks(this.conn.encoder.take(), bytes);
   }
 
   /**
-   * Encodes a batch holding command messages: subscriptions go as SUBSCRIBE /
-   * CANCEL commands to ZMTP 3.1 peers and as data frames to older ones; other
-   * commands (a DISH's JOIN / LEAVE) go as commands to ZMTP 3.x peers, as
-   * libzmq's dish session writes them whatever the peer's minor version, and
-   * are dropped for ZMTP 1.0 / 2.0 peers, which have no command frames.
+   * A command message: subscriptions go as SUBSCRIBE / CANCEL commands to
+   * ZMTP 3.1 peers and as data frames to older ones; other commands (a
+   * DISH's JOIN / LEAVE) go as commands to ZMTP 3.x peers, as libzmq's dish
+   * session writes them whatever the peer's minor version, and are dropped
+   * for ZMTP 1.0 / 2.0 peers, which have no command frames.
    */
-  private encode(batch: Msg[]): Uint8Array[] {
+  private appendCommand(msg: Msg): number {
     const peer = this.conn.peer!;
     const zmtp3 = peer.framing === "zmtp3";
-    const subscriptionCommands = zmtp3 && peer.greeting.minor >= 1;
-    const chunks: Uint8Array[] = [];
-    let run: Msg[] = [];
-    for (const msg of batch) {
-      const command = commandOf(msg);
-      const subscription = command !== undefined && (command.name === "SUBSCRIBE" || command.name === "CANCEL");
-      if (command === undefined || (subscription && !subscriptionCommands)) {
-        run.push(msg);
-        continue;
-      }
-      if (run.length > 0) chunks.push(...this.conn.encodeMessages(run));
-      run = [];
-      if (zmtp3) chunks.push(this.conn.encodeCommand(command));
-    }
-    if (run.length > 0) chunks.push(...this.conn.encodeMessages(run));
-    return chunks;
+    const command = commandOf(msg);
+    const subscription = command !== undefined && (command.name === "SUBSCRIBE" || command.name === "CANCEL");
+    if (command === undefined || (subscription && !(zmtp3 && peer.greeting.minor >= 1))) return this.conn.appendMessage(msg);
+    if (!zmtp3) return 0;
+    const chunk = this.conn.encodeCommand(command);
+    this.conn.encoder.appendEncoded(chunk);
+    return chunk.length;
   }
 }
 

@@ -30,10 +30,11 @@ export interface FrameCodec {
 const textEncoder = /* @__PURE__ */ new TextEncoder();
 
 /**
- * Frames given as bytes of up to this many are copied by send(), so the
- * caller may reuse its buffer as soon as send() returns, as with
- * zeromq.js (and libzmq's zmq_send); larger ones go without a copy, as
- * zeromq.js's zero-copy sends do, and must not change until sent.
+ * Frames given as bytes of up to this many are the caller's to refill as
+ * soon as send() returns, as with zeromq.js (and libzmq's zmq_send): send()
+ * copies them wherever the message waits (OutgoingFrames). Larger ones go
+ * without a copy, as zeromq.js's zero-copy sends do, and must not change
+ * until sent.
  */
 export const COPY_THRESHOLD = 128;
 
@@ -44,19 +45,16 @@ function copyOf(frames: FrameCodec, bytes: Uint8Array): Uint8Array {
   return frame;
 }
 
-/** One frame of what send() was given, as the codec's preferred type (a Buffer in Node's zeromq); small byte frames copied (COPY_THRESHOLD). */
+/** One frame of what send() was given, as the codec's preferred type (a Buffer in Node's zeromq); bytes are viewed, not copied. */
 export function toFrame(frames: FrameCodec, value: MessageLike): Uint8Array {
   if (value instanceof Uint8Array) {
-    if (value.byteLength <= COPY_THRESHOLD) return copyOf(frames, value);
     return frames.isNative(value) ? value : frames.fromBytes(value.buffer, value.byteOffset, value.byteLength);
   }
   if (typeof value === "string") return frames.fromString(value);
-  let bytes: Uint8Array | undefined;
-  if (ArrayBuffer.isView(value)) bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  else if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && value instanceof SharedArrayBuffer))
-    bytes = new Uint8Array(value);
-  if (bytes !== undefined)
-    return bytes.byteLength <= COPY_THRESHOLD ? copyOf(frames, bytes) : frames.fromBytes(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (ArrayBuffer.isView(value)) return frames.fromBytes(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && value instanceof SharedArrayBuffer)) {
+    return frames.fromBytes(value, 0, value.byteLength);
+  }
   if (value === null) return frames.alloc(0);
   if (value === undefined || typeof value === "symbol") {
     throw new ZmqError("EINVAL", `A frame must be a string, Buffer, typed array, ArrayBuffer, number or null; got ${typeof value}`);
@@ -64,6 +62,54 @@ export function toFrame(frames: FrameCodec, value: MessageLike): Uint8Array {
   // Anything else is sent as its string form, as zeromq.js does (42 -> "42", true -> "true").
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- zeromq.js sends String(value) for any other value
   return frames.fromString(String(value));
+}
+
+/**
+ * The frames of what a socket's send() was given, and the copies of the
+ * caller's own small frames (COPY_THRESHOLD) that let the caller refill them
+ * at once. The copy is made only where the message waits while send()
+ * returns: in a pipe's queue (Pipe.keep), or in the socket when it cannot
+ * be written yet. A message a ZMTP engine encodes at once, which copies its
+ * bytes into the engine's output, needs none.
+ */
+export class OutgoingFrames {
+  /** The message send() is writing has small frames of the caller's bytes, not copied yet. */
+  private borrowed = false;
+  /** The message array whose frames were copied last, while the same send() runs. */
+  private kept: Msg | undefined = undefined;
+
+  constructor(private readonly frames: FrameCodec) {}
+
+  /** send()'s message as frames. */
+  toMsg(message: MessageLike | readonly MessageLike[]): Msg {
+    const frames = this.frames;
+    if (!Array.isArray(message)) return [this.frame(frames, message as MessageLike)];
+    const msg: Msg = new Array<Uint8Array>(message.length);
+    for (let i = 0; i < message.length; i++) msg[i] = this.frame(frames, message[i] as MessageLike);
+    return msg;
+  }
+
+  /** The message (an array a pipe or the socket holds) waits: its small frames become copies, once per array. */
+  readonly keep = (msg: Msg): void => {
+    if (!this.borrowed || msg === this.kept) return;
+    this.kept = msg;
+    for (let i = 0; i < msg.length; i++) {
+      const frame = msg[i]!;
+      if (frame.byteLength <= COPY_THRESHOLD) msg[i] = copyOf(this.frames, frame);
+    }
+  };
+
+  /** send() returns: its frames are settled. */
+  done(): void {
+    this.borrowed = false;
+    this.kept = undefined;
+  }
+
+  private frame(frames: FrameCodec, value: MessageLike): Uint8Array {
+    const frame = toFrame(frames, value);
+    if (typeof value === "object" && value !== null && frame.byteLength <= COPY_THRESHOLD) this.borrowed = true;
+    return frame;
+  }
 }
 
 export const plainFrames: FrameCodec = {

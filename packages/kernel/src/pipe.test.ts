@@ -112,11 +112,13 @@ describe("Queue", () => {
       for (let i = 0; i < 7; i++) q.push(round * 10 + i);
       for (let i = 0; i < 5; i++) expect(q.shift()).toBe(round * 10 + i);
       expect(q.peek()).toBe(round * 10 + 5);
+      expect(q.last()).toBe(round * 10 + 6);
       q.shift();
       q.shift();
     }
     expect(q.length).toBe(0);
     expect(q.shift()).toBeUndefined();
+    expect(q.last()).toBeUndefined();
   });
 
   it("removes matching items in order", () => {
@@ -124,5 +126,56 @@ describe("Queue", () => {
     for (let i = 0; i < 10; i++) q.push(i);
     expect(q.removeWhere((n) => n % 3 === 0)).toBe(4);
     expect([...q]).toEqual([1, 2, 4, 5, 7, 8]);
+  });
+});
+
+describe("Pipe.keep: the writer's copy of a message that waits", () => {
+  /** A writer end whose keep records the messages it was given. */
+  function kept(takesAtOnce: boolean, reader: PipeOwner): { a: Pipe; b: Pipe; keeps: Msg[] } {
+    const [a, b] = pipePair(0);
+    const keeps: Msg[] = [];
+    a.keep = (m) => keeps.push(m);
+    b.takesAtOnce = takesAtOnce;
+    b.owner = reader;
+    b.checkRead(); // the reader found it empty: the next write tells it
+    return { a, b, keeps };
+  }
+
+  it("an ordinary reader (a socket) gets every message kept, before it is told", () => {
+    const log: string[] = [];
+    const { a, keeps } = kept(false, { ...recorder(), readActivated: () => log.push(`told after ${keeps.length} keeps`) });
+    const m = msg(1);
+    a.write(m);
+    a.write(msg(2));
+    expect(log).toEqual(["told after 1 keeps"]);
+    expect(keeps).toEqual([m, msg(2)]);
+  });
+
+  it("a reader that takes at once: only the messages it left queued are kept", () => {
+    let take = true;
+    const owner: PipeOwner = {
+      ...recorder(),
+      readActivated: (p) => {
+        if (take) while (p.read() !== undefined);
+      },
+    };
+    const { a, b, keeps } = kept(true, owner);
+    a.write(msg(1)); // taken when told
+    expect(keeps).toEqual([]);
+    take = false;
+    const left = msg(2);
+    a.write(left); // told, not taken
+    expect(keeps).toEqual([left]);
+    const more = msg(3);
+    a.write(more); // not told (the reader has not emptied the queue): still queued
+    expect(keeps).toEqual([left, more]);
+    expect(b.pending).toBe(2);
+  });
+
+  it("a socket end's pipe without keep copies nothing (the session writing what it received)", () => {
+    const [a, b] = pipePair(0);
+    b.takesAtOnce = true;
+    a.write(msg(1));
+    expect(b.read()).toEqual(msg(1));
   });
 });

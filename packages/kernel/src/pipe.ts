@@ -60,6 +60,20 @@ export class Pipe {
   private hwmSend = 0;
   private hwmReceive = 0;
 
+  /**
+   * Set by a socket on its ends: makes the caller's small frames of a
+   * message it writes its own (copies them), for a message that stays
+   * where they could change before they are read (see `takesAtOnce`).
+   */
+  keep: ((msg: Msg) => void) | undefined = undefined;
+  /**
+   * Set on an end whose owner, told `readActivated`, either encodes what it
+   * reads at once (a ZMTP engine copies the bytes into its output) or leaves
+   * it queued: the writer's `keep` is then needed only for a message still
+   * queued after the telling. Every other reader gets kept messages.
+   */
+  takesAtOnce = false;
+
   /** Slots that strategies use to find this pipe in O(1). */
   lbIndex = -1;
   fqIndex = -1;
@@ -135,12 +149,15 @@ export class Pipe {
   write(msg: Msg): boolean {
     if (!this.checkWrite()) return false;
     const reader = this.peer;
+    const keep = this.keep;
+    if (keep !== undefined && !reader.takesAtOnce) keep(msg);
     if (reader.conflate) reader.inbound.clear();
     reader.inbound.push(msg);
     if (!reader.readActive) {
       reader.readActive = true;
       reader.owner?.readActivated(reader);
     }
+    if (keep !== undefined && reader.takesAtOnce && reader.inbound.last() === msg) keep(msg);
     return true;
   }
 

@@ -41,6 +41,11 @@ export class Queue<T> {
     return this.count === 0 ? undefined : this.items[this.head];
   }
 
+  /** The newest item without removing it. */
+  last(): T | undefined {
+    return this.count === 0 ? undefined : this.items[(this.head + this.count - 1) & this.mask];
+  }
+
   /** Removes every item. */
   clear(): void {
     this.items.fill(undefined);

@@ -13,7 +13,7 @@ import type { Context } from "./context.js";
 import { checkAddress, engineOf, parseEndpoint } from "./endpoint.js";
 import { ZmqError, isZmqError, optionsObject } from "./errors.js";
 import { SocketHost } from "./host.js";
-import { type MessageLike, type Msg, toFrame } from "./msg.js";
+import { type MessageLike, type Msg, OutgoingFrames } from "./msg.js";
 import type { Observer } from "./observer.js";
 import { OptionStore, type OptionValues, applyOptions, classOptions, defineAccessors, defineOptions, refuseWrites } from "./options.js";
 import { getNumberedOption, setNumberedOption } from "./option-numbers.js";
@@ -58,6 +58,8 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
   private watchers: Set<() => void> | undefined = undefined;
   /** bind() and unbind() calls still in progress: until they finish, other operations fail with EBUSY, as zeromq.js's. */
   private blocking = 0;
+  /** send()'s frames, and the copies it makes of the caller's small ones. */
+  private readonly outgoing: OutgoingFrames;
   /** Immediate completions left before this socket gives the event loop a turn. */
   private readonly budget = new SyncBudget();
 
@@ -70,12 +72,16 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
       );
     }
     this.context = context;
+    this.outgoing = new OutgoingFrames(context.frames);
     // The Context's security mechanisms add their options to its sockets (one shared accessor pair each).
     for (const m of context.mechanisms) defineAccessors(this, m.options);
     const own = classOptions(new.target)!;
     this.options = new OptionStore(own.specs, own.defaults, context.mechanisms);
     this.host = new SocketHost(context, socketType, this.options, {
-      attach: (pipe) => this.xattachPipe(pipe),
+      attach: (pipe) => {
+        pipe.keep = this.outgoing.keep;
+        this.xattachPipe(pipe);
+      },
       detach: (pipe) => this.xpipeTerminated(pipe),
       readActivated: (pipe) => this.xreadActivated(pipe),
       writeActivated: (pipe) => this.xwriteActivated(pipe),
@@ -330,12 +336,15 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
     if (this.context.exclusiveOperations) this.sends.refuseIfBusy("send");
     let msg: Msg;
     try {
-      msg = this.toMsg(message);
+      msg = this.outgoing.toMsg(message);
       // zeromq.js resolves send([]) and sends nothing: there is no zero-frame message.
       if (msg.length === 0) return RESOLVED;
       if (this.sends.length === 0 && this.xsend(msg)) return this.budget.allowed() ? RESOLVED : afterTurn(undefined);
+      this.outgoing.keep(msg); // it waits here
     } catch (error) {
       return Promise.reject(error);
+    } finally {
+      this.outgoing.done();
     }
     return this.sends.wait(msg, this.options.values.sendTimeout as number, options?.signal) as Promise<unknown> as Promise<void>;
   }
@@ -418,16 +427,6 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
       this.sends.flush();
       this.receives.flush();
     });
-  }
-
-  /** Converts what send() was given into frames of the Context's preferred type. */
-  protected toMsg(message: MessageLike | readonly MessageLike[]): Msg {
-    if (Array.isArray(message)) {
-      const msg: Msg = new Array<Uint8Array>(message.length);
-      for (let i = 0; i < message.length; i++) msg[i] = toFrame(this.context.frames, message[i] as MessageLike);
-      return msg;
-    }
-    return [toFrame(this.context.frames, message as MessageLike)];
   }
 
   // ---- closing -----------------------------------------------------------

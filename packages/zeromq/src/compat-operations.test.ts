@@ -2,6 +2,7 @@
 // zeromq 6.8.0 too: one waiting send and one waiting receive per socket
 // (another throws EBUSY at once), and small frames copied by send(), so a
 // program that refills one Buffer for each message sends what it wrote.
+import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { closeAfterEach, implementations, thrown, track } from "./testing/compat.js";
 
@@ -59,6 +60,115 @@ for (const [name, zmq] of implementations) {
         expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       });
     }
+
+    for (const [transport, size] of [
+      ["tcp", 8],
+      ["tcp", 128],
+      ["ipc", 64],
+      ["ws", 64],
+    ] as const) {
+      it(`once connected, a Buffer of ${size} bytes refilled for each of 2,000 messages over ${transport}: each message as it was written`, async () => {
+        const pull = track(new zmq.Pull());
+        const endpoint = { tcp: "tcp://127.0.0.1:*", ipc: `ipc://${tmpdir()}/zmq-refill-${process.pid}-${name}.sock`, ws: "ws://127.0.0.1:*" }[
+          transport
+        ];
+        await pull.bind(endpoint);
+        const push = track(new zmq.Push());
+        push.connect(pull.lastEndpoint!);
+        // One message there and back first, so that the rest go to a connection that is up.
+        await push.send("first");
+        expect((await pull.receive()).map(String)).toEqual(["first"]);
+        const buffer = Buffer.alloc(size);
+        const sending = (async () => {
+          for (let i = 0; i < 2000; i++) {
+            buffer.writeUInt32BE(i);
+            await push.send(buffer);
+          }
+        })();
+        let next = 0;
+        for (; next < 2000; next++) {
+          const [frame] = await pull.receive();
+          if (frame!.length !== size || frame!.readUInt32BE(0) !== next) break;
+        }
+        await sending;
+        expect(next).toBe(2000);
+      });
+    }
+
+    for (const transport of ["tcp", "ipc"] as const) {
+      it(`a Buffer of 64 bytes refilled for each message while the connection over ${transport} is backed up: each message as it was written`, async () => {
+        const pull = track(new zmq.Pull());
+        await pull.bind(transport === "tcp" ? "tcp://127.0.0.1:*" : `ipc://${tmpdir()}/zmq-backed-${process.pid}-${name}.sock`);
+        const push = track(new zmq.Push({ sendTimeout: 0 }));
+        push.connect(pull.lastEndpoint!);
+        push.sendTimeout = -1;
+        await push.send("first");
+        expect((await pull.receive()).map(String)).toEqual(["first"]);
+        push.sendTimeout = 0;
+        // Send without reading until send() would block: the socket's queue is full of messages written from one Buffer.
+        const buffer = Buffer.alloc(64);
+        let sent = 0;
+        for (; sent < 1_000_000; sent++) {
+          buffer.writeUInt32BE(sent);
+          const refused = await push.send(buffer).then(
+            () => false,
+            (error: unknown) => (error as { code?: string }).code === "EAGAIN",
+          );
+          if (refused) break;
+        }
+        expect(sent).toBeLessThan(1_000_000);
+        push.sendTimeout = -1;
+        const total = sent + 1000;
+        const sending = (async () => {
+          for (let i = sent; i < total; i++) {
+            buffer.writeUInt32BE(i);
+            await push.send(buffer);
+          }
+        })();
+        let next = 0;
+        for (; next < total; next++) {
+          const [frame] = await pull.receive();
+          if (frame!.readUInt32BE(0) !== next) break;
+        }
+        await sending;
+        expect(next).toBe(total);
+      });
+    }
+
+    it("a Buffer of 64 bytes refilled for each of 2,000 messages published to 3 subscribers over tcp: each gets every message as it was written", async () => {
+      const pub = track(new zmq.Publisher({ sendHighWaterMark: 0 }));
+      await pub.bind("tcp://127.0.0.1:*");
+      const subs = [0, 1, 2].map(() => {
+        const sub = track(new zmq.Subscriber({ receiveHighWaterMark: 0 }));
+        sub.connect(pub.lastEndpoint!);
+        sub.subscribe();
+        return sub;
+      });
+      // Publish until every subscriber hears: then all three are connected and subscribed.
+      const heard = subs.map((sub) => sub.receive());
+      let settled = false;
+      void Promise.all(heard).then(() => (settled = true));
+      while (!settled) {
+        await pub.send("hello");
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const buffer = Buffer.alloc(64);
+      const counts = subs.map(async (sub) => {
+        let next = 0;
+        while (next < 2000) {
+          const [frame] = await sub.receive();
+          if (String(frame) === "hello") continue;
+          if (frame!.readUInt32BE(0) !== next) break;
+          next++;
+        }
+        return next;
+      });
+      for (let i = 0; i < 2000; i++) {
+        buffer.writeUInt32BE(i);
+        await pub.send(buffer);
+      }
+      expect(await Promise.all(counts)).toEqual([2000, 2000, 2000]);
+    });
   });
 }
 
