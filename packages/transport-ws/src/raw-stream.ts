@@ -25,6 +25,9 @@ import {
 
 const noHandlers: ZwsStreamHandlers = { onData: () => {}, onDrain: () => {}, onClose: () => {} };
 
+/** The most bytes of free masking buffers a client connection keeps for its next large frames. */
+const SPARE_BYTES = 256 * 1024;
+
 /** Payloads at least this large go by reference after their own header, when unmasked. */
 const BY_REFERENCE = 16 * 1024;
 
@@ -52,6 +55,9 @@ export class RawWsStream implements ZwsStream {
   readonly remoteAddress: string;
   private readonly masked: boolean;
   private readonly alloc: (size: number) => Uint8Array;
+  /** Buffers that large masked bodies were copied into, free again, and those the write under way uses. */
+  private spares: Uint8Array[] = [];
+  private lent: Uint8Array[] = [];
 
   constructor(
     private readonly socket: Socket,
@@ -165,8 +171,34 @@ export class RawWsStream implements ZwsStream {
   writeFrames(messages: readonly (readonly Uint8Array[])[]): boolean {
     const socket = this.socket;
     if (this.closed || this.closeSent || socket.destroyed) return false;
-    return this.writeChunks(encodeZwsFrames(messages, this.masked, this.alloc));
+    if (!this.masked) return this.writeChunks(encodeZwsFrames(messages, false, this.alloc));
+    const ok = this.writeChunks(encodeZwsFrames(messages, true, this.alloc, this.lend));
+    const lent = this.lent;
+    if (lent.length === 0) return ok;
+    this.lent = [];
+    // Written whole into the kernel (nothing buffered in Node): the masked copies are free for the next frames.
+    if (socket.writableLength === 0) {
+      let bytes = 0;
+      for (const b of this.spares) bytes += b.length;
+      for (const b of lent) if ((bytes += b.length) <= SPARE_BYTES) this.spares.push(b);
+    }
+    return ok;
   }
+
+  /** A buffer of at least `size` bytes for a large masked body: a spare one when there is, else a new one. */
+  private readonly lend = (size: number): Uint8Array => {
+    const spares = this.spares;
+    let buffer: Uint8Array | undefined;
+    for (let i = 0; i < spares.length; i++) {
+      if (spares[i]!.length < size) continue;
+      buffer = spares[i]!;
+      spares.splice(i, 1);
+      break;
+    }
+    buffer ??= this.alloc(size);
+    this.lent.push(buffer);
+    return buffer.length === size ? buffer : buffer.subarray(0, size);
+  };
 
   /** Writes chunks as one write where Node can (corked); false when the socket wants the writer to wait. */
   private writeChunks(chunks: readonly Uint8Array[]): boolean {

@@ -197,6 +197,27 @@ describe("every pattern over ws", () => {
     await sending;
   });
 
+  it("large messages of varying sizes from a client (masking buffers lent again, raw-stream.test.ts) arrive each as it was sent", async () => {
+    const sizes = [65536, 40_000, 70_000, 2048, 65536, 100_000];
+    const pull = track(new Pull({ ...opts, receiveHighWaterMark: 5 }));
+    await pull.bind("ws://127.0.0.1:*");
+    const push = track(new Push({ ...opts, sendHighWaterMark: 5 }));
+    push.connect(pull.lastEndpoint!);
+    const count = 600;
+    const sending = (async () => {
+      for (let i = 0; i < count; i++) await push.send(new Uint8Array(sizes[i % sizes.length]!).fill(i & 0xff));
+    })();
+    let good = 0;
+    for (; good < count; good++) {
+      const [frame] = await pull.receive();
+      const size = sizes[good % sizes.length]!;
+      const b = good & 0xff;
+      if (frame!.length !== size || frame![0] !== b || frame![size - 1] !== b || frame![size >> 1] !== b) break;
+    }
+    await sending;
+    expect(good).toBe(count);
+  });
+
   it("Pair", async () => {
     const a = track(new Pair(opts));
     await a.bind("ws://127.0.0.1:*");

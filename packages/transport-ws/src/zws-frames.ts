@@ -32,8 +32,17 @@ function writeZwsFrame(out: Uint8Array, at: number, flags: number, body: Uint8Ar
   return at + length;
 }
 
-/** The chunks to write for `messages`, in order. */
-export function encodeZwsFrames(messages: readonly (readonly Uint8Array[])[], masked: boolean, alloc: (size: number) => Uint8Array): Uint8Array[] {
+/**
+ * The chunks to write for `messages`, in order. `large` gives the buffers
+ * that large masked bodies are copied into (a writer that knows when they
+ * are free again may hand out the same ones); by default `alloc`.
+ */
+export function encodeZwsFrames(
+  messages: readonly (readonly Uint8Array[])[],
+  masked: boolean,
+  alloc: (size: number) => Uint8Array,
+  large: (size: number) => Uint8Array = alloc,
+): Uint8Array[] {
   const out: Uint8Array[] = [];
   let small = 0;
   for (const frames of messages) for (const f of frames) if (f.length < OWN_BUFFER) small += headerSize(f.length + 1, masked) + f.length + 1;
@@ -60,7 +69,7 @@ export function encodeZwsFrames(messages: readonly (readonly Uint8Array[])[], ma
       }
       // The payload starts 3 bytes into a fresh (aligned) buffer, so that the body after the flags byte is aligned:
       // copied and masked in one pass, a word at a time, with the mask turned by the one byte before it.
-      const raw = alloc(body.length + 4);
+      const raw = large(body.length + 4);
       const mask = newMask();
       raw[3] = flags ^ mask[0]!;
       maskInto(raw.subarray(4), body, Uint8Array.of(mask[1]!, mask[2]!, mask[3]!, mask[0]!));
