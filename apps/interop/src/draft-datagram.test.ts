@@ -53,7 +53,35 @@ async function pair(): Promise<{ a: DatagramLike; aPort: number; b: DatagramLike
   const b = theirs();
   const bPort = await freeUdpPort();
   await b.bind(`udp://127.0.0.1:${bPort}`);
+  await untilReceiving(b, bPort);
   return { a, aPort, b, bPort };
+}
+
+/**
+ * libzmq's udp bind() resolves before its I/O thread has opened the socket, and a datagram that comes
+ * first is lost: probe the port from a plain node:dgram socket until libzmq's Datagram hears the latest
+ * probe (earlier ones that still arrive are read and skipped here).
+ */
+async function untilReceiving(b: DatagramLike & { receiveTimeout: number }, port: number): Promise<void> {
+  const probe = createSocket("udp4");
+  b.receiveTimeout = 50;
+  try {
+    for (let n = 0; n < 200; n++) {
+      await new Promise<void>((r) => probe.send(`probe ${n}`, port, "127.0.0.1", () => r()));
+      for (;;) {
+        const body = await b.receive().then(
+          ([, body]) => str(body!),
+          () => undefined,
+        );
+        if (body === undefined) break; // nothing within 50 ms: probe again
+        if (body === `probe ${n}`) return;
+      }
+    }
+    throw new Error(`libzmq's Datagram on port ${port} never received a probe`);
+  } finally {
+    b.receiveTimeout = IO_TIMEOUT;
+    probe.close();
+  }
 }
 
 const describeDraft = describeDraftFor("draft-datagram");
