@@ -56,7 +56,8 @@ export abstract class EngineBase<S extends ByteStream> implements Engine {
   /** The pipe has messages for the peer (its readActivated): they are taken now (see `take`), written soon. */
   restartOutput(): void {
     if (this.stopped || !this.ready || this.writeBlocked) return;
-    this.take();
+    // A conflating pipe keeps only the newest message: it is read when the batch is written.
+    if (this.pipe?.conflate !== true) this.take();
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     this.options.defer(this.flushBound);

@@ -90,11 +90,19 @@ abstract class SessionBase implements PipeOwner {
   protected startEngine(stream: ByteStream): void {
     const options = engineOptions(this.host, stream.remoteAddress, this.defer);
     const engine: Engine = this.factory.create(stream, options, {
-      ready: (peer) => this.engineReady(engine, peer),
+      ready: (peer) => {
+        const pipe = this.engineReady(engine, peer);
+        // An engine that encodes what it reads at once, or leaves it queued, spares the socket its copies (Pipe.takesAtOnce).
+        pipe.takesAtOnce = engine.takesAtOnce === true;
+        return pipe;
+      },
       command: (command) => {
         if (this.pipe) this.host.peerCommand(this.pipe, command);
       },
-      stopped: (failure) => this.engineStopped(engine, failure),
+      stopped: (failure) => {
+        if (this.pipe) this.pipe.takesAtOnce = false;
+        this.engineStopped(engine, failure);
+      },
     });
     this.engine = engine;
     engine.start();
@@ -125,8 +133,6 @@ abstract class SessionBase implements PipeOwner {
     socketEnd.tuned((send) => send, this.host.sendHighWaterMark, 0);
     sessionEnd.tuned((_, receive) => readAhead(receive), 0, this.host.receiveHighWaterMark);
     sessionEnd.owner = this;
-    // Our engines encode what they read on readActivated at once, or leave it queued (Pipe.takesAtOnce).
-    sessionEnd.takesAtOnce = true;
     socketEnd.awaitingPeer = awaitingPeer;
     socketEnd.fixedRoutingId = fixedRoutingId;
     socketEnd.routingId = routingId;

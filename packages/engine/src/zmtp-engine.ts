@@ -21,8 +21,11 @@ import { BATCH_BYTES, EngineBase } from "./engine-base.js";
 
 export class ZmtpEngine extends EngineBase<ByteStream> {
   private readonly conn: ZmtpConnection;
-  /** Bytes encoded by `take` and not written yet. */
+  /** `take` encodes what it reads at once (Engine.takesAtOnce). */
+  readonly takesAtOnce = true;
+  /** Bytes and messages encoded by `take` and not written yet. */
   private taken = 0;
+  private takenCount = 0;
   private taking = false;
 
   constructor(stream: ByteStream, options: EngineOptions, session: EngineSession) {
@@ -70,8 +73,23 @@ export class ZmtpEngine extends EngineBase<ByteStream> {
     this.stream.write(chunk);
   }
 
-  /** Encodes what the pipe holds into the pending output, up to a batch (see EngineBase.take). */
+  /**
+   * Encodes what the pipe holds into the pending output (see EngineBase.take): up to a batch, and no more
+   * messages than the send HWM lets wait in the pipe, so that a burst in one turn of the event loop meets the HWM
+   * after about twice as many messages, not a whole batch's worth (libzmq's I/O thread also takes some at once).
+   */
   protected override take(): void {
+    const pipe = this.pipe;
+    if (pipe !== undefined) this.takeUpTo(pipe.peer.hwm > 0 ? pipe.peer.hwm : Number.POSITIVE_INFINITY);
+  }
+
+  /** Writes a batch: what was taken, and what more the pipe holds, up to BATCH_BYTES in all. */
+  protected flush(): void {
+    this.takeUpTo(Number.POSITIVE_INFINITY);
+    this.writeTaken();
+  }
+
+  private takeUpTo(most: number): void {
     // A read can wake the socket, whose sends write to the pipe again: the loop here reads them. (No pipe yet: the
     // socket writes into it while the session hands it over; the flush then reads it.)
     const pipe = this.pipe;
@@ -79,27 +97,25 @@ export class ZmtpEngine extends EngineBase<ByteStream> {
     this.taking = true;
     try {
       const conn = this.conn;
-      while (this.taken < BATCH_BYTES) {
+      while (this.taken < BATCH_BYTES && this.takenCount < most) {
         const msg = pipe.read();
         if (msg === undefined) break;
         this.taken += isCommandMsg(msg) ? this.appendCommand(msg) : conn.appendMessage(msg);
+        this.takenCount++;
       }
     } finally {
       this.taking = false;
     }
   }
 
-  /** Writes a batch: what was taken, and what more the pipe holds. */
-  protected flush(): void {
-    this.take();
-    this.writeTaken();
-  }
-
   protected override writeTaken(): void {
+    if (this.takenCount === 0) return;
     const bytes = this.taken;
-    if (bytes === 0) return;
-    this.taken = 0;
-    this.writeChunks(this.conn.encoder.take(), bytes);
+    this.taken = this.takenCount = 0;
+    const chunks = this.conn.encoder.take();
+    // (Nothing to write when every message was a command a ZMTP 1.0/2.0 peer cannot take.)
+    if (chunks.length === 0) this.wrote(true, bytes);
+    else this.writeChunks(chunks, bytes);
   }
 
   /**

@@ -39,6 +39,14 @@ export interface Engine {
   start(): void;
   /** The pipe has messages for the peer. */
   restartOutput(): void;
+  /**
+   * True when `restartOutput` either encodes what it reads from the pipe at
+   * once, keeping no reference to the frames, or leaves it queued (the ZMTP
+   * engine): the session then marks its pipe end `takesAtOnce`, and a
+   * caller's small frames are copied only if they stay queued. Absent, every
+   * message is copied before it is queued.
+   */
+  readonly takesAtOnce?: boolean;
   /** The pipe toward the socket has room again. */
   restartInput(): void;
   /** The socket closes at once (linger 0): write what the pipe holds and the stream takes now (optional). */
