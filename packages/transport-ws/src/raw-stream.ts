@@ -25,8 +25,36 @@ import {
 
 const noHandlers: ZwsStreamHandlers = { onData: () => {}, onDrain: () => {}, onClose: () => {} };
 
-/** The most bytes of free masking buffers a client connection keeps for its next large frames. */
-const SPARE_BYTES = 256 * 1024;
+/**
+ * Buffers that client connections masked large bodies into, free again (the
+ * write that used them went to the kernel whole): lent to the next large
+ * frames of any connection. One pool for the process, of at most
+ * SPARE_BYTES, so that idle connections hold none.
+ */
+const spares: Uint8Array[] = [];
+let spareBytes = 0;
+const SPARE_BYTES = 512 * 1024;
+
+/** A buffer of at least `size` bytes from the pool, or undefined. */
+function spareOf(size: number): Uint8Array | undefined {
+  for (let i = 0; i < spares.length; i++) {
+    const buffer = spares[i]!;
+    if (buffer.length < size) continue;
+    spares.splice(i, 1);
+    spareBytes -= buffer.length;
+    return buffer;
+  }
+  return undefined;
+}
+
+/** Buffers free again, into the pool as far as it has room. */
+function giveBack(buffers: readonly Uint8Array[]): void {
+  for (const buffer of buffers) {
+    if (spareBytes + buffer.length > SPARE_BYTES) continue;
+    spares.push(buffer);
+    spareBytes += buffer.length;
+  }
+}
 
 /** Payloads at least this large go by reference after their own header, when unmasked. */
 const BY_REFERENCE = 16 * 1024;
@@ -55,8 +83,7 @@ export class RawWsStream implements ZwsStream {
   readonly remoteAddress: string;
   private readonly masked: boolean;
   private readonly alloc: (size: number) => Uint8Array;
-  /** Buffers that large masked bodies were copied into, free again, and those the write under way uses. */
-  private spares: Uint8Array[] = [];
+  /** The pool's buffers (or new ones) that the write under way masked large bodies into. */
   private lent: Uint8Array[] = [];
 
   constructor(
@@ -177,25 +204,13 @@ export class RawWsStream implements ZwsStream {
     if (lent.length === 0) return ok;
     this.lent = [];
     // Written whole into the kernel (nothing buffered in Node): the masked copies are free for the next frames.
-    if (socket.writableLength === 0) {
-      let bytes = 0;
-      for (const b of this.spares) bytes += b.length;
-      for (const b of lent) if ((bytes += b.length) <= SPARE_BYTES) this.spares.push(b);
-    }
+    if (socket.writableLength === 0) giveBack(lent);
     return ok;
   }
 
   /** A buffer of at least `size` bytes for a large masked body: a spare one when there is, else a new one. */
   private readonly lend = (size: number): Uint8Array => {
-    const spares = this.spares;
-    let buffer: Uint8Array | undefined;
-    for (let i = 0; i < spares.length; i++) {
-      if (spares[i]!.length < size) continue;
-      buffer = spares[i]!;
-      spares.splice(i, 1);
-      break;
-    }
-    buffer ??= this.alloc(size);
+    const buffer = spareOf(size) ?? this.alloc(size);
     this.lent.push(buffer);
     return buffer.length === size ? buffer : buffer.subarray(0, size);
   };
