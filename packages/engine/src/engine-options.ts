@@ -19,6 +19,8 @@ export function engineOptions(host: SessionHost, peerAddress: string, defer: (fn
     maxMessageSize: o.maxMessageSize,
     peerAddress,
     alloc: (size) => frames.alloc(size),
+    // Received frames as the codec's type, made over the read's memory (cheaper than a Buffer's subarray).
+    view: (buffer, byteOffset, byteLength) => frames.fromBytes(buffer, byteOffset, byteLength),
     heartbeatInterval: o.heartbeatInterval,
     heartbeatTimeToLive: o.heartbeatTimeToLive,
     heartbeatTimeout: o.heartbeatTimeout,

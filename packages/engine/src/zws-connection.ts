@@ -98,6 +98,10 @@ export class ZwsConnection {
   private backlogBytes = 0;
   private frames: Uint8Array[] = [];
   private busy = 0;
+  /** The chunk the last traffic frame was viewed in, and its memory. */
+  private viewed: Uint8Array | undefined = undefined;
+  private viewedBuffer: ArrayBufferLike | undefined = undefined;
+  private viewedOffset = 0;
   private outbox: Uint8Array[] = [];
   peer: PeerInfo | undefined;
 
@@ -160,7 +164,17 @@ export class ZwsConnection {
    */
   feedAt(chunk: Uint8Array, start: number, length: number): void {
     if (this.phase === Phase.Failed) return;
-    if (length > 0 && this.phase === Phase.Traffic && this.busy === 0) return this.traffic1(chunk[start]!, chunk.subarray(start + 1, start + length));
+    if (length > 0 && this.phase === Phase.Traffic && this.busy === 0) {
+      const view = this.options.view;
+      if (view === undefined) return this.traffic1(chunk[start]!, chunk.subarray(start + 1, start + length));
+      if (chunk !== this.viewed) {
+        // A typed array's buffer and offset, read once per chunk (ConnectionOptions.view).
+        this.viewed = chunk;
+        this.viewedBuffer = chunk.buffer;
+        this.viewedOffset = chunk.byteOffset;
+      }
+      return this.traffic1(chunk[start]!, view(this.viewedBuffer!, this.viewedOffset + start + 1, length - 1));
+    }
     const payload = start === 0 && length === chunk.length ? chunk : chunk.subarray(start, start + length);
     this.run(() => this.process(payload));
   }

@@ -8,7 +8,7 @@ import { type Allocator, concatBytes, defaultAlloc } from "./bytes.js";
 import { type Command, decodeCommand, encodeCommand, MAX_PING_CONTEXT, parseCommandBody } from "./commands.js";
 import { ProtocolError, WireError } from "./errors.js";
 import { FrameEncoder } from "./frame-encoder.js";
-import { FLAG_COMMAND, FLAG_MORE, FrameDecoder, type Framing } from "./frames.js";
+import { FLAG_COMMAND, FLAG_MORE, FrameDecoder, type FrameView, type Framing } from "./frames.js";
 import { GreetingExchange, type PeerGreeting } from "./greeting.js";
 import type { Mechanism } from "./mechanism.js";
 import type { Metadata, MetadataInput } from "./metadata.js";
@@ -32,6 +32,8 @@ export interface ConnectionOptions {
   peerAddress?: string;
   /** Allocates buffers; Node callers pass `Buffer.allocUnsafe` so frames are Buffers. */
   alloc?: Allocator;
+  /** Makes the views of received frames that lie inside one read (FrameDecoderOptions.view). */
+  view?: FrameView;
 }
 
 /** What the handshake learnt about the peer. */
@@ -264,7 +266,7 @@ export class ZmtpConnection {
     this.encoderInstance ??= new FrameEncoder({ framing, alloc: this.alloc });
     this.decoder = new FrameDecoder(
       { onMessage: (frames) => this.onFrames(frames), onCommand: (body) => this.onCommandFrame(body) },
-      { framing, maxMessageSize: this.options.maxMessageSize, alloc: this.alloc },
+      { framing, maxMessageSize: this.options.maxMessageSize, alloc: this.alloc, view: this.options.view },
     );
     if (framing === "zmtp3") {
       this.phase = Phase.Handshake;

@@ -33,6 +33,7 @@ export {
   FrameDecoder,
   type FrameDecoderOptions,
   type FrameSink,
+  type FrameView,
   type Framing,
   writeHeader,
 } from "./frames.js";
