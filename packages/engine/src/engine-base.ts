@@ -56,8 +56,10 @@ export abstract class EngineBase<S extends ByteStream> implements Engine {
   /** The pipe has messages for the peer (its readActivated): they are taken now (see `take`), written soon. */
   restartOutput(): void {
     if (this.stopped || !this.ready || this.writeBlocked) return;
-    // A conflating pipe keeps only the newest message: it is read when the batch is written.
-    if (this.pipe?.conflate !== true) this.take();
+    // Taken now when that spares the socket a copy (Pipe.takeNow); a conflating pipe keeps only its newest
+    // message, read when the batch is written.
+    const pipe = this.pipe;
+    if (pipe !== undefined && pipe.takeNow && !pipe.conflate) this.take();
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     this.options.defer(this.flushBound);
@@ -66,8 +68,9 @@ export abstract class EngineBase<S extends ByteStream> implements Engine {
   /**
    * Where the engine can, encodes what the pipe holds now, copying the
    * bytes, so the messages leave the pipe before the send() that queued
-   * them returns and need no copy of their own (Pipe.takesAtOnce); `flush`
-   * writes them. An engine that cannot leaves them queued.
+   * them returns and need no copy of their own (Pipe.takesAtOnce, asked for
+   * by Pipe.takeNow); `flush` writes them. An engine that cannot leaves them
+   * queued.
    */
   protected take(): void {}
 

@@ -21,6 +21,7 @@ export {
   isSubscriptionMsg,
   plainFrames,
   subscriptionMsg,
+  type FrameKeeper,
 } from "./msg.js";
 export { type EmittedEvent, type Event, type EventError, type EventErrorFields, type EventOfType, type EventType, Observer } from "./observer.js";
 export { type BaseOptions, baseOptions, conflate, invertMatching, probeRouter } from "./base-options.js";

@@ -64,6 +64,16 @@ export function toFrame(frames: FrameCodec, value: MessageLike): Uint8Array {
   return frames.fromString(String(value));
 }
 
+/** What a pipe's writing end holds to make the caller's small frames of a message its own (Pipe.keeper). */
+export interface FrameKeeper {
+  /** Copies, in place, the caller's small frames of `msg` not copied yet. */
+  keep(msg: Msg): void;
+  /** `msg` goes to many pipes: its small frames are copied now, once for all (see `fanned`). */
+  fanOut(msg: Msg): void;
+  /** True for a message given to `fanOut` during this send(): a reader gains nothing by taking it early, and batches it. */
+  fanned(msg: Msg): boolean;
+}
+
 /**
  * The frames of what a socket's send() was given, and the copies of the
  * caller's own small frames (COPY_THRESHOLD) that let the caller refill them
@@ -72,11 +82,13 @@ export function toFrame(frames: FrameCodec, value: MessageLike): Uint8Array {
  * be written yet. A message a ZMTP engine encodes at once, which copies its
  * bytes into the engine's output, needs none.
  */
-export class OutgoingFrames {
+export class OutgoingFrames implements FrameKeeper {
   /** The message send() is writing has small frames of the caller's bytes, not copied yet. */
   private borrowed = false;
   /** The message array whose frames were copied last, while the same send() runs. */
   private kept: Msg | undefined = undefined;
+  /** The message array given to fanOut, while the same send() runs. */
+  private fannedOut: Msg | undefined = undefined;
 
   constructor(private readonly frames: FrameCodec) {}
 
@@ -90,19 +102,28 @@ export class OutgoingFrames {
   }
 
   /** The message (an array a pipe or the socket holds) waits: its small frames become copies, once per array. */
-  readonly keep = (msg: Msg): void => {
+  keep(msg: Msg): void {
     if (!this.borrowed || msg === this.kept) return;
     this.kept = msg;
     for (let i = 0; i < msg.length; i++) {
       const frame = msg[i]!;
       if (frame.byteLength <= COPY_THRESHOLD) msg[i] = copyOf(this.frames, frame);
     }
-  };
+  }
+
+  fanOut(msg: Msg): void {
+    this.keep(msg);
+    this.fannedOut = msg;
+  }
+
+  fanned(msg: Msg): boolean {
+    return msg === this.fannedOut;
+  }
 
   /** send() returns: its frames are settled. */
   done(): void {
     this.borrowed = false;
-    this.kept = undefined;
+    this.kept = this.fannedOut = undefined;
   }
 
   private frame(frames: FrameCodec, value: MessageLike): Uint8Array {

@@ -64,4 +64,16 @@ describe("OutgoingFrames: send()'s frames, and the copies of the caller's small 
     expect(msg[1]!.buffer).not.toBe(buffer);
     out.done();
   });
+
+  it("fanOut copies once and marks the message fanned until send() is done", () => {
+    const out = new OutgoingFrames(plainFrames);
+    const bytes = Uint8Array.of(5);
+    const msg = out.toMsg(bytes);
+    expect(out.fanned(msg)).toBe(false);
+    out.fanOut(msg);
+    expect(msg[0]).not.toBe(bytes);
+    expect(out.fanned(msg)).toBe(true);
+    out.done();
+    expect(out.fanned(msg)).toBe(false);
+  });
 });

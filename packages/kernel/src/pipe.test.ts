@@ -134,7 +134,7 @@ describe("Pipe.keep: the writer's copy of a message that waits", () => {
   function kept(takesAtOnce: boolean, reader: PipeOwner): { a: Pipe; b: Pipe; keeps: Msg[] } {
     const [a, b] = pipePair(0);
     const keeps: Msg[] = [];
-    a.keep = (m) => keeps.push(m);
+    a.keeper = { keep: (m) => void keeps.push(m), fanOut: () => {}, fanned: () => false };
     b.takesAtOnce = takesAtOnce;
     b.owner = reader;
     b.checkRead(); // the reader found it empty: the next write tells it
@@ -170,6 +170,18 @@ describe("Pipe.keep: the writer's copy of a message that waits", () => {
     a.write(more); // not told (the reader has not emptied the queue): still queued
     expect(keeps).toEqual([left, more]);
     expect(b.pending).toBe(2);
+  });
+
+  it("tells a reader that takes at once to take a message now, unless it was fanned out to many pipes (takeNow)", () => {
+    const [a, b] = pipePair(0);
+    let fanned = false;
+    a.keeper = { keep: () => {}, fanOut: () => {}, fanned: () => fanned };
+    b.takesAtOnce = true;
+    a.write(msg(1));
+    expect(b.takeNow).toBe(true);
+    fanned = true;
+    a.write(msg(2));
+    expect(b.takeNow).toBe(false);
   });
 
   it("a socket end's pipe without keep copies nothing (the session writing what it received)", () => {

@@ -10,7 +10,7 @@
  * Activation is synchronous; termination is reported on a microtask so that
  * strategies never see a pipe vanish in the middle of their own loop.
  */
-import type { Msg } from "./msg.js";
+import type { FrameKeeper, Msg } from "./msg.js";
 import { Queue } from "./queue.js";
 
 /** What a pipe's owner hears about it. */
@@ -65,14 +65,21 @@ export class Pipe {
    * message it writes its own (copies them), for a message that stays
    * where they could change before they are read (see `takesAtOnce`).
    */
-  keep: ((msg: Msg) => void) | undefined = undefined;
+  keeper: FrameKeeper | undefined = undefined;
   /**
    * Set on an end whose owner, told `readActivated`, either encodes what it
    * reads at once (a ZMTP engine copies the bytes into its output) or leaves
-   * it queued: the writer's `keep` is then needed only for a message still
+   * it queued: the writer's keeper is then needed only for a message still
    * queued after the telling. Every other reader gets kept messages.
    */
   takesAtOnce = false;
+  /**
+   * Set by each write on a `takesAtOnce` end: whether the reader should take
+   * the message at once (sparing its copy, and encoding it while it is at
+   * hand), or leave it for its batch, as for a message going to many pipes
+   * (copied once already, and cheaper encoded by each reader in a batch).
+   */
+  takeNow = false;
 
   /** Slots that strategies use to find this pipe in O(1). */
   lbIndex = -1;
@@ -149,15 +156,18 @@ export class Pipe {
   write(msg: Msg): boolean {
     if (!this.checkWrite()) return false;
     const reader = this.peer;
-    const keep = this.keep;
-    if (keep !== undefined && !reader.takesAtOnce) keep(msg);
+    const keeper = this.keeper;
+    if (keeper !== undefined) {
+      if (!reader.takesAtOnce) keeper.keep(msg);
+      else reader.takeNow = !keeper.fanned(msg);
+    }
     if (reader.conflate) reader.inbound.clear();
     reader.inbound.push(msg);
     if (!reader.readActive) {
       reader.readActive = true;
       reader.owner?.readActivated(reader);
     }
-    if (keep !== undefined && reader.takesAtOnce && reader.inbound.last() === msg) keep(msg);
+    if (keeper !== undefined && reader.takesAtOnce && reader.inbound.last() === msg) keeper.keep(msg);
     return true;
   }
 

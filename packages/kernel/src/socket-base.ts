@@ -79,7 +79,7 @@ export abstract class SocketBase implements AsyncIterable<Msg> {
     this.options = new OptionStore(own.specs, own.defaults, context.mechanisms);
     this.host = new SocketHost(context, socketType, this.options, {
       attach: (pipe) => {
-        pipe.keep = this.outgoing.keep;
+        pipe.keeper = this.outgoing;
         this.xattachPipe(pipe);
       },
       detach: (pipe) => this.xpipeTerminated(pipe),

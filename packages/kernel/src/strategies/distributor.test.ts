@@ -1,6 +1,7 @@
 // Distributor (PUB, XPUB) against fake pipes: fan-out that skips full pipes,
 // matched sends, terminated pipes forgotten.
 import { describe, expect, it } from "vitest";
+import type { Msg } from "../msg.js";
 import { asPipe, fake, m, text } from "../testing/fake-pipe.js";
 import { Distributor } from "./distributor.js";
 
@@ -19,6 +20,21 @@ describe("Distributor", () => {
     d.activated(asPipe(b));
     d.sendToAll(m("4"));
     expect(b.written.map(text)).toEqual(["4"]);
+  });
+
+  it("a message for many pipes is fanned out (its small frames copied once) before any pipe gets it; for one pipe, not", () => {
+    const d = new Distributor();
+    const [a, b] = [fake("a"), fake("b")];
+    const kept: string[] = [];
+    const keeper = { keep: () => {}, fanOut: (msg: Msg) => void kept.push(text(msg)!), fanned: () => false };
+    a.keeper = b.keeper = keeper;
+    for (const p of [a, b]) d.attach(asPipe(p));
+    d.sendToAll(m("both"));
+    expect(kept).toEqual(["both"]);
+    d.match(asPipe(b));
+    d.sendToMatching(m("one"));
+    expect(kept).toEqual(["both"]);
+    expect(b.written.map(text)).toEqual(["both", "one"]);
   });
 
   it("sends only to matched pipes, then clears the marks", () => {

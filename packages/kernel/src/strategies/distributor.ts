@@ -54,6 +54,9 @@ export class Distributor {
   /** Sends to the matched pipes; full ones skip it and leave the active region. Clears the marks. */
   sendToMatching(msg: Msg): void {
     const set = this.set;
+    // Going to many pipes: the caller's small frames are copied once, here, and each reader batches the message
+    // rather than take it early (Pipe.takeNow).
+    if (this.matching > 1) set.pipes[0]!.keeper?.fanOut(msg);
     let i = 0;
     while (i < this.matching) {
       if (set.pipes[i]!.write(msg)) {

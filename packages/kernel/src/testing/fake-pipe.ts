@@ -13,6 +13,8 @@ export class FakePipe {
   distIndex = -1;
   readonly written: Msg[] = [];
   readonly inbox: Msg[] = [];
+  /** The socket's copier of small frames (Pipe.keeper), when a test sets one. */
+  keeper: { keep(msg: Msg): void; fanOut(msg: Msg): void; fanned(msg: Msg): boolean } | undefined = undefined;
   constructor(
     readonly name: string,
     public capacity = Infinity,
