@@ -78,7 +78,7 @@ export interface FrameKeeper {
  * The frames of what a socket's send() was given, and the copies of the
  * caller's own small frames (COPY_THRESHOLD) that let the caller refill them
  * at once. The copy is made only where the message waits while send()
- * returns: in a pipe's queue (Pipe.keep), or in the socket when it cannot
+ * returns: in a pipe's queue (Pipe.keeper), or in the socket when it cannot
  * be written yet. A message a ZMTP engine encodes at once, which copies its
  * bytes into the engine's output, needs none.
  */

@@ -129,7 +129,7 @@ describe("Queue", () => {
   });
 });
 
-describe("Pipe.keep: the writer's copy of a message that waits", () => {
+describe("Pipe.keeper: the writer's copy of a message that waits", () => {
   /** A writer end whose keep records the messages it was given. */
   function kept(takesAtOnce: boolean, reader: PipeOwner): { a: Pipe; b: Pipe; keeps: Msg[] } {
     const [a, b] = pipePair(0);
