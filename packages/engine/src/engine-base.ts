@@ -74,9 +74,6 @@ export abstract class EngineBase<S extends ByteStream> implements Engine {
    */
   protected take(): void {}
 
-  /** Writes what `take` encoded and has not written yet, blocked or not (a graceful close). */
-  protected writeTaken(): void {}
-
   /**
    * The socket closes at once (linger 0): one batch of what its pipe holds
    * goes to the stream now, if the stream takes it, the way libzmq's I/O
@@ -106,10 +103,8 @@ export abstract class EngineBase<S extends ByteStream> implements Engine {
       if (!graceful) this.stream.destroy();
       return;
     }
-    if (graceful && this.ready) {
-      if (this.writeBlocked) this.writeTaken();
-      else this.flush();
-    }
+    // (A write-blocked engine has taken nothing: it takes only while the stream takes writes.)
+    if (graceful && this.ready && !this.writeBlocked) this.flush();
     this.stopped = true;
     this.clearTimers();
     this.closeProtocol();

@@ -108,7 +108,8 @@ export class ZmtpEngine extends EngineBase<ByteStream> {
     }
   }
 
-  protected override writeTaken(): void {
+  /** Writes what `take` encoded and has not written yet. */
+  private writeTaken(): void {
     if (this.takenCount === 0) return;
     const bytes = this.taken;
     this.taken = this.takenCount = 0;
