@@ -25,6 +25,7 @@
 //
 // Every role exits on "exit" from the parent, when the parent goes away,
 // and after two minutes in any case.
+import type { CurveCrypto } from "@zmq/curve";
 import {
   type Cpu,
   type Sock,
@@ -172,11 +173,24 @@ async function client(lib: Library, endpoint: string, warmupMs: number, windowMs
   }
 }
 
-/** zmq-ts on the libsodium backend: its sockets in a Context whose CURVE uses @zmq/curve/sodium. */
-async function loadSodium(): Promise<Library> {
+/**
+ * zmq-ts on another CURVE backend: its sockets in a Context whose CURVE uses @zmq/curve/sodium ("libsodium"),
+ * or node:crypto's X25519 with @noble/ciphers' boxes ("noble", the default without libsodium-wrappers).
+ */
+async function loadBackend(backend: string): Promise<Library> {
   const zmq = await import("@zmq/zeromq");
-  const { sodiumCrypto } = await import("@zmq/curve/sodium");
-  const context = new zmq.Context({ mechanisms: [zmq.curveMechanism({ crypto: await sodiumCrypto() })] });
+  let crypto: CurveCrypto;
+  if (backend === "libsodium") crypto = await (await import("@zmq/curve/sodium")).sodiumCrypto();
+  else {
+    const { nobleCrypto } = await import("@zmq/curve");
+    crypto = {
+      ...zmq.nodeCurveCrypto,
+      name: "node:crypto+noble",
+      seal: nobleCrypto.seal.bind(nobleCrypto),
+      open: nobleCrypto.open.bind(nobleCrypto),
+    };
+  }
+  const context = new zmq.Context({ mechanisms: [zmq.curveMechanism({ crypto })] });
   return {
     Push: class extends zmq.Push {
       constructor() {
@@ -191,7 +205,7 @@ async function loadSodium(): Promise<Library> {
   };
 }
 
-const lib: Library = await (impl === "zmq-ts@libsodium" ? loadSodium() : load(impl)).catch(fail);
+const lib: Library = await (impl?.startsWith("zmq-ts@") ? loadBackend(impl.slice(7)) : load(impl)).catch(fail);
 const n = (s: string | undefined) => Number(s);
 if (role === "recv") {
   // After its result the parent may not wait for the drain.

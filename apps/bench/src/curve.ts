@@ -37,13 +37,18 @@ const { seconds, warmup, trials } = flags.timing();
 const sizes = flags.list("--sizes", ["64", "1024", "65536"]).map(Number);
 const impls = flags.impls();
 const only = flags.string("--only");
-/** zmq-ts's CURVE crypto: the pure-JS default (noble) and the libsodium WebAssembly backend (@zmq/curve/sodium). */
-const backends = flags.list("--backends", ["noble", "libsodium"]);
-for (const b of backends) if (b !== "noble" && b !== "libsodium") throw new Error(`--backends: noble or libsodium, not ${b}`);
+/**
+ * zmq-ts's CURVE crypto: @zmq/zeromq's default (X25519 from node:crypto, boxes from libsodium-wrappers once loaded),
+ * the same with @noble/ciphers' pure-JS boxes (what the default is without libsodium-wrappers installed), and
+ * @zmq/curve/sodium (libsodium's WebAssembly build) for everything.
+ */
+const BACKENDS = ["default", "noble", "libsodium"];
+const backends = flags.list("--backends", BACKENDS);
+for (const b of backends) if (!BACKENDS.includes(b)) throw new Error(`--backends: ${BACKENDS.join(", ")}, not ${b}`);
 let backend = backends[0]!;
 /** The implementation a child loads: zmq-ts with the backend of the rows being measured. */
-const childImpl = (impl: string) => (impl === "zmq-ts" && backend === "libsodium" ? "zmq-ts@libsodium" : impl);
-const backendName = () => (backend === "libsodium" ? ", libsodium backend" : "");
+const childImpl = (impl: string) => (impl === "zmq-ts" && backend !== "default" ? `zmq-ts@${backend}` : impl);
+const backendName = () => (backend === "libsodium" ? ", libsodium backend" : backend === "noble" ? ", pure-JS boxes" : "");
 for (const s of sizes) if (!Number.isInteger(s) || s < 1) throw new Error(`--sizes: whole numbers of bytes >= 1, not ${s}`);
 if (only !== undefined && only !== "throughput" && only !== "handshakes") throw new Error(`--only: throughput or handshakes, not ${only}`);
 
@@ -162,8 +167,9 @@ for (backend of backends) {
 const title = "CURVE: Push/Pull throughput and handshake rate over tcp";
 const note =
   `both ends in separate node processes, same code path, one server and one client key pair per run; ` +
-  `zmq-ts's rows without a backend named use @zmq/zeromq's default Context (X25519 from node:crypto, boxes from @noble/ciphers), ` +
-  `the libsodium rows @zmq/curve/sodium (WebAssembly) for both; ` +
+  `zmq-ts's rows without a backend named use @zmq/zeromq's default Context (X25519 from node:crypto; boxes from libsodium-wrappers, ` +
+  `an optional dependency loaded in the background at the first handshake), the pure-JS rows the same with @noble/ciphers' boxes ` +
+  `(the default where libsodium-wrappers is not installed), the libsodium rows @zmq/curve/sodium (WebAssembly) for both; ` +
   `median of ${trials} trial(s) of ${seconds} s after ${warmup} s warm-up; throughput: the receiver's count, MB/s = payload bytes (10^6) per second; ` +
   `handshakes: a client connecting a new CURVE socket, waiting for its "handshake" event and closing it, one at a time; ` +
   machine.summary();

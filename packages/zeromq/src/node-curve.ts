@@ -110,17 +110,74 @@ function pureX25519(): X25519 {
 }
 const native = () => (x25519 ??= nativeX25519() ?? pureX25519());
 
-/** X25519 from node:crypto, boxes from @noble/ciphers; the pure-JS backend where node:crypto has no X25519. */
+type Boxes = Pick<CurveCrypto, "seal" | "open">;
+
+/** Boxes that start on @noble/ciphers and move to faster ones once they load; `name` says which are in use. */
+export interface SwitchingBoxes extends Boxes {
+  readonly name: "noble" | "libsodium";
+  /** Starts loading the faster boxes (once); true once they are in use, false where they did not load. */
+  load(): Promise<boolean>;
+}
+
+/**
+ * Boxes on @noble/ciphers until `loadFaster` (started by the first box or
+ * `load()`) gives libsodium's, then on those. XSalsa20-Poly1305 is the same
+ * construction, byte for byte, in both, so a connection's boxes may move
+ * from one to the other between two messages, and a peer never knows.
+ * Where the faster boxes do not load, the pure-JS ones stay, silently.
+ */
+export function switchingBoxes(loadFaster: () => Promise<Boxes>): SwitchingBoxes {
+  let faster: Boxes | undefined;
+  let loading: Promise<boolean> | undefined;
+  const load = (): Promise<boolean> =>
+    (loading ??= loadFaster().then(
+      (boxes) => {
+        faster = boxes;
+        return true;
+      },
+      () => false,
+    ));
+  const boxes = (): Boxes => {
+    if (faster !== undefined) return faster;
+    void load();
+    return secretbox();
+  };
+  return {
+    get name() {
+      return faster !== undefined ? "libsodium" : "noble";
+    },
+    load,
+    seal: (key, nonce, plaintext, output) => boxes().seal(key, nonce, plaintext, output),
+    open: (key, nonce, box, output) => boxes().open(key, nonce, box, output),
+  };
+}
+
+/**
+ * The default Context's boxes: libsodium's WebAssembly build (npm
+ * libsodium-wrappers, an optional dependency of @zmq/zeromq, through
+ * @zmq/curve/sodium) once it has loaded in the background after the first
+ * CURVE handshake began; @noble/ciphers before that, and always where
+ * libsodium-wrappers is not installed. Several times faster per box.
+ */
+export const defaultBoxes: SwitchingBoxes = /* @__PURE__ */ switchingBoxes(() =>
+  import("@zmq/curve/sodium").then(({ sodiumCrypto }) => sodiumCrypto()),
+);
+
+/**
+ * X25519 from node:crypto (the pure-JS backend where node:crypto has none),
+ * boxes as `defaultBoxes`: libsodium's once loaded, @noble/ciphers until
+ * then or without it.
+ */
 export const nodeCurveCrypto: CurveCrypto = {
-  /** "node:crypto+noble", or "noble" once the first use found no X25519 in node:crypto. */
+  /** "node:crypto+libsodium" or "node:crypto+noble" (the boxes in use); "noble+…" where node:crypto has no X25519. */
   get name() {
-    return fallback ? "noble" : "node:crypto+noble";
+    return `${fallback ? "noble" : "node:crypto"}+${defaultBoxes.name}`;
   },
   publicKey: (secretKey) => native().publicKey(secretKey),
   keyPair: () => native().keyPair(),
   precompute: (publicKey, secretKey) => native().precompute(publicKey, secretKey),
-  seal: (key, nonce, plaintext, output) => secretbox().seal(key, nonce, plaintext, output),
-  open: (key, nonce, box, output) => secretbox().open(key, nonce, box, output),
+  seal: (key, nonce, plaintext, output) => defaultBoxes.seal(key, nonce, plaintext, output),
+  open: (key, nonce, box, output) => defaultBoxes.open(key, nonce, box, output),
 };
 
 /** A CURVE mechanism (the default Context's, with `nodeCurveCrypto` unless another backend is given). */
