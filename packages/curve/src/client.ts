@@ -75,12 +75,14 @@ export class CurveClientMechanism extends MechanismBase implements Mechanism {
 
   /**
    * @param alloc makes the frames traffic is decrypted into (Node Buffers in @zmq/zeromq)
+   * @param wireAlloc makes the boxes traffic is encrypted into, which only go to the wire (MechanismSetup.wireAlloc)
    */
   constructor(
     private readonly keys: CurveClientKeys,
     properties: MetadataInput,
     private readonly crypto: CurveCrypto,
     private readonly alloc: (size: number) => Uint8Array = (size) => new Uint8Array(size),
+    private readonly wireAlloc: (size: number) => Uint8Array = alloc,
   ) {
     super();
     this.transient = crypto.keyPair();
@@ -118,6 +120,9 @@ export class CurveClientMechanism extends MechanismBase implements Mechanism {
   wrapFrame(frame: PlainFrame): Uint8Array {
     return this.traffic!.wrap(frame);
   }
+
+  /** MESSAGE boxes open into buffers of their own (CurveCrypto.open's `output`), never views of the box. */
+  readonly unwrapCopies = true;
 
   unwrapFrame(body: Uint8Array): PlainFrame {
     return this.traffic!.unwrap(body);
@@ -189,7 +194,7 @@ export class CurveClientMechanism extends MechanismBase implements Mechanism {
     const plaintext = this.crypto.open(this.sessionKey!, shortNonce(READY_PREFIX, counter), box, this.alloc(box.length + 32));
     if (!plaintext) this.fail(cryptographic("the READY box does not open"));
     this.peerProperties = decodeMetadata(plaintext, 0, plaintext.length, ProtocolError.ZMTP_MALFORMED_COMMAND_READY);
-    this.traffic = new CurveTraffic(this.sessionKey!, false, this.nonce, counter, this.alloc, this.crypto);
+    this.traffic = new CurveTraffic(this.sessionKey!, false, this.nonce, counter, this.alloc, this.crypto, this.wireAlloc);
     this.state = State.Ready;
     this.done = true;
   }

@@ -50,11 +50,11 @@ export function curveMechanism(options: CurveMechanismOptions & { readonly crypt
       const publicKey = own ? own.publicKey : crypto.publicKey(secretKey);
       if (values.curveServer) {
         const authenticate = (credentials: readonly Uint8Array[]) => setup.authenticate(credentials);
-        return new CurveServerMechanism({ publicKey, secretKey, authenticate }, setup.properties, crypto, setup.alloc);
+        return new CurveServerMechanism({ publicKey, secretKey, authenticate }, setup.properties, crypto, setup.alloc, setup.wireAlloc);
       }
       // Without a server key the handshake fails at once, as with an unusable key.
       const serverKey = values.curveServerKey !== null ? keyBytes(values.curveServerKey) : new Uint8Array(32);
-      return new CurveClientMechanism({ serverKey, publicKey, secretKey }, setup.properties, crypto, setup.alloc);
+      return new CurveClientMechanism({ serverKey, publicKey, secretKey }, setup.properties, crypto, setup.alloc, setup.wireAlloc);
     },
   };
 }

@@ -84,12 +84,14 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
 
   /**
    * @param alloc makes the frames traffic is decrypted into (Node Buffers in @zmq/zeromq)
+   * @param wireAlloc makes the boxes traffic is encrypted into, which only go to the wire (MechanismSetup.wireAlloc)
    */
   constructor(
     private readonly options: CurveServerOptions,
     private readonly properties: MetadataInput,
     private readonly crypto: CurveCrypto,
     private readonly alloc: (size: number) => Uint8Array = (size) => new Uint8Array(size),
+    private readonly wireAlloc: (size: number) => Uint8Array = alloc,
   ) {
     super();
   }
@@ -132,6 +134,9 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
   wrapFrame(frame: PlainFrame): Uint8Array {
     return this.traffic!.wrap(frame);
   }
+
+  /** MESSAGE boxes open into buffers of their own (CurveCrypto.open's `output`), never views of the box. */
+  readonly unwrapCopies = true;
 
   unwrapFrame(body: Uint8Array): PlainFrame {
     return this.traffic!.unwrap(body);
@@ -233,7 +238,7 @@ export class CurveServerMechanism extends MechanismBase implements Mechanism {
     out.set(READY_NAME);
     writeCounter(out, 6, counter);
     out.set(box, 14);
-    this.traffic = new CurveTraffic(this.sessionKey!, true, counter, this.peerNonce, this.alloc, this.crypto);
+    this.traffic = new CurveTraffic(this.sessionKey!, true, counter, this.peerNonce, this.alloc, this.crypto, this.wireAlloc);
     this.done = true;
     return out;
   }

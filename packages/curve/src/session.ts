@@ -92,6 +92,8 @@ export class CurveTraffic {
     private received: number,
     private readonly alloc: (size: number) => Uint8Array,
     private readonly crypto: CurveCrypto,
+    /** Makes the boxes written to the wire (MechanismSetup.wireAlloc); `alloc` where there is none. */
+    private readonly wireAlloc: (size: number) => Uint8Array = alloc,
   ) {
     this.sendPrefix = ascii(asServer ? "CurveZMQMESSAGES" : "CurveZMQMESSAGEC");
     this.receivePrefix = ascii(asServer ? "CurveZMQMESSAGEC" : "CurveZMQMESSAGES");
@@ -106,7 +108,7 @@ export class CurveTraffic {
     const counter = this.nextNonce();
     // Boxed in place: [MESSAGE, nonce (16)][tag (16)][flags, body], the box's
     // scratch space being the first 32 bytes, the header written after.
-    const out = this.alloc(33 + frame.body.length);
+    const out = this.wireAlloc(33 + frame.body.length);
     out[32] = ((frame.flags & FLAG_MORE) !== 0 ? INNER_MORE : 0) | ((frame.flags & FLAG_COMMAND) !== 0 ? INNER_COMMAND : 0);
     out.set(frame.body, 33);
     this.crypto.seal(this.key, shortNonce(this.sendPrefix, counter), out.subarray(32), out);

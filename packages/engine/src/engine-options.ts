@@ -4,7 +4,7 @@
  * ZAP wired in for servers.
  */
 import type { EngineOptions, SessionHost } from "@zmq/kernel";
-import type { MechanismOptions } from "@zmq/wire";
+import { type MechanismOptions, wireBuffers } from "@zmq/wire";
 import { hasZapHandler, zapRequest } from "./zap.js";
 
 export function engineOptions(host: SessionHost, peerAddress: string, defer: (fn: () => void) => void): EngineOptions {
@@ -19,6 +19,8 @@ export function engineOptions(host: SessionHost, peerAddress: string, defer: (fn
     maxMessageSize: o.maxMessageSize,
     peerAddress,
     alloc: (size) => frames.alloc(size),
+    // The encoder's output: lent again once written (the engine recycles it; small buffers come from `alloc`).
+    wireAlloc: (size) => wireBuffers.alloc(size, (n) => frames.alloc(n)),
     // Received frames as the codec's type, made over the read's memory (cheaper than a Buffer's subarray).
     view: (buffer, byteOffset, byteLength) => frames.fromBytes(buffer, byteOffset, byteLength),
     heartbeatInterval: o.heartbeatInterval,
@@ -53,6 +55,7 @@ function mechanismOptions(host: SessionHost, peerAddress: string): MechanismOpti
         properties,
         peerAddress,
         alloc: (size) => context.frames.alloc(size),
+        wireAlloc: (size) => wireBuffers.alloc(size, (n) => context.frames.alloc(n)),
         authenticate: (credentials) =>
           !hasZapHandler(context)
             ? Promise.resolve(undefined)

@@ -16,7 +16,7 @@ import {
   commandOf,
   isCommandMsg,
 } from "@zmq/kernel";
-import { type PeerInfo, ZmtpConnection } from "@zmq/wire";
+import { type PeerInfo, ZmtpConnection, wireBuffers } from "@zmq/wire";
 import { BATCH_BYTES, EngineBase } from "./engine-base.js";
 
 export class ZmtpEngine extends EngineBase<ByteStream> {
@@ -27,6 +27,8 @@ export class ZmtpEngine extends EngineBase<ByteStream> {
   private taken = 0;
   private takenCount = 0;
   private taking = false;
+  /** Batches written while the stream still held earlier bytes: recycled once it has written them all. */
+  private unflushed: Uint8Array[][] = [];
 
   constructor(stream: ByteStream, options: EngineOptions, session: EngineSession) {
     super(stream, options, session);
@@ -58,6 +60,8 @@ export class ZmtpEngine extends EngineBase<ByteStream> {
   }
 
   protected closeProtocol(): void {
+    // What the stream still holds is not ours to lend again.
+    this.unflushed = [];
     this.conn.close();
   }
 
@@ -116,7 +120,33 @@ export class ZmtpEngine extends EngineBase<ByteStream> {
     const chunks = this.conn.encoder.take();
     // (Nothing to write when every message was a command a ZMTP 1.0/2.0 peer cannot take.)
     if (chunks.length === 0) this.wrote(true, bytes);
-    else this.writeChunks(chunks, bytes);
+    else {
+      this.writeChunks(chunks, bytes);
+      this.recycle(chunks);
+    }
+  }
+
+  /**
+   * The encoder's output and CURVE's boxes came from `wireBuffers`: lent
+   * again once the stream holds none of them, at once when the write went
+   * to the system whole, or at the drain.
+   */
+  private recycle(chunks: Uint8Array[] | undefined): void {
+    const stream = this.stream;
+    if (stream.flushed === undefined) return;
+    if (!stream.flushed()) {
+      if (chunks !== undefined) this.unflushed.push(chunks);
+      return;
+    }
+    if (chunks !== undefined) wireBuffers.recycle(chunks);
+    if (this.unflushed.length === 0) return;
+    for (const written of this.unflushed) wireBuffers.recycle(written);
+    this.unflushed = [];
+  }
+
+  protected override drained(): void {
+    this.recycle(undefined);
+    super.drained();
   }
 
   /**

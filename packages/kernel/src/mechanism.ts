@@ -19,6 +19,12 @@ export interface MechanismSetup {
   /** Allocates frames of the Context's kind (Node Buffers in @zmq/zeromq), for mechanisms that make them. */
   readonly alloc: (size: number) => Uint8Array;
   /**
+   * Allocates buffers that only go to the wire, never to the application
+   * (encrypted frames), from memory lent again once the stream has written
+   * it; mechanisms use `alloc` where it is absent.
+   */
+  readonly wireAlloc?: (size: number) => Uint8Array;
+  /**
    * Asks the ZAP handler bound at inproc://zeromq.zap.01 about a client
    * (RFC 27): `credentials` are the frames after the mechanism name.
    * Resolves undefined when no handler is bound: each mechanism decides

@@ -118,6 +118,12 @@ export interface ByteStream {
   write(chunk: Uint8Array): boolean;
   /** Writes several chunks, as one system call where the runtime can; same return as write(). */
   writev?(chunks: readonly Uint8Array[]): boolean;
+  /**
+   * True when the stream holds none of the chunks written so far (they all
+   * went to the system): their memory may be reused. Streams that cannot
+   * tell leave it out.
+   */
+  flushed?(): boolean;
   /** Stops onData until resume(). */
   pause(): void;
   resume(): void;

@@ -125,6 +125,10 @@ class NodeByteStream implements ByteStream {
     return ok;
   }
 
+  flushed(): boolean {
+    return this.socket.writableLength === 0;
+  }
+
   pause(): void {
     this.socket.pause();
   }

@@ -12,6 +12,7 @@ import { FLAG_COMMAND, FLAG_MORE, FrameDecoder, type FrameView, type Framing } f
 import { GreetingExchange, type PeerGreeting } from "./greeting.js";
 import type { Mechanism } from "./mechanism.js";
 import type { Metadata, MetadataInput } from "./metadata.js";
+import { wireBuffers } from "./recycler.js";
 import { type MechanismOptions, createMechanism, ownProperties } from "./mechanism-options.js";
 import { isCompatible, isSocketTypeName, type SocketTypeName } from "./socket-types.js";
 
@@ -32,6 +33,8 @@ export interface ConnectionOptions {
   peerAddress?: string;
   /** Allocates buffers; Node callers pass `Buffer.allocUnsafe` so frames are Buffers. */
   alloc?: Allocator;
+  /** Allocates the encoder's output, which only goes to the wire (for example from `wireBuffers`); `alloc` by default. */
+  wireAlloc?: Allocator;
   /** Makes the views of received frames that lie inside one read (FrameDecoderOptions.view). */
   view?: FrameView;
 }
@@ -83,6 +86,7 @@ export class ZmtpConnection {
   private readonly options: ConnectionOptions;
   private readonly handler: ConnectionHandler;
   private readonly alloc: Allocator;
+  private readonly wireAlloc: Allocator;
   private readonly greeting: GreetingExchange;
   private readonly mechanism: Mechanism;
   private phase = Phase.Greeting;
@@ -106,6 +110,7 @@ export class ZmtpConnection {
     this.options = options;
     this.handler = handler;
     this.alloc = options.alloc ?? defaultAlloc;
+    this.wireAlloc = options.wireAlloc ?? this.alloc;
     const mechanismOptions = options.mechanism ?? { type: "NULL" };
     this.mechanism = createMechanism(mechanismOptions, ownProperties(options), options.peerAddress);
     this.greeting = new GreetingExchange({
@@ -255,7 +260,7 @@ export class ZmtpConnection {
    * greeting be refused (a mechanism mismatch), it refuses ours too and never reads them.
    */
   private early(): void {
-    this.encoderInstance = new FrameEncoder({ framing: "zmtp3", alloc: this.alloc });
+    this.encoderInstance = new FrameEncoder({ framing: "zmtp3", alloc: this.wireAlloc });
     const m = this.mechanism;
     for (let body = m.nextCommand(); body !== undefined; body = m.nextCommand()) this.out(this.encoderInstance.encodeCommand(body));
   }
@@ -263,10 +268,16 @@ export class ZmtpConnection {
   private afterGreeting(greeting: PeerGreeting): void {
     this.peerGreeting = greeting;
     const { framing } = greeting;
-    this.encoderInstance ??= new FrameEncoder({ framing, alloc: this.alloc });
+    this.encoderInstance ??= new FrameEncoder({ framing, alloc: this.wireAlloc });
     this.decoder = new FrameDecoder(
       { onMessage: (frames) => this.onFrames(frames), onCommand: (body) => this.onCommandFrame(body) },
-      { framing, maxMessageSize: this.options.maxMessageSize, alloc: this.alloc, view: this.options.view },
+      {
+        framing,
+        maxMessageSize: this.options.maxMessageSize,
+        // Frames that an encrypting mechanism decrypts into buffers of its own never reach the application.
+        alloc: this.mechanism.unwrapCopies === true ? this.wireAlloc : this.alloc,
+        view: this.options.view,
+      },
     );
     if (framing === "zmtp3") {
       this.phase = Phase.Handshake;
@@ -427,6 +438,8 @@ export class ZmtpConnection {
   private unwrap(frames: Uint8Array[]): void {
     for (const outer of frames) {
       const { body, flags } = this.mechanism.unwrapFrame!(outer);
+      // Decrypted into a buffer of its own: the frame's memory may be lent again (if it came from wireBuffers).
+      if (this.mechanism.unwrapCopies === true) wireBuffers.recycle([outer]);
       if ((flags & FLAG_COMMAND) !== 0) {
         this.command(body);
         continue;

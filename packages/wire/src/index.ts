@@ -38,6 +38,7 @@ export {
   writeHeader,
 } from "./frames.js";
 export { FrameEncoder, type FrameEncoderOptions } from "./frame-encoder.js";
+export { BufferRecycler, RECYCLED_MIN, wireBuffers } from "./recycler.js";
 export {
   GREETING_SIZE,
   SIGNATURE_SIZE,

@@ -49,6 +49,13 @@ export interface Mechanism {
   wrapFrame?(frame: PlainFrame): Uint8Array;
   /** Encrypting mechanisms: unwraps one incoming data frame body. */
   unwrapFrame?(body: Uint8Array): PlainFrame;
+  /**
+   * True when what `unwrapFrame` returns never shares memory with its input
+   * (it decrypts into a buffer of its own): the connection then decodes
+   * large frames into `wireAlloc`'s memory and lends it again once
+   * unwrapped.
+   */
+  readonly unwrapCopies?: boolean;
 }
 
 /** Shared bookkeeping for mechanisms: status, error, peer properties. */
