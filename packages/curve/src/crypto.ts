@@ -4,7 +4,8 @@
  * example libsodium's WebAssembly build, from `@zmq/curve/sodium`). Every
  * backend gives NaCl's semantics: X25519, crypto_box_beforenm, and
  * XSalsa20-Poly1305 secretboxes in the "easy" layout (MAC, then
- * ciphertext). The same tests hold for each.
+ * ciphertext). The same tests hold for each. A backend reads the keys and
+ * nonces it is given during the call only: the caller reuses their memory.
  */
 import { generateKeyPair, open, precompute, publicKeyOf, seal } from "./box.js";
 

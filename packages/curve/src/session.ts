@@ -97,7 +97,13 @@ export class CurveTraffic {
   ) {
     this.sendPrefix = ascii(asServer ? "CurveZMQMESSAGES" : "CurveZMQMESSAGEC");
     this.receivePrefix = ascii(asServer ? "CurveZMQMESSAGEC" : "CurveZMQMESSAGES");
+    this.sendNonce = shortNonce(this.sendPrefix, 0);
+    this.receiveNonce = shortNonce(this.receivePrefix, 0);
   }
+
+  /** Each direction's nonce, its counter rewritten for every box (a backend reads it only during the call). */
+  private readonly sendNonce: Uint8Array;
+  private readonly receiveNonce: Uint8Array;
 
   /** The next short nonce of this side. */
   nextNonce(): number {
@@ -111,7 +117,8 @@ export class CurveTraffic {
     const out = this.wireAlloc(33 + frame.body.length);
     out[32] = ((frame.flags & FLAG_MORE) !== 0 ? INNER_MORE : 0) | ((frame.flags & FLAG_COMMAND) !== 0 ? INNER_COMMAND : 0);
     out.set(frame.body, 33);
-    this.crypto.seal(this.key, shortNonce(this.sendPrefix, counter), out.subarray(32), out);
+    writeCounter(this.sendNonce, 16, counter);
+    this.crypto.seal(this.key, this.sendNonce, out.subarray(32), out);
     out.set(MESSAGE);
     writeCounter(out, 8, counter);
     return out;
@@ -132,7 +139,8 @@ export class CurveTraffic {
       });
     }
     const box = body.subarray(16);
-    const plaintext = this.crypto.open(this.key, shortNonce(this.receivePrefix, counter), box, this.alloc(box.length + 32));
+    writeCounter(this.receiveNonce, 16, counter);
+    const plaintext = this.crypto.open(this.key, this.receiveNonce, box, this.alloc(box.length + 32));
     if (!plaintext) throw cryptographic("a MESSAGE box does not open");
     this.received = counter;
     const inner = plaintext[0]!;
