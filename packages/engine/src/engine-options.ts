@@ -10,17 +10,19 @@ import { hasZapHandler, zapRequest } from "./zap.js";
 export function engineOptions(host: SessionHost, peerAddress: string, defer: (fn: () => void) => void): EngineOptions {
   const o = host.options;
   const frames = host.context.frames;
+  // Wire-only buffers: from wireBuffers, lent again once written (the engine recycles them); small ones from `frames`.
+  const small = (size: number) => frames.alloc(size);
+  const wireAlloc = (size: number) => wireBuffers.alloc(size, small);
   return {
     socketType: host.socketType,
     routingId: host.routingIdBytes,
-    mechanism: mechanismOptions(host, peerAddress),
+    mechanism: mechanismOptions(host, peerAddress, wireAlloc),
     // A ZAP domain refuses ZMTP 1.0/2.0 peers (no handshake to authenticate in), handler or not, as libzmq's.
     legacy: (o.zapDomain ?? "") === "",
     maxMessageSize: o.maxMessageSize,
     peerAddress,
     alloc: (size) => frames.alloc(size),
-    // The encoder's output: lent again once written (the engine recycles it; small buffers come from `alloc`).
-    wireAlloc: (size) => wireBuffers.alloc(size, (n) => frames.alloc(n)),
+    wireAlloc,
     // Received frames as the codec's type, made over the read's memory (cheaper than a Buffer's subarray).
     view: (buffer, byteOffset, byteLength) => frames.fromBytes(buffer, byteOffset, byteLength),
     heartbeatInterval: o.heartbeatInterval,
@@ -37,7 +39,7 @@ export function engineOptions(host: SessionHost, peerAddress: string, defer: (fn
  * handler. NULL asks it too when the socket has a ZAP domain and the Context
  * a handler, as libzmq's (no handler: no authentication, as there).
  */
-function mechanismOptions(host: SessionHost, peerAddress: string): MechanismOptions {
+function mechanismOptions(host: SessionHost, peerAddress: string, wireAlloc: (size: number) => Uint8Array): MechanismOptions {
   const security = host.security;
   const context = host.context;
   if (!security) {
@@ -55,7 +57,7 @@ function mechanismOptions(host: SessionHost, peerAddress: string): MechanismOpti
         properties,
         peerAddress,
         alloc: (size) => context.frames.alloc(size),
-        wireAlloc: (size) => wireBuffers.alloc(size, (n) => context.frames.alloc(n)),
+        wireAlloc,
         authenticate: (credentials) =>
           !hasZapHandler(context)
             ? Promise.resolve(undefined)

@@ -439,7 +439,7 @@ export class ZmtpConnection {
     for (const outer of frames) {
       const { body, flags } = this.mechanism.unwrapFrame!(outer);
       // Decrypted into a buffer of its own: the frame's memory may be lent again (if it came from wireBuffers).
-      if (this.mechanism.unwrapCopies === true) wireBuffers.recycle([outer]);
+      if (this.mechanism.unwrapCopies === true) wireBuffers.recycleOne(outer);
       if ((flags & FLAG_COMMAND) !== 0) {
         this.command(body);
         continue;

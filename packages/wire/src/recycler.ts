@@ -59,15 +59,18 @@ export class BufferRecycler {
    * ignored. The caller must not read or write them afterwards.
    */
   recycle(chunks: readonly Uint8Array[]): void {
-    for (let i = 0; i < chunks.length; i++) {
-      const memory = chunks[i]!.buffer;
-      if (!this.lent.has(memory)) continue;
-      this.lent.delete(memory);
-      const length = memory.byteLength;
-      if (length > this.bufferMax || this.freeBytes + length > this.freeMax) continue;
-      this.free.push(memory as ArrayBuffer);
-      this.freeBytes += length;
-    }
+    for (let i = 0; i < chunks.length; i++) this.recycleOne(chunks[i]!);
+  }
+
+  /** `recycle` for one chunk (no array to make on a per-message path). */
+  recycleOne(chunk: Uint8Array): void {
+    const memory = chunk.buffer;
+    if (!this.lent.has(memory)) return;
+    this.lent.delete(memory);
+    const length = memory.byteLength;
+    if (length > this.bufferMax || this.freeBytes + length > this.freeMax) return;
+    this.free.push(memory as ArrayBuffer);
+    this.freeBytes += length;
   }
 
   /** Bytes waiting to be lent again (for tests). */
